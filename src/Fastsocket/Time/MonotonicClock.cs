@@ -1,0 +1,13 @@
+using System.Diagnostics;
+
+namespace Fastsocket.Time;
+
+/// <summary>The real monotonic clock (Stopwatch), for running stacks outside tests.</summary>
+public sealed class MonotonicClock : IClock
+{
+    public static readonly MonotonicClock Instance = new();
+
+    private static readonly double MicrosPerTick = 1_000_000.0 / Stopwatch.Frequency;
+
+    public long NowMicroseconds => (long)(Stopwatch.GetTimestamp() * MicrosPerTick);
+}
