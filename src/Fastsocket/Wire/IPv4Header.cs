@@ -1,0 +1,32 @@
+using System.Buffers.Binary;
+
+namespace Fastsocket.Wire;
+
+/// <summary>Writes IPv4 headers (no options) for packets we originate.</summary>
+public static class IPv4Header
+{
+    public const int Length = 20;
+    public const byte DefaultTimeToLive = 64;
+
+    /// <summary>
+    /// Writes a 20-byte header with DF set and a valid header checksum; returns the header length.
+    /// </summary>
+    public static int Write(Span<byte> destination, IpAddress source, IpAddress target, byte protocol,
+        int payloadLength, ushort identification, byte timeToLive = DefaultTimeToLive)
+    {
+        Span<byte> h = destination[..Length];
+        h[0] = 0x45;
+        h[1] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(h[2..], (ushort)(Length + payloadLength));
+        BinaryPrimitives.WriteUInt16BigEndian(h[4..], identification);
+        BinaryPrimitives.WriteUInt16BigEndian(h[6..], 0x4000);
+        h[8] = timeToLive;
+        h[9] = protocol;
+        h[10] = 0;
+        h[11] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(h[12..], source.V4);
+        BinaryPrimitives.WriteUInt32BigEndian(h[16..], target.V4);
+        InternetChecksum.Store(h[10..], InternetChecksum.Finish(InternetChecksum.Accumulate(h)));
+        return Length;
+    }
+}
