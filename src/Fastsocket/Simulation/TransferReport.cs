@@ -12,5 +12,8 @@ public sealed record TransferReport
     public long PacketsSent { get; init; }
     public long PacketsDropped { get; init; }
     public long ChecksumDrops { get; init; }
+    /// <summary>Why the transfer failed, when it did.</summary>
+    public string? Error { get; init; }
+
     public double BytesPerSecond => Seconds > 0 ? Bytes / Seconds : 0;
 }

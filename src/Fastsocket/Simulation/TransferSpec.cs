@@ -11,4 +11,7 @@ public sealed record TransferSpec
     public int Seed { get; init; } = 1;
     public string? PcapPath { get; init; }
     public int Mtu { get; init; } = 1500;
+
+    /// <summary>Run both stacks on one thread on virtual time: deterministic for a seed, and timeouts cost no wall time.</summary>
+    public bool VirtualTime { get; init; }
 }

@@ -12,9 +12,20 @@ public static class TcpSegmentWriter
     public static int Write(Span<byte> destination, IpAddress source, ushort sourcePort, IpAddress target, ushort targetPort,
         uint sequence, uint acknowledgment, TcpFlags flags, ushort window, in TcpOptions options, ReadOnlySpan<byte> payload)
     {
+        payload.CopyTo(destination[HeaderLength(options)..]);
+        return WriteAroundPayload(destination, source, sourcePort, target, targetPort, sequence, acknowledgment, flags, window, options, payload.Length);
+    }
+
+    /// <summary>
+    /// Like <see cref="Write"/>, for a payload the caller has already placed at
+    /// <c>destination[HeaderLength(options)..]</c> (copied straight from a send buffer, so it is copied once).
+    /// </summary>
+    public static int WriteAroundPayload(Span<byte> destination, IpAddress source, ushort sourcePort, IpAddress target, ushort targetPort,
+        uint sequence, uint acknowledgment, TcpFlags flags, ushort window, in TcpOptions options, int payloadLength)
+    {
         int optionLength = options.WireLength;
         int headerLength = TcpHeader.MinLength + optionLength;
-        int total = headerLength + payload.Length;
+        int total = headerLength + payloadLength;
         Span<byte> seg = destination[..total];
         BinaryPrimitives.WriteUInt16BigEndian(seg, sourcePort);
         BinaryPrimitives.WriteUInt16BigEndian(seg[2..], targetPort);
@@ -31,10 +42,12 @@ public static class TcpSegmentWriter
         {
             options.WriteTo(seg[TcpHeader.MinLength..]);
         }
-        payload.CopyTo(seg[headerLength..]);
         ulong sum = InternetChecksum.PseudoHeader(source, target, IpProtocol.Tcp, total);
         sum = InternetChecksum.Accumulate(seg, sum);
         InternetChecksum.Store(seg[16..], InternetChecksum.Finish(sum));
         return total;
     }
+
+    /// <summary>Length of the TCP header that <paramref name="options"/> produce.</summary>
+    public static int HeaderLength(in TcpOptions options) => TcpHeader.MinLength + options.WireLength;
 }

@@ -1,0 +1,32 @@
+using Fastsocket.Devices;
+using Fastsocket.Tcp;
+using Fastsocket.Time;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Stack;
+
+/// <summary>What one engine needs: its address, its device queue, its clock and TCP settings.</summary>
+public sealed class EngineOptions
+{
+    public required IpAddress LocalAddress { get; init; }
+
+    public required IPacketDevice Device { get; init; }
+
+    public IClock Clock { get; init; } = MonotonicClock.Instance;
+
+    public TcpConfig Tcp { get; init; } = new();
+
+    /// <summary>Which core this engine serves (0 for a single-engine stack).</summary>
+    public int CoreId { get; init; }
+
+    /// <summary>Key for RFC 6528 ISNs; random when null. Engines of one stack share it so ISNs stay monotonic per 4-tuple.</summary>
+    public byte[]? IsnKey { get; init; }
+
+    /// <summary>First and last ephemeral port (Linux ip_local_port_range defaults).</summary>
+    public ushort EphemeralPortFirst { get; init; } = 32768;
+
+    public ushort EphemeralPortLast { get; init; } = 60999;
+
+    /// <summary>Seed for port randomization; random when null (tests pass one for determinism).</summary>
+    public int? RandomSeed { get; init; }
+}

@@ -1,0 +1,509 @@
+using System.Net.Sockets;
+using Fastsocket.Devices;
+using Fastsocket.Tcp;
+using Fastsocket.Time;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Stack;
+
+/// <summary>
+/// One per-core instance of the stack: it owns a device queue, its connection table, listeners, TIME-WAIT
+/// records, timers and pools. Everything here runs on the engine's own thread and takes no lock: this is the
+/// "local established table" of Fastsocket. <see cref="Poll"/> runs one batch: receive, timers, then one flush of
+/// every connection that has something to send, so ACKs and data of a batch leave together.
+/// </summary>
+public sealed class NetworkEngine : IPacketReceiver, ITcpHost
+{
+    private const int DefaultBatch = 64;
+
+    private readonly IPacketDevice _device;
+    private readonly IClock _clock;
+    private readonly byte[] _transmitBuffer;
+    private readonly Dictionary<FlowKey, TcpConnection> _connections = new(1024);
+    private readonly Dictionary<ushort, Listener> _listeners = new();
+    private readonly TimeWaitTable _timeWait;
+    private readonly IsnGenerator _isn;
+    private readonly TimerWheel _timers;
+    private readonly Stack<TcpConnection> _pool = new();
+    private readonly Random _random;
+    private TcpConnection[] _flushList = new TcpConnection[256];
+    private int _flushCount;
+    private long _now;
+    private ushort _ipIdentification;
+
+    public NetworkEngine(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        LocalAddress = options.LocalAddress;
+        _device = options.Device;
+        _clock = options.Clock;
+        Config = options.Tcp;
+        CoreId = options.CoreId;
+        EphemeralPortFirst = options.EphemeralPortFirst;
+        EphemeralPortLast = options.EphemeralPortLast;
+        _transmitBuffer = new byte[Math.Max(_device.Mtu, 576)];
+        _timeWait = new TimeWaitTable(Config.MaxTimeWaitRecords);
+        _isn = options.IsnKey is null ? new IsnGenerator() : new IsnGenerator(options.IsnKey);
+        _random = options.RandomSeed is int seed ? new Random(seed) : new Random();
+        _now = _clock.NowMicroseconds;
+        _timers = new TimerWheel(_now);
+    }
+
+    public IpAddress LocalAddress { get; }
+
+    public int CoreId { get; }
+
+    public TcpConfig Config { get; }
+
+    public EngineStatistics Statistics { get; } = new();
+
+    public ushort EphemeralPortFirst { get; }
+
+    public ushort EphemeralPortLast { get; }
+
+    public int ConnectionCount => _connections.Count;
+
+    public int TimeWaitCount => _timeWait.Count;
+
+    public int PooledConnections => _pool.Count;
+
+    public IPacketDevice Device => _device;
+
+    public long NowMicroseconds => _now;
+
+    Span<byte> ITcpHost.TransmitBuffer => _transmitBuffer;
+
+    // ---------------------------------------------------------------- application API
+
+    /// <summary>Starts listening on <paramref name="port"/> (any local address).</summary>
+    public Listener Listen(ushort port, int backlog, IListenerHandler? handler = null)
+    {
+        if (port == 0)
+        {
+            throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        if (_listeners.ContainsKey(port))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+        var listener = new Listener(this, IpAddress.None, port, backlog) { Handler = handler };
+        _listeners.Add(port, listener);
+        return listener;
+    }
+
+    /// <summary>Stops a listener: no new SYNs are taken; connections still queued are reset, as close(2) on a listening socket does.</summary>
+    public void CloseListener(Listener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        if (listener.IsClosed)
+        {
+            return;
+        }
+        listener.IsClosed = true;
+        _listeners.Remove(listener.Port);
+        while (listener.TryAccept(out TcpConnection? queued))
+        {
+            queued!.Abort();
+            queued.Close();
+        }
+    }
+
+    /// <summary>Opens a connection (sends SYN). The handler hears OnConnected when the handshake ends.</summary>
+    public TcpConnection Connect(IpAddress remoteAddress, ushort remotePort, ITcpConnectionHandler? handler, ushort localPort = 0)
+    {
+        Refresh();
+        ushort port = localPort != 0 ? localPort : AllocateEphemeralPort(remoteAddress, remotePort);
+        var key = new FlowKey(LocalAddress, port, remoteAddress, remotePort);
+        if (_connections.ContainsKey(key) || _timeWait.TryGet(key, out _))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+        TcpConnection connection = Rent();
+        _connections.Add(key, connection);
+        connection.OpenActive(this, key, _isn.Next(key, _now), handler, Config.SendBufferSize, Config.ReceiveBufferSize);
+        FlushPending();
+        return connection;
+    }
+
+    /// <summary>Whether a local port is taken towards a given peer (live connection or TIME-WAIT).</summary>
+    public bool IsPortInUse(ushort localPort, IpAddress remoteAddress, ushort remotePort)
+    {
+        var key = new FlowKey(LocalAddress, localPort, remoteAddress, remotePort);
+        return _connections.ContainsKey(key) || _timeWait.TryGet(key, out _) || _listeners.ContainsKey(localPort);
+    }
+
+    /// <summary>
+    /// RFC 6056 algorithm 1 (simple random search): start at a random port of the range and walk until a free one;
+    /// exhaustion is AddressNotAvailable, as EADDRNOTAVAIL from connect(2).
+    /// </summary>
+    private ushort AllocateEphemeralPort(IpAddress remoteAddress, ushort remotePort)
+    {
+        int count = EphemeralPortLast - EphemeralPortFirst + 1;
+        int start = _random.Next(count);
+        for (int i = 0; i < count; i++)
+        {
+            ushort port = (ushort)(EphemeralPortFirst + (start + i) % count);
+            if (!IsPortInUse(port, remoteAddress, remotePort))
+            {
+                return port;
+            }
+        }
+        throw new SocketException((int)SocketError.AddressNotAvailable);
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    /// <summary>Runs one batch: packets from the device, expired timers, then output. Returns the packets received.</summary>
+    public int Poll(int maxPackets = DefaultBatch)
+    {
+        Refresh();
+        int received = _device.Poll(this, maxPackets);
+        _timers.Advance(_now);
+        if (_timeWait.Count > 0)
+        {
+            _timeWait.Expire(_now);
+        }
+        FlushPending();
+        return received;
+    }
+
+    /// <summary>The earliest timer deadline, for an idle engine deciding how long it may sleep.</summary>
+    public long NextTimerDeadline() => _timers.NextDeadline();
+
+    /// <summary>Sends whatever connections queued during application calls made outside <see cref="Poll"/>.</summary>
+    public void FlushPending()
+    {
+        for (int i = 0; i < _flushCount; i++)
+        {
+            TcpConnection c = _flushList[i];
+            _flushList[i] = null!;
+            c.FlushOutput();
+        }
+        _flushCount = 0;
+        _device.Flush();
+    }
+
+    private void Refresh() => _now = _clock.NowMicroseconds;
+
+    // ---------------------------------------------------------------- receive path
+
+    public void Receive(ReadOnlySpan<byte> packet)
+    {
+        Statistics.PacketsIn++;
+        Statistics.BytesIn += packet.Length;
+        if (packet.Length == 0)
+        {
+            Statistics.Drops.Add(DropReason.Truncated);
+            return;
+        }
+        if (packet[0] >> 4 != 4)
+        {
+            // IPv6 comes later; until then it is dropped and counted like any protocol we do not speak.
+            Statistics.Drops.Add(DropReason.UnsupportedIpVersion);
+            return;
+        }
+        if (!IPv4Packet.TryParse(packet, out IPv4Packet ip, out DropReason reason))
+        {
+            Statistics.Drops.Add(reason);
+            return;
+        }
+        if (ip.Destination != LocalAddress)
+        {
+            Statistics.Drops.Add(DropReason.NotForThisHost);
+            return;
+        }
+        switch (ip.Protocol)
+        {
+            case IpProtocol.Tcp:
+                ReceiveTcp(ip.Source, ip.Destination, ip.Payload);
+                break;
+            case IpProtocol.Icmp:
+                ReceiveIcmp(ip.Source, ip.Payload);
+                break;
+            default:
+                Statistics.Drops.Add(DropReason.UnsupportedProtocol);
+                break;
+        }
+    }
+
+    private void ReceiveTcp(IpAddress source, IpAddress destination, ReadOnlySpan<byte> segment)
+    {
+        if (!TcpHeader.TryParse(segment, source, destination, verifyChecksum: true, out TcpHeader tcp, out DropReason reason))
+        {
+            Statistics.Drops.Add(reason);
+            return;
+        }
+        IncomingSegment seg = default;
+        if (!TcpOptions.TryParse(tcp.Options, out seg.Options))
+        {
+            Statistics.Drops.Add(DropReason.MalformedTcpOption);
+            return;
+        }
+        seg.Seq = new SeqNumber(tcp.SequenceNumber);
+        seg.Ack = new SeqNumber(tcp.AcknowledgmentNumber);
+        seg.Flags = tcp.Flags;
+        seg.Window = tcp.Window;
+        seg.Payload = tcp.Payload;
+        if ((seg.Flags & TcpFlags.Syn) != 0 && (seg.Flags & (TcpFlags.Fin | TcpFlags.Rst)) != 0)
+        {
+            // SYN with FIN or RST has no meaning in RFC 9293's state machine; scanners send it.
+            Statistics.Drops.Add(DropReason.BadTcpFlags);
+            return;
+        }
+        var key = new FlowKey(destination, tcp.DestinationPort, source, tcp.SourcePort);
+        if (_connections.TryGetValue(key, out TcpConnection? connection))
+        {
+            connection.OnSegment(ref seg);
+            return;
+        }
+        if (_timeWait.Count > 0 && _timeWait.TryGet(key, out TimeWaitRecord record))
+        {
+            if (!ReceiveInTimeWait(key, ref seg, record))
+            {
+                return;
+            }
+        }
+        if (_listeners.TryGetValue(key.LocalPort, out Listener? listener))
+        {
+            ReceiveOnListener(listener, key, ref seg);
+            return;
+        }
+        Statistics.Drops.Add(DropReason.TcpNoListener);
+        SendResetFor(key, seg);
+    }
+
+    /// <summary>LISTEN state processing (RFC 9293 3.10.7.2).</summary>
+    private void ReceiveOnListener(Listener listener, in FlowKey key, ref IncomingSegment seg, SeqNumber? minimumIss = null)
+    {
+        if ((seg.Flags & TcpFlags.Rst) != 0)
+        {
+            return;
+        }
+        if ((seg.Flags & TcpFlags.Ack) != 0)
+        {
+            SendResetFor(key, seg);
+            return;
+        }
+        if ((seg.Flags & TcpFlags.Syn) == 0)
+        {
+            return;
+        }
+        if (!listener.CanTakeSyn)
+        {
+            Statistics.Drops.Add(DropReason.TcpListenQueueFull);
+            return;
+        }
+        SeqNumber iss = _isn.Next(key, _now);
+        if (minimumIss is SeqNumber floor && iss <= floor)
+        {
+            iss = floor;
+        }
+        TcpConnection connection = Rent();
+        _connections.Add(key, connection);
+        listener.HalfOpenCount++;
+        connection.OpenPassive(this, key, iss, seg, listener, Config.SendBufferSize, Config.ReceiveBufferSize);
+    }
+
+    /// <summary>
+    /// A segment for a TIME-WAIT record. Returns true when it is a SYN that may reopen the 4-tuple (RFC 6191),
+    /// the record then being gone and the SYN to be handed to the listener.
+    /// </summary>
+    private bool ReceiveInTimeWait(in FlowKey key, ref IncomingSegment seg, in TimeWaitRecord record)
+    {
+        if ((seg.Flags & TcpFlags.Rst) != 0)
+        {
+            // RFC 5961 3.2 applied to TIME-WAIT: only an exact match may cut it short.
+            if (seg.Seq == record.RcvNxt)
+            {
+                _timeWait.Remove(key);
+            }
+            return false;
+        }
+        if ((seg.Flags & TcpFlags.Syn) != 0 && (seg.Flags & TcpFlags.Ack) == 0)
+        {
+            if (TimeWaitTable.AllowsReuse(record, seg.Seq, seg.Options.HasTimestamps, seg.Options.TsVal) &&
+                _listeners.TryGetValue(key.LocalPort, out Listener? listener))
+            {
+                _timeWait.Remove(key);
+                Statistics.TimeWaitReused++;
+                // RFC 6191 / Linux: the new incarnation's ISN lies beyond anything the old one sent.
+                ReceiveOnListener(listener, key, ref seg, record.SndNxt + 65537);
+                return false;
+            }
+            SendTimeWaitAck(key, record);
+            return false;
+        }
+        if ((seg.Flags & TcpFlags.Fin) != 0)
+        {
+            // A retransmitted FIN means our last ACK was lost: ACK it again and restart 2MSL (RFC 9293 3.10.7.4).
+            _timeWait.Remove(key);
+            TimeWaitRecord renewed = record with { ExpiresAt = _now + Config.TimeWaitMicroseconds };
+            _timeWait.TryAdd(renewed);
+            SendTimeWaitAck(key, record);
+            return false;
+        }
+        if (seg.Payload.Length > 0)
+        {
+            SendTimeWaitAck(key, record);
+        }
+        return false;
+    }
+
+    private void SendTimeWaitAck(in FlowKey key, in TimeWaitRecord record)
+    {
+        TcpOptions options = default;
+        if (record.HasTimestamps)
+        {
+            options.HasTimestamps = true;
+            options.TsVal = (uint)(_now / 1000) + record.TsOffset;
+            options.TsEcr = record.TsRecent;
+        }
+        SendRaw(key, record.SndNxt.Value, record.RcvNxt.Value, TcpFlags.Ack, 0, options);
+    }
+
+    /// <summary>The reset of RFC 9293 3.10.7.1 for a segment that matches no connection.</summary>
+    private void SendResetFor(in FlowKey key, in IncomingSegment seg)
+    {
+        if ((seg.Flags & TcpFlags.Rst) != 0)
+        {
+            return;
+        }
+        TcpOptions none = default;
+        if ((seg.Flags & TcpFlags.Ack) != 0)
+        {
+            SendRaw(key, seg.Ack.Value, 0, TcpFlags.Rst, 0, none);
+        }
+        else
+        {
+            SendRaw(key, 0, (seg.Seq + seg.SequenceLength).Value, TcpFlags.Rst | TcpFlags.Ack, 0, none);
+        }
+        Statistics.ResetsSent++;
+    }
+
+    private void SendRaw(in FlowKey key, uint seq, uint ack, TcpFlags flags, ushort window, in TcpOptions options)
+    {
+        Span<byte> packet = _transmitBuffer;
+        int tcpLength = TcpSegmentWriter.Write(packet[IPv4Header.Length..], key.LocalAddress, key.LocalPort,
+            key.RemoteAddress, key.RemotePort, seq, ack, flags, window, options, ReadOnlySpan<byte>.Empty);
+        IPv4Header.Write(packet, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, tcpLength, NextIpIdentification());
+        Statistics.SegmentsOut++;
+        TransmitPacket(IPv4Header.Length + tcpLength);
+    }
+
+    private void ReceiveIcmp(IpAddress source, ReadOnlySpan<byte> message)
+    {
+        if (!IcmpV4Packet.TryParse(message, out IcmpV4Packet icmp, out DropReason reason))
+        {
+            Statistics.Drops.Add(reason);
+            return;
+        }
+        if (icmp.Type != IcmpV4Packet.TypeEchoRequest || icmp.Code != 0)
+        {
+            // Errors for our connections are soft errors (RFC 1122 4.2.3.9): TCP's own timers decide.
+            return;
+        }
+        ReadOnlySpan<byte> data = icmp.Body;
+        if (IPv4Header.Length + IcmpV4Packet.HeaderLength + data.Length > _transmitBuffer.Length)
+        {
+            Statistics.Drops.Add(DropReason.BadIcmp);
+            return;
+        }
+        Span<byte> packet = _transmitBuffer;
+        int length = IcmpV4Writer.WriteEcho(packet[IPv4Header.Length..], reply: true, icmp.Identifier, icmp.SequenceNumber, data);
+        IPv4Header.Write(packet, LocalAddress, source, IpProtocol.Icmp, length, NextIpIdentification());
+        Statistics.IcmpEchoReplies++;
+        TransmitPacket(IPv4Header.Length + length);
+    }
+
+    private ushort NextIpIdentification() => _ipIdentification++;
+
+    // ---------------------------------------------------------------- ITcpHost
+
+    int ITcpHost.MaxTcpSegmentLength(IpAddress local) => _device.Mtu - (local.IsIPv4 ? IPv4Header.Length : 40);
+
+    public void TransmitPacket(int length)
+    {
+        Statistics.PacketsOut++;
+        Statistics.BytesOut += length;
+        _device.Transmit(_transmitBuffer.AsSpan(0, length));
+    }
+
+    void ITcpHost.ScheduleTimer(TimerEntry entry, long deadlineMicroseconds) => _timers.Schedule(entry, deadlineMicroseconds);
+
+    void ITcpHost.CancelTimer(TimerEntry entry) => _timers.Cancel(entry);
+
+    void ITcpHost.RequestFlush(TcpConnection connection)
+    {
+        if (_flushCount == _flushList.Length)
+        {
+            Array.Resize(ref _flushList, _flushList.Length * 2);
+        }
+        _flushList[_flushCount++] = connection;
+    }
+
+    void ITcpHost.OnPassiveEstablished(TcpConnection connection)
+    {
+        if (connection.Listener is not Listener listener)
+        {
+            return;
+        }
+        listener.HalfOpenCount--;
+        Statistics.ConnectionsAccepted++;
+        if (listener.IsClosed)
+        {
+            connection.Abort();
+            return;
+        }
+        listener.Enqueue(connection);
+        listener.Handler?.OnAcceptable(listener);
+    }
+
+    void ITcpHost.OnConnectionFinished(TcpConnection connection, bool enterTimeWait)
+    {
+        _connections.Remove(connection.Key);
+        if (enterTimeWait)
+        {
+            var record = new TimeWaitRecord
+            {
+                Key = connection.Key,
+                SndNxt = connection.SendNext,
+                RcvNxt = connection.ReceiveNext,
+                TsRecent = connection.TsRecent,
+                HasTimestamps = connection.TimestampsEnabled,
+                TsOffset = connection.TimestampOffset,
+                ExpiresAt = _now + Config.TimeWaitMicroseconds,
+            };
+            if (_timeWait.TryAdd(record))
+            {
+                Statistics.TimeWaitEntered++;
+            }
+            else
+            {
+                // As Linux with tcp_max_tw_buckets exceeded: the connection closes without TIME-WAIT.
+                Statistics.TimeWaitOverflow++;
+            }
+        }
+        if (connection.Listener is Listener listener && !connection.Queued)
+        {
+            // Died in SYN-RECEIVED: the application never saw it.
+            listener.HalfOpenCount--;
+            connection.Listener = null;
+            ((ITcpHost)this).Recycle(connection);
+            return;
+        }
+        if (connection.ApplicationReleased)
+        {
+            ((ITcpHost)this).Recycle(connection);
+        }
+    }
+
+    void ITcpHost.Recycle(TcpConnection connection)
+    {
+        connection.ReleaseBuffers();
+        connection.Handler = null;
+        connection.UserState = null;
+        _pool.Push(connection);
+    }
+
+    private TcpConnection Rent() => _pool.TryPop(out TcpConnection? c) ? c : new TcpConnection();
+}

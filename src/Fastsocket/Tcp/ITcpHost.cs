@@ -1,0 +1,38 @@
+using Fastsocket.Stack;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tcp;
+
+/// <summary>What a connection needs from the engine that owns it. All calls happen on that engine's thread.</summary>
+internal interface ITcpHost
+{
+    long NowMicroseconds { get; }
+
+    TcpConfig Config { get; }
+
+    EngineStatistics Statistics { get; }
+
+    /// <summary>Largest TCP segment (header included) the device carries for this address family.</summary>
+    int MaxTcpSegmentLength(IpAddress local);
+
+    /// <summary>Scratch buffer for one outgoing IP packet, MTU-sized; valid until <see cref="TransmitPacket"/>.</summary>
+    Span<byte> TransmitBuffer { get; }
+
+    void TransmitPacket(int length);
+
+    void ScheduleTimer(TimerEntry entry, long deadlineMicroseconds);
+
+    void CancelTimer(TimerEntry entry);
+
+    /// <summary>Asks for <see cref="TcpConnection.FlushOutput"/> at the end of the current batch (coalesces ACKs and data).</summary>
+    void RequestFlush(TcpConnection connection);
+
+    /// <summary>A passive connection completed its handshake and can be accepted.</summary>
+    void OnPassiveEstablished(TcpConnection connection);
+
+    /// <summary>The connection left the connection table: closed, reset, timed out, or moved into TIME-WAIT.</summary>
+    void OnConnectionFinished(TcpConnection connection, bool enterTimeWait);
+
+    /// <summary>The application released a connection the protocol had already finished with: back to the pool.</summary>
+    void Recycle(TcpConnection connection);
+}

@@ -1,0 +1,66 @@
+namespace Fastsocket.Tcp;
+
+/// <summary>Tunables of the TCP engine. Defaults follow Linux where it and the RFCs leave a choice, so that users see familiar behaviour.</summary>
+public sealed class TcpConfig
+{
+    /// <summary>MSS we advertise is derived from the device MTU; this caps it.</summary>
+    public int MaxSegmentSize { get; set; } = 65495;
+
+    /// <summary>
+    /// Floor for the MSS we send with. RFC 9293 3.7.1 and RFC 1122 3.3.3 oblige every IPv4 host to accept 576-byte
+    /// datagrams, so 536 bytes of payload is always deliverable; a peer advertising less cannot push us into
+    /// floods of tiny segments (the resource attack behind CVE-2019-11479).
+    /// </summary>
+    public int MinSendSegmentSize { get; set; } = 536;
+
+    public int SendBufferSize { get; set; } = 256 * 1024;
+
+    public int ReceiveBufferSize { get; set; } = 256 * 1024;
+
+    public bool WindowScaling { get; set; } = true;
+
+    public bool Timestamps { get; set; } = true;
+
+    public bool SackPermitted { get; set; } = true;
+
+    /// <summary>RFC 6298 2.4 says 1 s; Linux uses 200 ms, and so do we, because users compare us with Linux.</summary>
+    public long MinRtoMicroseconds { get; set; } = 200_000;
+
+    public long MaxRtoMicroseconds { get; set; } = 120_000_000;
+
+    public long InitialRtoMicroseconds { get; set; } = 1_000_000;
+
+    /// <summary>Retransmissions of data before giving up with TimedOut (Linux tcp_retries2).</summary>
+    public int MaxDataRetransmissions { get; set; } = 15;
+
+    /// <summary>SYN and SYN-ACK retransmissions before giving up (Linux tcp_syn_retries / tcp_synack_retries).</summary>
+    public int MaxSynRetransmissions { get; set; } = 6;
+
+    /// <summary>Delayed-ACK timeout: RFC 5681 4.2 requires under 500 ms; Linux uses 40 ms at minimum.</summary>
+    public long DelayedAckMicroseconds { get; set; } = 40_000;
+
+    /// <summary>2MSL: how long a TIME-WAIT record lives. Linux hard-codes 60 s; RFC 9293 suggests MSL = 2 min.</summary>
+    public long TimeWaitMicroseconds { get; set; } = 60_000_000;
+
+    /// <summary>Cap on TIME-WAIT records per engine, as Linux's tcp_max_tw_buckets.</summary>
+    public int MaxTimeWaitRecords { get; set; } = 262_144;
+
+    public long FinWait2TimeoutMicroseconds { get; set; } = 60_000_000;
+
+    public long KeepAliveIdleMicroseconds { get; set; } = 7_200_000_000;
+
+    public long KeepAliveIntervalMicroseconds { get; set; } = 75_000_000;
+
+    public int KeepAliveProbes { get; set; } = 9;
+
+    /// <summary>RFC 5961 challenge ACKs allowed per connection per second (per connection, not global: the global Linux limit was a side channel, CVE-2016-5696).</summary>
+    public int ChallengeAcksPerSecond { get; set; } = 10;
+
+    /// <summary>Largest number of distinct out-of-order ranges held per connection (bounds reassembly memory and work).</summary>
+    public int MaxOutOfOrderRanges { get; set; } = 32;
+
+    /// <summary>Default for new connections: disable Nagle (RFC 896) when true.</summary>
+    public bool NoDelay { get; set; }
+
+    public TcpConfig Clone() => (TcpConfig)MemberwiseClone();
+}
