@@ -1,0 +1,140 @@
+using System.Buffers;
+
+namespace Fastsocket.Tcp;
+
+/// <summary>
+/// Bytes the application wrote that the peer has not acknowledged yet: [SND.UNA, SND.UNA + Count).
+/// A ring over a pooled array that is rented only while something is queued, so an idle connection
+/// (the common case on a server with many keep-alive connections) holds no buffer memory at all.
+/// </summary>
+public sealed class SendBuffer
+{
+    private byte[]? _ring;
+    private int _head;
+    private int _count;
+    private int _capacity;
+
+    public SendBuffer(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _capacity = capacity;
+    }
+
+    /// <summary>Queued, unacknowledged bytes.</summary>
+    public int Count => _count;
+
+    public int Free => _capacity - _count;
+
+    /// <summary>True while the buffer holds rented memory (for tests and memory accounting).</summary>
+    public bool HoldsMemory => _ring != null;
+
+    /// <summary>
+    /// Logical limit on queued bytes (SO_SNDBUF). It can shrink only down to what is queued, since queued
+    /// bytes are promised to the peer; a larger value takes effect on the next rent or grow.
+    /// </summary>
+    public int Capacity
+    {
+        get => _capacity;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, _count);
+            _capacity = value;
+        }
+    }
+
+    /// <summary>Queues as much of <paramref name="data"/> as fits and returns how much that was.</summary>
+    public int Append(ReadOnlySpan<byte> data)
+    {
+        int n = Math.Min(data.Length, Free);
+        if (n == 0)
+        {
+            return 0;
+        }
+        EnsureRoom(_count + n);
+        byte[] ring = _ring!;
+        int tail = _head + _count;
+        if (tail >= ring.Length)
+        {
+            tail -= ring.Length;
+        }
+        int first = Math.Min(n, ring.Length - tail);
+        data[..first].CopyTo(ring.AsSpan(tail));
+        data[first..n].CopyTo(ring);
+        _count += n;
+        return n;
+    }
+
+    /// <summary>Copies queued bytes [offset, offset + destination.Length) — e.g. a segment to (re)transmit.</summary>
+    public void CopyTo(int offset, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(destination.Length, _count - offset);
+        if (destination.Length == 0)
+        {
+            return;
+        }
+        byte[] ring = _ring!;
+        int start = _head + offset;
+        if (start >= ring.Length)
+        {
+            start -= ring.Length;
+        }
+        int first = Math.Min(destination.Length, ring.Length - start);
+        ring.AsSpan(start, first).CopyTo(destination);
+        ring.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
+    }
+
+    /// <summary>Drops <paramref name="count"/> acknowledged bytes from the front (SND.UNA advanced).</summary>
+    public void Release(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _count);
+        _count -= count;
+        if (_count == 0)
+        {
+            ReturnMemory();
+            return;
+        }
+        _head += count;
+        if (_head >= _ring!.Length)
+        {
+            _head -= _ring.Length;
+        }
+    }
+
+    /// <summary>Drops everything (connection aborted) and returns the memory.</summary>
+    public void Clear()
+    {
+        _count = 0;
+        ReturnMemory();
+    }
+
+    private void ReturnMemory()
+    {
+        _head = 0;
+        if (_ring != null)
+        {
+            ArrayPool<byte>.Shared.Return(_ring);
+            _ring = null;
+        }
+    }
+
+    private void EnsureRoom(int needed)
+    {
+        if (_ring != null && _ring.Length >= needed)
+        {
+            return;
+        }
+        // Rent for the whole logical capacity at once: the pool rounds up anyway, and growing in steps
+        // would copy the queue repeatedly while a bulk writer fills it.
+        byte[] fresh = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _capacity));
+        if (_ring != null)
+        {
+            CopyTo(0, fresh.AsSpan(0, _count));
+            ArrayPool<byte>.Shared.Return(_ring);
+        }
+        _ring = fresh;
+        _head = 0;
+    }
+}
