@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Fastsocket.Cli.Commands;
+
+/// <summary>
+/// Range checks attached to options as System.CommandLine validators. Doing the checks inside the
+/// parser (instead of after it) means a bad value is reported exactly like a malformed one: same
+/// stderr format, same exit code <see cref="ExitCodes.Usage"/>, and it is caught before any work starts.
+/// </summary>
+internal static class OptionValidation
+{
+    /// <summary>Requires a value strictly greater than zero.</summary>
+    public static Option<long> MustBePositive(this Option<long> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (!TryGetValue<long>(result, out var value))
+            {
+                return;
+            }
+
+            if (value <= 0)
+            {
+                result.AddError(Invalid(result, value.ToString(CultureInfo.InvariantCulture), "must be greater than 0"));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Requires a value in <paramref name="min"/>..<paramref name="max"/>, both inclusive.</summary>
+    public static Option<int> MustBeInRange(this Option<int> option, int min, int max)
+    {
+        option.Validators.Add(result =>
+        {
+            if (!TryGetValue<int>(result, out var value))
+            {
+                return;
+            }
+
+            if (value < min || value > max)
+            {
+                result.AddError(Invalid(result, value.ToString(CultureInfo.InvariantCulture),
+                    $"must be between {min} and {max}"));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// Requires a probability in [0, 1). One is excluded because a link that drops, corrupts or
+    /// duplicates every packet never lets a transfer finish; the comparison is written so NaN fails too.
+    /// </summary>
+    public static Option<double> MustBeProbability(this Option<double> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (!TryGetValue<double>(result, out var value))
+            {
+                return;
+            }
+
+            if (!(value >= 0 && value < 1))
+            {
+                result.AddError(Invalid(result, value.ToString("R", CultureInfo.InvariantCulture),
+                    "must be a probability at least 0 and below 1"));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// Requires a file path whose directory exists, so a typo is reported up front rather than after
+    /// a long run when the capture is written.
+    /// </summary>
+    public static Option<string> MustBeWritableFilePath(this Option<string> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (!TryGetValue<string>(result, out var value))
+            {
+                return;
+            }
+
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                result.AddError(Invalid(result, "''", "must be a file path"));
+                return;
+            }
+
+            var directory = Path.GetDirectoryName(Path.GetFullPath(value));
+            if (directory is not null && !Directory.Exists(directory))
+            {
+                result.AddError(Invalid(result, $"'{value}'", $"directory '{directory}' does not exist"));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// Reads the converted value, or reports false when the text did not convert (e.g. "--bytes abc").
+    /// Validators run even then, before the conversion error is recorded, and reading the value throws
+    /// InvalidOperationException out of Parse. The parser reports that conversion error itself, naming
+    /// the option, so the validator only has to stay out of the way.
+    /// </summary>
+    private static bool TryGetValue<T>(OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
+    }
+
+    private static string Invalid(OptionResult result, string value, string requirement) =>
+        $"Invalid value {value} for option '{result.Option.Name}': {requirement}.";
+}

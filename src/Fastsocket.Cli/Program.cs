@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using Fastsocket.Cli.Commands;
+
+namespace Fastsocket.Cli;
+
+/// <summary>Entry point of the <c>fastsocket</c> command-line tool.</summary>
+public static class Program
+{
+    internal const string CommandName = "fastsocket";
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>
+    /// Runs the CLI against the given writers and returns the exit code. Tests call this directly so
+    /// they need not spawn processes; <see cref="Main"/> is only this bound to the real console.
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+
+        var console = new CliConsole(stdout, stderr);
+        var root = BuildRootCommand(console);
+
+        ParseResult parseResult;
+        try
+        {
+            parseResult = root.Parse(args);
+        }
+        catch (Exception ex)
+        {
+            return ReportUnexpected(stderr, ex);
+        }
+
+        // System.CommandLine's own parse-error action exits with 1, which would be indistinguishable
+        // from "transfer ran and the hashes differ". Usage errors (including failed range validators)
+        // are reported here instead, one per line, with exit code 2. Help and version requests clear
+        // parse errors and get a different action, so `transfer --help` without --bytes still works.
+        if (parseResult.Action is ParseErrorAction)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                stderr.WriteLine($"fastsocket: {error.Message}");
+            }
+
+            stderr.WriteLine($"Run '{CommandPath(parseResult.CommandResult.Command)} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            // The default exception handler prints a stack trace and exits with 1; a crash must be
+            // told apart from a hash mismatch, so exceptions are caught below and mapped to 3.
+            var invocation = new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+            };
+            return parseResult.Invoke(invocation);
+        }
+        catch (Exception ex)
+        {
+            return ReportUnexpected(stderr, ex);
+        }
+    }
+
+    /// <summary>
+    /// The command tree. New subcommands (bench, serve, load) are one class each under Commands/
+    /// and one line here.
+    /// </summary>
+    internal static Command BuildRootCommand(CliConsole console)
+    {
+        // A plain Command rather than RootCommand: RootCommand takes its name from the executable,
+        // which is "Fastsocket.Cli", "dotnet" or a test host depending on how it is started, and that
+        // name appears in help and error text. The help and version options RootCommand would add are
+        // added by hand; HelpOption is recursive, so every subcommand gets --help too.
+        var root = new Command(CommandName, "Fastsocket.NET: a user-space TCP/IP stack following the Fastsocket design.");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
+        root.Subcommands.Add(new TransferCommand(console));
+        return root;
+    }
+
+    private static int ReportUnexpected(TextWriter stderr, Exception ex)
+    {
+        stderr.WriteLine($"fastsocket: unexpected error: {ex.GetType().Name}: {ex.Message}");
+        return ExitCodes.Unexpected;
+    }
+
+    private static string CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Command? current = command; current is not null; current = current.Parents.OfType<Command>().FirstOrDefault())
+        {
+            names.Add(current.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}
