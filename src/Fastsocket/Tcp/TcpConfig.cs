@@ -28,8 +28,6 @@ public sealed class TcpConfig
 
     public long MaxRtoMicroseconds { get; set; } = 120_000_000;
 
-    public long InitialRtoMicroseconds { get; set; } = 1_000_000;
-
     /// <summary>Retransmissions of data before giving up with TimedOut (Linux tcp_retries2).</summary>
     public int MaxDataRetransmissions { get; set; } = 15;
 

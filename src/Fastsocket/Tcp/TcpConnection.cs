@@ -44,7 +44,7 @@ public sealed class TcpConnection : TimerEntry
     private int _advertisedMss;
 
     private readonly SendBuffer _send = new(1);
-    private readonly ReceiveBuffer _receive = new(1);
+    private ReceiveBuffer _receive = new(1);
     private RtoEstimator _rto = null!;
     private NewRenoCongestionControl _congestion = null!;
 
@@ -208,7 +208,14 @@ public sealed class TcpConnection : TimerEntry
         _tsOffset = iss.Value * 2654435761u;
         _send.Clear();
         _send.Capacity = Math.Max(1, sendBuffer);
-        _receive.Reset(Math.Max(1, receiveBuffer), _config.MaxOutOfOrderRanges);
+        if (_receive.Capacity != receiveBuffer)
+        {
+            _receive = new ReceiveBuffer(Math.Max(1, receiveBuffer), _config.MaxOutOfOrderRanges);
+        }
+        else
+        {
+            _receive.Clear();
+        }
         _rcvShift = 0;
         if (_config.WindowScaling)
         {
@@ -219,7 +226,7 @@ public sealed class TcpConnection : TimerEntry
         }
         _advertisedMss = Math.Min(_config.MaxSegmentSize, host.MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
         _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
-        _rto = new RtoEstimator(_config.InitialRtoMicroseconds, _config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
+        _rto = new RtoEstimator(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
         _congestion = new NewRenoCongestionControl(_sendMss);
         _finRequested = false;
         _finSeq = default;
