@@ -1,0 +1,49 @@
+using Fastsocket.Time;
+
+namespace Fastsocket.Devices;
+
+/// <summary>
+/// A virtual point-to-point wire between two stacks carrying raw IP packets: <see cref="A"/>'s transmits
+/// arrive at <see cref="B"/>'s polls and vice versa. Each direction is a preallocated lock-free ring, with
+/// optional fault injection applied on its receiving end.
+/// </summary>
+public sealed class InMemoryLink
+{
+    public const int DefaultQueueCapacity = 4096;
+
+    public InMemoryLink(int mtu, IClock clock, FaultProfile? aToB = null, FaultProfile? bToA = null, int queueCapacity = DefaultQueueCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(mtu, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(mtu, 65535);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        Mtu = mtu;
+        Clock = clock;
+        AToB = aToB ?? FaultProfile.None;
+        BToA = bToA ?? FaultProfile.None;
+
+        PacketRing ringAToB = CreateRing(AToB, mtu, clock, queueCapacity);
+        PacketRing ringBToA = CreateRing(BToA, mtu, clock, queueCapacity);
+        A = new InMemoryPort("A", mtu, ringAToB, ringBToA, CreateInjector(BToA, mtu, clock));
+        B = new InMemoryPort("B", mtu, ringBToA, ringAToB, CreateInjector(AToB, mtu, clock));
+    }
+
+    public InMemoryPort A { get; }
+
+    public InMemoryPort B { get; }
+
+    public int Mtu { get; }
+
+    public IClock Clock { get; }
+
+    public FaultProfile AToB { get; }
+
+    public FaultProfile BToA { get; }
+
+    private static PacketRing CreateRing(FaultProfile profile, int mtu, IClock clock, int capacity) =>
+        // Only a delayed direction needs transmit timestamps; skipping them keeps clock reads off the hot path.
+        new(capacity, mtu, profile.DelayMicroseconds > 0 ? clock : null);
+
+    private static FaultInjector? CreateInjector(FaultProfile profile, int mtu, IClock clock) =>
+        profile.IsNone ? null : new FaultInjector(profile, mtu, clock);
+}
