@@ -1,0 +1,46 @@
+using Fastsocket.Tests.Support;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tests.Tcp;
+
+public class HandshakeSmokeTests
+{
+    [Fact]
+    public void PassiveOpenWithAllOptionsAnswersSynAckWithTheSameOptions()
+    {
+        var bench = new TcpTestBench();
+        var syn = new TcpOptions { HasMss = true, Mss = 1460, HasWindowScale = true, WindowScale = 7, SackPermitted = true, HasTimestamps = true, TsVal = 100 };
+        Segment synAck = bench.PassiveSynReceived(1000, syn);
+        Assert.True(synAck.Options.HasMss);
+        Assert.Equal(1460, synAck.Options.Mss);
+        Assert.True(synAck.Options.HasWindowScale);
+        Assert.True(synAck.Options.SackPermitted);
+        Assert.True(synAck.Options.HasTimestamps);
+        Assert.Equal(100u, synAck.Options.TsEcr);
+    }
+
+    [Fact]
+    public void SegmentToClosedPortIsAnsweredWithReset()
+    {
+        var bench = new TcpTestBench();
+        bench.Inject(new Segment { Flags = TcpFlags.Syn, Seq = 5000 });
+        Segment rst = bench.Expect();
+        Assert.Equal(TcpFlags.Rst | TcpFlags.Ack, rst.Flags);
+        Assert.Equal(0u, rst.Seq);
+        Assert.Equal(5001u, rst.Ack);
+    }
+
+    [Fact]
+    public void EstablishedConnectionDeliversDataAndAcks()
+    {
+        var bench = new TcpTestBench();
+        (var connection, uint iss) = bench.PassiveEstablished(1000);
+        bench.Inject(new Segment { Flags = TcpFlags.Ack | TcpFlags.Psh, Seq = 1001, Ack = iss + 1, Payload = [1, 2, 3] });
+        var buffer = new byte[10];
+        Assert.Equal(3, connection.Read(buffer));
+        bench.Advance(40_000);
+        Segment ack = bench.Expect();
+        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Assert.Equal(1004u, ack.Ack);
+    }
+}
