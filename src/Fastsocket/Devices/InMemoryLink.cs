@@ -11,8 +11,21 @@ public sealed class InMemoryLink
 {
     public const int DefaultQueueCapacity = 4096;
 
-    public InMemoryLink(int mtu, IClock clock, FaultProfile? aToB = null, FaultProfile? bToA = null, int queueCapacity = DefaultQueueCapacity)
+    /// <summary>
+    /// Memory budget of one direction's ring when the caller does not choose a capacity: with jumbo MTUs a fixed
+    /// packet count would reserve hundreds of megabytes and spread a transfer over memory no cache holds.
+    /// </summary>
+    public const int DefaultQueueBytes = 8 * 1024 * 1024;
+
+    /// <summary>The packet capacity used for <paramref name="mtu"/> when none is given: 4096, or fewer for large MTUs.</summary>
+    public static int DefaultCapacityFor(int mtu) => Math.Clamp(DefaultQueueBytes / Math.Max(mtu, 1), 64, DefaultQueueCapacity);
+
+    public InMemoryLink(int mtu, IClock clock, FaultProfile? aToB = null, FaultProfile? bToA = null, int queueCapacity = 0)
     {
+        if (queueCapacity == 0)
+        {
+            queueCapacity = DefaultCapacityFor(mtu);
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(mtu, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(mtu, 65535);
         ArgumentNullException.ThrowIfNull(clock);

@@ -14,4 +14,7 @@ public sealed record TransferSpec
 
     /// <summary>Run both stacks on one thread on virtual time: deterministic for a seed, and timeouts cost no wall time.</summary>
     public bool VirtualTime { get; init; }
+
+    /// <summary>1: both stacks on one thread; 2: a thread per stack (real time only).</summary>
+    public int Threads { get; init; } = 1;
 }

@@ -16,6 +16,9 @@ public sealed class TcpConnection : TimerEntry
     private const int IpHeaderRoom = IPv4Header.Length;
     private const int MaxWindowShift = 14;
 
+    /// <summary>Most in-order segments one batch may leave unacknowledged before an ACK goes out at once.</summary>
+    private const int AckCoalesceLimit = 16;
+
     private ITcpHost _host = null!;
     private TcpConfig _config = null!;
 
@@ -842,7 +845,14 @@ public sealed class TcpConnection : TimerEntry
                 }
                 else if (++_segmentsSinceAck >= 2)
                 {
+                    // RFC 5681 4.2: at least every second full segment. The ACK normally waits for the end of the
+                    // batch (one ACK for a burst, as GRO gives Linux), but not beyond a few segments, so that a
+                    // sender limited by its buffer keeps streaming instead of stalling for a whole batch.
                     _ackNow = true;
+                    if (_segmentsSinceAck >= AckCoalesceLimit)
+                    {
+                        SendControl(_sndNxt, TcpFlags.Ack);
+                    }
                 }
                 else
                 {
