@@ -499,6 +499,16 @@ public sealed class TcpConnection : TimerEntry
     {
         ITcpHost host = _host;
 
+        // Simultaneous open (RFC 9293 3.5 figure 7, line 6): in SYN-RECEIVED reached from SYN-SENT, the peer's SYN-ACK
+        // repeats the SYN we already acknowledged. Its sequence number lies just before RCV.NXT, so the acceptability
+        // test would drop it and RFC 5961 4.2 would challenge the SYN; drop the SYN instead and let its ACK complete
+        // the handshake (as Linux does in tcp_validate_incoming).
+        if (State == TcpState.SynReceived && !_passive && seg.Has(TcpFlags.Syn) && seg.Has(TcpFlags.Ack) && seg.Seq == _irs)
+        {
+            seg.Flags &= ~TcpFlags.Syn;
+            seg.Seq += 1;
+        }
+
         // A retransmitted SYN for a connection still in SYN-RECEIVED means our SYN-ACK was lost: send it again.
         if (State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && seg.Seq == _irs)
         {
