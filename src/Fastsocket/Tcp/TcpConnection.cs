@@ -602,6 +602,12 @@ public sealed class TcpConnection : TimerEntry
                 Finish(SocketError.ConnectionReset, notify: false);
                 return;
             }
+            if (State == TcpState.SynReceived)
+            {
+                // RFC 9293: reached from SYN-SENT (simultaneous open), the connection was refused.
+                Finish(SocketError.ConnectionRefused, notify: true);
+                return;
+            }
             Finish(State is TcpState.Closing or TcpState.LastAck ? SocketError.Success : SocketError.ConnectionReset, notify: true);
             return;
         }
