@@ -545,6 +545,13 @@ public sealed class TcpConnection : TimerEntry
 
         if (seg.Has(TcpFlags.Syn))
         {
+            if (State == TcpState.SynReceived && _passive)
+            {
+                // RFC 9293 3.10.7.4 fourth step: a passive SYN-RECEIVED connection returns to LISTEN (the SYN is
+                // not a retransmission of the one we answered, which was handled above).
+                Finish(SocketError.ConnectionReset, notify: false);
+                return;
+            }
             // RFC 5961 4.2: a SYN in a synchronized state, whatever its sequence number, gets a challenge ACK.
             SendChallengeAck();
             return;
