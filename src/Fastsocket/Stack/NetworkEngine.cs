@@ -358,7 +358,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
             options.TsVal = (uint)(_now / 1000) + record.TsOffset;
             options.TsEcr = record.TsRecent;
         }
-        SendRaw(key, record.SndNxt.Value, record.RcvNxt.Value, TcpFlags.Ack, 0, options);
+        SendRaw(key, record.SndNxt.Value, record.RcvNxt.Value, TcpFlags.Ack, record.WindowField, options);
     }
 
     /// <summary>The reset of RFC 9293 3.10.7.1 for a segment that matches no connection.</summary>
@@ -471,6 +471,8 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
                 TsRecent = connection.TsRecent,
                 HasTimestamps = connection.TimestampsEnabled,
                 TsOffset = connection.TimestampOffset,
+                WindowField = connection.AdvertisedWindowField,
+                WindowShift = (byte)connection.ReceiveWindowShift,
                 ExpiresAt = _now + Config.TimeWaitMicroseconds,
             };
             if (_timeWait.TryAdd(record))

@@ -161,6 +161,11 @@ public sealed class TcpConnection : TimerEntry
 
     internal uint TsRecent => _tsRecent;
 
+    /// <summary>The window field of our last segment (RCV.WND scaled down), for the TIME-WAIT record's ACKs.</summary>
+    internal ushort AdvertisedWindowField => (ushort)Math.Min(ReceiveWindow >> _rcvShift, ushort.MaxValue);
+
+    internal int ReceiveWindowShift => _rcvShift;
+
     internal uint TimestampOffset => _tsOffset;
 
     /// <summary>Sits in a listener's accept queue (established, not yet accepted).</summary>
