@@ -65,6 +65,9 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
 
     public int TimeWaitCount => _timeWait.Count;
 
+    /// <summary>The live connection for a 4-tuple, if any (half-open ones included); for tests and diagnostics.</summary>
+    internal TcpConnection? FindConnection(in FlowKey key) => _connections.GetValueOrDefault(key);
+
     public int PooledConnections => _pool.Count;
 
     public IPacketDevice Device => _device;
