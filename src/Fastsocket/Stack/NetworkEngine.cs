@@ -65,6 +65,9 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
 
     public int TimeWaitCount => _timeWait.Count;
 
+    /// <summary>The live connection for a 4-tuple, if any (half-open ones included); for tests and diagnostics.</summary>
+    internal TcpConnection? FindConnection(in FlowKey key) => _connections.GetValueOrDefault(key);
+
     public int PooledConnections => _pool.Count;
 
     public IPacketDevice Device => _device;
@@ -310,12 +313,19 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     /// </summary>
     private bool ReceiveInTimeWait(in FlowKey key, ref IncomingSegment seg, in TimeWaitRecord record)
     {
+        int window = record.WindowField << record.WindowShift;
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
-            // RFC 5961 3.2 applied to TIME-WAIT: only an exact match may cut it short.
+            // RFC 5961 3.2 applied to TIME-WAIT: only an exact match may cut it short; one elsewhere in the window
+            // gets a challenge ACK; one outside it is dropped.
             if (seg.Seq == record.RcvNxt)
             {
                 _timeWait.Remove(key);
+            }
+            else if (seg.Seq.IsInRange(record.RcvNxt, record.RcvNxt + Math.Max(window, 1)))
+            {
+                Statistics.ChallengeAcksSent++;
+                SendTimeWaitAck(key, record);
             }
             return false;
         }
@@ -342,7 +352,10 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
             SendTimeWaitAck(key, record);
             return false;
         }
-        if (seg.Payload.Length > 0)
+        // RFC 5961 4.2: a SYN-ACK gets a challenge ACK; RFC 9293 3.10.7.4 first step: an empty segment outside the
+        // window gets an ACK; text cannot be taken after the FIN and is answered with the ACK that says so.
+        bool acceptableEmpty = window == 0 ? seg.Seq == record.RcvNxt : seg.Seq.IsInRange(record.RcvNxt, record.RcvNxt + window);
+        if ((seg.Flags & TcpFlags.Syn) != 0 || seg.Payload.Length > 0 || !acceptableEmpty)
         {
             SendTimeWaitAck(key, record);
         }
@@ -358,7 +371,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
             options.TsVal = (uint)(_now / 1000) + record.TsOffset;
             options.TsEcr = record.TsRecent;
         }
-        SendRaw(key, record.SndNxt.Value, record.RcvNxt.Value, TcpFlags.Ack, 0, options);
+        SendRaw(key, record.SndNxt.Value, record.RcvNxt.Value, TcpFlags.Ack, record.WindowField, options);
     }
 
     /// <summary>The reset of RFC 9293 3.10.7.1 for a segment that matches no connection.</summary>
@@ -471,6 +484,8 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
                 TsRecent = connection.TsRecent,
                 HasTimestamps = connection.TimestampsEnabled,
                 TsOffset = connection.TimestampOffset,
+                WindowField = connection.AdvertisedWindowField,
+                WindowShift = (byte)connection.ReceiveWindowShift,
                 ExpiresAt = _now + Config.TimeWaitMicroseconds,
             };
             if (_timeWait.TryAdd(record))

@@ -164,6 +164,11 @@ public sealed class TcpConnection : TimerEntry
 
     internal uint TsRecent => _tsRecent;
 
+    /// <summary>The window field of our last segment (RCV.WND scaled down), for the TIME-WAIT record's ACKs.</summary>
+    internal ushort AdvertisedWindowField => (ushort)Math.Min(ReceiveWindow >> _rcvShift, ushort.MaxValue);
+
+    internal int ReceiveWindowShift => _rcvShift;
+
     internal uint TimestampOffset => _tsOffset;
 
     /// <summary>Sits in a listener's accept queue (established, not yet accepted).</summary>
@@ -502,6 +507,16 @@ public sealed class TcpConnection : TimerEntry
     {
         ITcpHost host = _host;
 
+        // Simultaneous open (RFC 9293 3.5 figure 7, line 6): in SYN-RECEIVED reached from SYN-SENT, the peer's SYN-ACK
+        // repeats the SYN we already acknowledged. Its sequence number lies just before RCV.NXT, so the acceptability
+        // test would drop it and RFC 5961 4.2 would challenge the SYN; drop the SYN instead and let its ACK complete
+        // the handshake (as Linux does in tcp_validate_incoming).
+        if (State == TcpState.SynReceived && !_passive && seg.Has(TcpFlags.Syn) && seg.Has(TcpFlags.Ack) && seg.Seq == _irs)
+        {
+            seg.Flags &= ~TcpFlags.Syn;
+            seg.Seq += 1;
+        }
+
         // A retransmitted SYN for a connection still in SYN-RECEIVED means our SYN-ACK was lost: send it again.
         if (State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && seg.Seq == _irs)
         {
@@ -538,6 +553,13 @@ public sealed class TcpConnection : TimerEntry
 
         if (seg.Has(TcpFlags.Syn))
         {
+            if (State == TcpState.SynReceived && _passive)
+            {
+                // RFC 9293 3.10.7.4 fourth step: a passive SYN-RECEIVED connection returns to LISTEN (the SYN is
+                // not a retransmission of the one we answered, which was handled above).
+                Finish(SocketError.ConnectionReset, notify: false);
+                return;
+            }
             // RFC 5961 4.2: a SYN in a synchronized state, whatever its sequence number, gets a challenge ACK.
             SendChallengeAck();
             return;
@@ -593,6 +615,12 @@ public sealed class TcpConnection : TimerEntry
             {
                 // RFC 9293: a passive SYN-RECEIVED connection returns to LISTEN; the listener never saw it.
                 Finish(SocketError.ConnectionReset, notify: false);
+                return;
+            }
+            if (State == TcpState.SynReceived)
+            {
+                // RFC 9293: reached from SYN-SENT (simultaneous open), the connection was refused.
+                Finish(SocketError.ConnectionRefused, notify: true);
                 return;
             }
             Finish(State is TcpState.Closing or TcpState.LastAck ? SocketError.Success : SocketError.ConnectionReset, notify: true);

@@ -27,6 +27,9 @@ public struct TimeWaitRecord
     /// <summary>The 16-bit window field to put in our ACKs, already scaled down (RFC 7323 section 2.3).</summary>
     public ushort WindowField;
 
+    /// <summary>Our receive window shift (RFC 7323), so RCV.WND = WindowField &lt;&lt; WindowShift for the acceptability test.</summary>
+    public byte WindowShift;
+
     public bool HasTimestamps;
 
     /// <summary>When the 2*MSL timer fires, in microseconds on the engine clock.</summary>

@@ -10,7 +10,7 @@ namespace Fastsocket.Tests.Support;
 /// capture device. A test injects one segment as the remote peer and asserts the exact segment that comes back.
 /// Our side is 198.18.0.2; the simulated peer is 198.18.0.1.
 /// </summary>
-public sealed class TcpTestBench
+public sealed partial class TcpTestBench
 {
     public static readonly IpAddress Local = IpAddress.FromIPv4(198, 18, 0, 2);
     public static readonly IpAddress Remote = IpAddress.FromIPv4(198, 18, 0, 1);

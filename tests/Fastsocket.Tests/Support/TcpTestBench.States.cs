@@ -1,0 +1,158 @@
+using Fastsocket.Tcp;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tests.Support;
+
+/// <summary>
+/// Helpers for the state-by-state conformance tests: each one drives a connection into one RFC 9293 state with
+/// only the MSS option, a small receive buffer and fixed sequence numbers, asserting every segment on the way.
+/// </summary>
+public sealed partial class TcpTestBench
+{
+    /// <summary>The peer's ISS in the state helpers: RCV.NXT is <c>PeerIss + 1</c> once synchronized.</summary>
+    public const uint PeerIss = 1000;
+
+    /// <summary>Our port for active opens.</summary>
+    public const ushort ActiveLocalPort = 50000;
+
+    /// <summary>Only MSS: no window scaling, timestamps or SACK, so windows and sequence numbers are easy to predict.</summary>
+    public static TcpOptions MssOnly => new() { HasMss = true, Mss = 1460 };
+
+    /// <summary>A config with a small receive buffer (RCV.WND equals it, unscaled) for tests that aim at the window edges.</summary>
+    public static TcpConfig SmallWindowConfig(int receiveBuffer = 4096)
+    {
+        var config = new TcpConfig { ReceiveBufferSize = receiveBuffer };
+        return config;
+    }
+
+    /// <summary>A bench whose connections advertise a 4096-byte window.</summary>
+    public static TcpTestBench Small(int receiveBuffer = 4096) => new(SmallWindowConfig(receiveBuffer));
+
+    /// <summary>RCV.WND we advertise with the receive buffer empty (the buffer size: no scaling with <see cref="MssOnly"/>).</summary>
+    public ushort Wnd => (ushort)Config.ReceiveBufferSize;
+
+    /// <summary>
+    /// RCV.WND after the peer's FIN: the FIN takes one sequence number but no buffer space, and a right edge that
+    /// would move by less than an MSS is not advanced (receiver SWS avoidance), so the window shrinks by one.
+    /// </summary>
+    public ushort WndAfterFin => (ushort)(Config.ReceiveBufferSize - 1);
+
+    public TcpConnection? Find(ushort localPort = LocalPort, ushort remotePort = RemotePort) =>
+        Engine.FindConnection(new FlowKey(Local, localPort, Remote, remotePort));
+
+    /// <summary>Builds and injects a segment from the peer to the passive side (or to <paramref name="toPort"/>).</summary>
+    public void Send(TcpFlags flags, uint seq, uint ack = 0, byte[]? payload = null, ushort window = 65535,
+        TcpOptions options = default, ushort fromPort = RemotePort, ushort toPort = LocalPort) =>
+        Inject(new Segment { Flags = flags, Seq = seq, Ack = ack, Payload = payload ?? [], Window = window, Options = options },
+            fromPort, toPort);
+
+    /// <summary>Asserts the next segment we sent field by field (options must be absent unless <paramref name="options"/> says otherwise).</summary>
+    public Segment Expect(TcpFlags flags, uint seq, uint ack, ushort window, int payloadLength = 0, TcpOptions options = default)
+    {
+        Segment s = Expect();
+        Assert.True(flags == s.Flags, $"flags: expected {flags}, got {s}");
+        Assert.True(seq == s.Seq, $"seq: expected {seq}, got {s}");
+        Assert.True(ack == s.Ack, $"ack: expected {ack}, got {s}");
+        Assert.True(window == s.Window, $"window: expected {window}, got {s}");
+        Assert.True(payloadLength == s.Payload.Length, $"payload length: expected {payloadLength}, got {s}");
+        Assert.Equal(options.HasMss, s.Options.HasMss);
+        Assert.Equal(options.HasWindowScale, s.Options.HasWindowScale);
+        Assert.Equal(options.SackPermitted, s.Options.SackPermitted);
+        Assert.Equal(options.HasTimestamps, s.Options.HasTimestamps);
+        if (options.HasMss)
+        {
+            Assert.Equal(options.Mss, s.Options.Mss);
+        }
+        if (options.HasTimestamps)
+        {
+            Assert.Equal(options.TsVal, s.Options.TsVal);
+            Assert.Equal(options.TsEcr, s.Options.TsEcr);
+        }
+        Assert.Equal(0, s.Options.SackCount);
+        return s;
+    }
+
+    /// <summary>Asserts an ACK-only segment (the form of a challenge ACK and of the reply to an unacceptable segment).</summary>
+    public Segment ExpectAck(uint seq, uint ack, ushort window) => Expect(TcpFlags.Ack, seq, ack, window);
+
+    /// <summary>Passive open with MSS only, accepted: ESTABLISHED with RCV.NXT = PeerIss + 1, SND.NXT = ISS + 1.</summary>
+    public (TcpConnection Connection, uint Iss) Established() => PassiveEstablished(PeerIss, MssOnly);
+
+    /// <summary>A further passive connection from another peer port on the already-open listener.</summary>
+    public (TcpConnection Connection, uint Iss) EstablishedFrom(ushort fromPort, uint peerIss = PeerIss)
+    {
+        Send(TcpFlags.Syn, peerIss, options: MssOnly, fromPort: fromPort);
+        Segment synAck = Expect();
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Send(TcpFlags.Ack, peerIss + 1, synAck.Seq + 1, fromPort: fromPort);
+        ExpectNothing();
+        Assert.True(Handler.Listener!.TryAccept(out TcpConnection? connection));
+        connection!.Handler = Handler;
+        Assert.Equal(TcpState.Established, connection.State);
+        return (connection, synAck.Seq);
+    }
+
+    /// <summary>ESTABLISHED, then our Shutdown: FIN sent at ISS + 1, SND.NXT = ISS + 2.</summary>
+    public (TcpConnection Connection, uint Iss) FinWait1()
+    {
+        (TcpConnection c, uint iss) = Established();
+        c.Shutdown();
+        Engine.FlushPending();
+        Expect(TcpFlags.Fin | TcpFlags.Ack, iss + 1, PeerIss + 1, Wnd);
+        Assert.Equal(TcpState.FinWait1, c.State);
+        return (c, iss);
+    }
+
+    /// <summary>FIN-WAIT-1, then the peer ACKs our FIN.</summary>
+    public (TcpConnection Connection, uint Iss) FinWait2()
+    {
+        (TcpConnection c, uint iss) = FinWait1();
+        Send(TcpFlags.Ack, PeerIss + 1, iss + 2);
+        ExpectNothing();
+        Assert.Equal(TcpState.FinWait2, c.State);
+        return (c, iss);
+    }
+
+    /// <summary>FIN-WAIT-1, then the peer's FIN crosses ours (simultaneous close): RCV.NXT = PeerIss + 2.</summary>
+    public (TcpConnection Connection, uint Iss) Closing()
+    {
+        (TcpConnection c, uint iss) = FinWait1();
+        Send(TcpFlags.Fin | TcpFlags.Ack, PeerIss + 1, iss + 1);
+        ExpectAck(iss + 2, PeerIss + 2, WndAfterFin);
+        Assert.Equal(TcpState.Closing, c.State);
+        return (c, iss);
+    }
+
+    /// <summary>ESTABLISHED, then the peer's FIN: RCV.NXT = PeerIss + 2.</summary>
+    public (TcpConnection Connection, uint Iss) CloseWait()
+    {
+        (TcpConnection c, uint iss) = Established();
+        Send(TcpFlags.Fin | TcpFlags.Ack, PeerIss + 1, iss + 1);
+        ExpectAck(iss + 1, PeerIss + 2, WndAfterFin);
+        Assert.Equal(TcpState.CloseWait, c.State);
+        return (c, iss);
+    }
+
+    /// <summary>CLOSE-WAIT, then our Shutdown: FIN sent at ISS + 1.</summary>
+    public (TcpConnection Connection, uint Iss) LastAck()
+    {
+        (TcpConnection c, uint iss) = CloseWait();
+        c.Shutdown();
+        Engine.FlushPending();
+        Expect(TcpFlags.Fin | TcpFlags.Ack, iss + 1, PeerIss + 2, WndAfterFin);
+        Assert.Equal(TcpState.LastAck, c.State);
+        return (c, iss);
+    }
+
+    /// <summary>FIN-WAIT-2, then the peer's FIN: the connection becomes a TIME-WAIT record (SND.NXT = ISS + 2, RCV.NXT = PeerIss + 2).</summary>
+    public (TcpConnection Connection, uint Iss) TimeWait()
+    {
+        (TcpConnection c, uint iss) = FinWait2();
+        Send(TcpFlags.Fin | TcpFlags.Ack, PeerIss + 1, iss + 2);
+        ExpectAck(iss + 2, PeerIss + 2, WndAfterFin);
+        Assert.Equal(TcpState.TimeWait, c.State);
+        Assert.Equal(1, Engine.TimeWaitCount);
+        Assert.Equal(0, Engine.ConnectionCount);
+        return (c, iss);
+    }
+}

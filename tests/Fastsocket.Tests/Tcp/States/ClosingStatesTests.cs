@@ -1,0 +1,295 @@
+using System.Net.Sockets;
+using Fastsocket.Tcp;
+using Fastsocket.Tests.Support;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tests.Tcp.States;
+
+/// <summary>FIN-WAIT-1: our FIN is out (SND.NXT = ISS + 2) and not yet acknowledged.</summary>
+public class FinWait1Tests : SynchronizedStateTests
+{
+    private const uint N = TcpTestBench.PeerIss + 1;
+
+    protected override StateSetup Enter()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        (TcpConnection c, uint iss) = bench.FinWait1();
+        return new StateSetup(bench, c, iss + 1, iss + 2, N, bench.Wnd, TcpState.FinWait1, SocketError.ConnectionReset);
+    }
+
+    [Fact]
+    public void AckOfFinMovesToFinWait2()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.FinWait2, s.Connection.State);
+    }
+
+    [Fact]
+    public void SimultaneousCloseGoesThroughClosingToTimeWait()
+    {
+        StateSetup s = Enter();
+        // The peer's FIN does not acknowledge ours: CLOSING, and our ACK of its FIN.
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndUna);
+        s.Bench.ExpectAck(s.SndNxt, N + 1, s.Bench.WndAfterFin);
+        Assert.Equal(TcpState.Closing, s.Connection.State);
+        // Then its ACK of our FIN: TIME-WAIT, nothing to send.
+        s.Bench.Send(TcpFlags.Ack, N + 1, s.SndNxt);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.TimeWait, s.Connection.State);
+        Assert.Equal(1, s.Bench.Engine.TimeWaitCount);
+        Assert.Equal(SocketError.Success, s.Bench.Handler.CloseResult);
+    }
+
+    [Fact]
+    public void FinThatAcksOurFinGoesStraightToTimeWait()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N + 1, s.Bench.WndAfterFin);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.TimeWait, s.Connection.State);
+        Assert.Equal(1, s.Bench.Engine.TimeWaitCount);
+    }
+
+    [Fact]
+    public void DataIsStillReceived()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndUna, payload: [1, 2]);
+        Assert.Equal(2, s.Connection.Readable);
+        s.Bench.Advance(s.Bench.Config.DelayedAckMicroseconds);
+        s.Bench.ExpectAck(s.SndNxt, N + 2, (ushort)(s.Wnd - 2));
+        Assert.Equal(TcpState.FinWait1, s.Connection.State);
+    }
+
+    [Fact]
+    public void UnacknowledgedFinIsRetransmitted()
+    {
+        StateSetup s = Enter();
+        s.Bench.Advance(s.Connection.RetransmissionTimeoutMicroseconds);
+        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndUna, N, s.Wnd);
+        Assert.Equal(TcpState.FinWait1, s.Connection.State);
+    }
+}
+
+/// <summary>FIN-WAIT-2: our FIN is acknowledged; we still receive.</summary>
+public class FinWait2Tests : SynchronizedStateTests
+{
+    private const uint N = TcpTestBench.PeerIss + 1;
+
+    protected override StateSetup Enter()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        (TcpConnection c, uint iss) = bench.FinWait2();
+        return new StateSetup(bench, c, iss + 2, iss + 2, N, bench.Wnd, TcpState.FinWait2, SocketError.ConnectionReset);
+    }
+
+    [Fact]
+    public void FinMovesToTimeWaitWithAck()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N + 1, s.Bench.WndAfterFin);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.TimeWait, s.Connection.State);
+        Assert.Equal(1, s.Bench.Engine.TimeWaitCount);
+    }
+
+    [Fact]
+    public void OutOfOrderFinWaitsForTheMissingBytes()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N + 2, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
+        Assert.Equal(TcpState.FinWait2, s.Connection.State);
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1, 2]);
+        s.Bench.ExpectAck(s.SndNxt, N + 3, (ushort)(s.Wnd - 3));
+        Assert.Equal(TcpState.TimeWait, s.Connection.State);
+    }
+
+    [Fact]
+    public void DataIsStillReceived()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N + s.Wnd - 1, s.SndNxt, payload: [1]);
+        s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1]);
+        s.Bench.ExpectAck(s.SndNxt, N + 1, (ushort)(s.Wnd - 1));
+        Assert.Equal(1, s.Connection.Readable);
+        Assert.Equal(TcpState.FinWait2, s.Connection.State);
+    }
+
+    [Fact]
+    public void OrphanedConnectionTimesOutAfterFinWait2Timeout()
+    {
+        StateSetup s = Enter();
+        s.Connection.Close();
+        s.Bench.Advance(s.Bench.Config.FinWait2TimeoutMicroseconds - 1);
+        Assert.Equal(1, s.Bench.Engine.ConnectionCount);
+        s.Bench.Advance(1);
+        s.Bench.ExpectNothing();
+        Assert.Equal(0, s.Bench.Engine.ConnectionCount);
+        Assert.Equal(0, s.Bench.Engine.TimeWaitCount);
+    }
+}
+
+/// <summary>CLOSE-WAIT: the peer's FIN is in (RCV.NXT = PeerIss + 2); we may still send.</summary>
+public class CloseWaitTests : SynchronizedStateTests
+{
+    private const uint N = TcpTestBench.PeerIss + 2;
+
+    protected override StateSetup Enter()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        (TcpConnection c, uint iss) = bench.CloseWait();
+        return new StateSetup(bench, c, iss + 1, iss + 1, N, bench.WndAfterFin, TcpState.CloseWait, SocketError.ConnectionReset);
+    }
+
+    [Fact]
+    public void RetransmittedFinIsAckedAgain()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N - 1, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
+        Assert.Equal(TcpState.CloseWait, s.Connection.State);
+    }
+
+    [Fact]
+    public void TextAfterTheFinIsIgnored()
+    {
+        // RFC 9293 3.10.7.4 seventh step: "This should not occur since a FIN has been received from the remote side. Ignore the segment text."
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1, 2, 3]);
+        s.Bench.ExpectNothing();
+        Assert.Equal(0, s.Connection.Readable);
+        Assert.True(s.Connection.ReceiveCompleted);
+        Assert.Equal(TcpState.CloseWait, s.Connection.State);
+    }
+
+    [Fact]
+    public void WeCanStillSend()
+    {
+        StateSetup s = Enter();
+        Assert.Equal(5, s.Connection.Write(new byte[5]));
+        s.Bench.Engine.FlushPending();
+        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh, s.SndNxt, N, s.Wnd, payloadLength: 5);
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 5);
+        s.Bench.ExpectNothing();
+        Assert.Equal(0, s.Connection.Unacknowledged);
+    }
+
+    [Fact]
+    public void ShutdownMovesToLastAck()
+    {
+        StateSetup s = Enter();
+        s.Connection.Shutdown();
+        s.Bench.Engine.FlushPending();
+        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndNxt, N, s.Wnd);
+        Assert.Equal(TcpState.LastAck, s.Connection.State);
+    }
+}
+
+/// <summary>CLOSING: both FINs sent, ours not yet acknowledged.</summary>
+public class ClosingTests : SynchronizedStateTests
+{
+    private const uint N = TcpTestBench.PeerIss + 2;
+
+    protected override StateSetup Enter()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        (TcpConnection c, uint iss) = bench.Closing();
+        return new StateSetup(bench, c, iss + 1, iss + 2, N, bench.WndAfterFin, TcpState.Closing, SocketError.Success);
+    }
+
+    [Fact]
+    public void AckOfFinMovesToTimeWait()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.TimeWait, s.Connection.State);
+        Assert.Equal(1, s.Bench.Engine.TimeWaitCount);
+        Assert.Equal(0, s.Bench.Engine.ConnectionCount);
+    }
+
+    [Fact]
+    public void RetransmittedFinIsAckedAgain()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N - 1, s.SndUna);
+        s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
+        Assert.Equal(TcpState.Closing, s.Connection.State);
+    }
+
+    [Fact]
+    public void TextIsIgnored()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndUna, payload: [1]);
+        s.Bench.ExpectNothing();
+        Assert.Equal(0, s.Connection.Readable);
+        Assert.Equal(TcpState.Closing, s.Connection.State);
+    }
+
+    [Fact]
+    public void UnacknowledgedFinIsRetransmitted()
+    {
+        StateSetup s = Enter();
+        s.Bench.Advance(s.Connection.RetransmissionTimeoutMicroseconds);
+        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndUna, N, s.Wnd);
+    }
+}
+
+/// <summary>LAST-ACK: the peer closed first, then we did; waiting for the ACK of our FIN.</summary>
+public class LastAckTests : SynchronizedStateTests
+{
+    private const uint N = TcpTestBench.PeerIss + 2;
+
+    protected override StateSetup Enter()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        (TcpConnection c, uint iss) = bench.LastAck();
+        return new StateSetup(bench, c, iss + 1, iss + 2, N, bench.WndAfterFin, TcpState.LastAck, SocketError.Success);
+    }
+
+    [Fact]
+    public void AckOfFinClosesWithoutTimeWait()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.Closed, s.Connection.State);
+        Assert.Equal(SocketError.Success, s.Bench.Handler.CloseResult);
+        Assert.Equal(0, s.Bench.Engine.ConnectionCount);
+        Assert.Equal(0, s.Bench.Engine.TimeWaitCount);
+    }
+
+    [Fact]
+    public void RetransmittedFinIsAckedAgain()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N - 1, s.SndUna);
+        s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
+        Assert.Equal(TcpState.LastAck, s.Connection.State);
+    }
+
+    [Fact]
+    public void TextIsIgnored()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndUna, payload: [1]);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.LastAck, s.Connection.State);
+    }
+
+    [Fact]
+    public void SegmentAfterCloseGetsResetFromTheListenerPort()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1]);
+        s.Bench.Expect(TcpFlags.Rst, s.SndNxt, 0, 0);
+    }
+}

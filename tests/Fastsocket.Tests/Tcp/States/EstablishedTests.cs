@@ -1,0 +1,251 @@
+using System.Net.Sockets;
+using Fastsocket.Tcp;
+using Fastsocket.Tests.Support;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tests.Tcp.States;
+
+/// <summary>ESTABLISHED (RFC 9293 3.10.7.4): text at and around the window edges, FIN, close and shutdown.</summary>
+public class EstablishedTests : SynchronizedStateTests
+{
+    private const uint N = TcpTestBench.PeerIss + 1;
+    private const uint W = 4096;
+
+    protected override StateSetup Enter()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        (TcpConnection c, uint iss) = bench.Established();
+        return new StateSetup(bench, c, iss + 1, iss + 1, N, bench.Wnd, TcpState.Established, SocketError.ConnectionReset);
+    }
+
+    [Fact]
+    public void DataAtRcvNxtIsDeliveredWithDelayedAck()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack | TcpFlags.Psh, N, s.SndNxt, payload: [7]);
+        s.Bench.ExpectNothing();
+        Assert.Equal(1, s.Connection.Readable);
+        Assert.Equal(1, s.Bench.Handler.ReadableCount);
+        s.Bench.Advance(s.Bench.Config.DelayedAckMicroseconds - 1);
+        s.Bench.ExpectNothing();
+        s.Bench.Advance(1);
+        s.Bench.ExpectAck(s.SndNxt, N + 1, (ushort)(W - 1));
+        Assert.Equal(TcpState.Established, s.Connection.State);
+    }
+
+    [Fact]
+    public void SecondFullSegmentIsAckedAtOnce()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: new byte[1000]);
+        s.Bench.ExpectNothing();
+        s.Bench.Send(TcpFlags.Ack, N + 1000, s.SndNxt, payload: new byte[1000]);
+        s.Bench.ExpectAck(s.SndNxt, N + 2000, (ushort)(W - 2000));
+    }
+
+    [Fact]
+    public void DataAtLastSequenceOfWindowIsHeldOutOfOrderAndAckedAtOnce()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N + W - 1, s.SndNxt, payload: [9]);
+        s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
+        Assert.Equal(0, s.Connection.Readable);
+
+        // Filling the hole takes the whole window: everything becomes readable and the window closes.
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: new byte[W - 1]);
+        s.Bench.ExpectAck(s.SndNxt, N + W, 0);
+        Assert.Equal((int)W, s.Connection.Readable);
+    }
+
+    [Fact]
+    public void DataCrossingRightEdgeIsTrimmedToTheWindow()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N + W - 1, s.SndNxt, payload: [1, 2, 3]);
+        s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: new byte[W - 1]);
+        s.Bench.ExpectAck(s.SndNxt, N + W, 0);
+        Assert.Equal((int)W, s.Connection.Readable);
+    }
+
+    [Fact]
+    public void DataOverlappingRcvNxtKeepsOnlyTheNewBytes()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N - 2, s.SndNxt, payload: [1, 2, 3, 4]);
+        var buffer = new byte[8];
+        Assert.Equal(2, s.Connection.Read(buffer));
+        Assert.Equal(new byte[] { 3, 4 }, buffer[..2]);
+    }
+
+    [Fact]
+    public void ZeroWindowAcceptsOnlyAnEmptySegmentAtRcvNxt()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: new byte[W]);
+        s.Bench.Send(TcpFlags.Ack, N + W, s.SndNxt, payload: []);
+        // The full window arrives in one segment: first segment since the last ACK, so it is delayed.
+        s.Bench.Advance(s.Bench.Config.DelayedAckMicroseconds);
+        s.Bench.ExpectAck(s.SndNxt, N + W, 0);
+
+        // RCV.WND = 0: data at RCV.NXT is not taken but its ACK field is processed; we answer with the zero window.
+        s.Bench.Send(TcpFlags.Ack, N + W, s.SndNxt, payload: [1]);
+        s.Bench.ExpectAck(s.SndNxt, N + W, 0);
+        Assert.Equal((int)W, s.Connection.Readable);
+
+        // An empty segment one past RCV.NXT is unacceptable with a zero window.
+        s.Bench.Send(TcpFlags.Ack, N + W + 1, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N + W, 0);
+
+        // An empty segment at RCV.NXT is acceptable.
+        s.Bench.Send(TcpFlags.Ack, N + W, s.SndNxt);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.Established, s.Connection.State);
+    }
+
+    [Fact]
+    public void FinAtRcvNxtMovesToCloseWait()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N + 1, (ushort)(W - 1));
+        Assert.Equal(TcpState.CloseWait, s.Connection.State);
+        Assert.True(s.Connection.ReceiveCompleted);
+        Assert.Equal(1, s.Bench.Handler.ReadableCount);
+    }
+
+    [Fact]
+    public void DataWithFinIsDeliveredThenCloseWait()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack | TcpFlags.Psh, N, s.SndNxt, payload: [1, 2, 3]);
+        s.Bench.ExpectAck(s.SndNxt, N + 4, (ushort)(W - 4));
+        Assert.Equal(TcpState.CloseWait, s.Connection.State);
+        Assert.Equal(3, s.Connection.Readable);
+        Assert.False(s.Connection.ReceiveCompleted);
+    }
+
+    [Fact]
+    public void OutOfOrderFinWaitsForTheMissingByte()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N + 1, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
+        Assert.Equal(TcpState.Established, s.Connection.State);
+
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [5]);
+        s.Bench.ExpectAck(s.SndNxt, N + 2, (ushort)(W - 2));
+        Assert.Equal(TcpState.CloseWait, s.Connection.State);
+    }
+
+    [Fact]
+    public void FinAtLastSequenceOfWindowIsHeldAndAcked()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N + W - 1, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
+        Assert.Equal(TcpState.Established, s.Connection.State);
+    }
+
+    [Fact]
+    public void FinBeyondWindowIsAckedAndIgnored()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N + W, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
+        Assert.Equal(TcpState.Established, s.Connection.State);
+        Assert.False(s.Connection.ReceiveCompleted);
+    }
+
+    [Fact]
+    public void AckBeyondSndNxtDropsTheDataItCarries()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 10, payload: [1, 2, 3]);
+        s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
+        Assert.Equal(0, s.Connection.Readable);
+    }
+
+    [Fact]
+    public void TooOldAckDropsTheDataItCarries()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndUna - 70_000, payload: [1, 2, 3]);
+        s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
+        Assert.Equal(0, s.Connection.Readable);
+    }
+
+    [Fact]
+    public void AckOfOurDataReleasesTheSendBuffer()
+    {
+        StateSetup s = Enter();
+        Assert.Equal(10, s.Connection.Write(new byte[10]));
+        s.Bench.Engine.FlushPending();
+        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh, s.SndNxt, N, (ushort)W, payloadLength: 10);
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 10);
+        s.Bench.ExpectNothing();
+        Assert.Equal(0, s.Connection.Unacknowledged);
+    }
+
+    [Fact]
+    public void CloseWithUnreadDataSendsReset()
+    {
+        StateSetup s = Enter();
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1]);
+        s.Connection.Close();
+        s.Bench.Engine.FlushPending();
+        s.Bench.Expect(TcpFlags.Rst | TcpFlags.Ack, s.SndNxt, N + 1, 0);
+        s.Bench.ExpectNothing();
+        Assert.Equal(0, s.Bench.Engine.ConnectionCount);
+        Assert.Equal(0, s.Bench.Engine.TimeWaitCount);
+    }
+
+    [Fact]
+    public void CloseWithNothingUnreadSendsFin()
+    {
+        StateSetup s = Enter();
+        TcpConnection c = s.Connection;
+        c.Close();
+        s.Bench.Engine.FlushPending();
+        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndNxt, N, (ushort)W);
+        Assert.Equal(TcpState.FinWait1, c.State);
+    }
+
+    [Fact]
+    public void ShutdownSendsFinAfterQueuedData()
+    {
+        StateSetup s = Enter();
+        Assert.Equal(3000, s.Connection.Write(new byte[3000]));
+        s.Connection.Shutdown();
+        s.Bench.Engine.FlushPending();
+        s.Bench.Expect(TcpFlags.Ack, s.SndNxt, N, (ushort)W, payloadLength: 1460);
+        s.Bench.Expect(TcpFlags.Ack, s.SndNxt + 1460, N, (ushort)W, payloadLength: 1460);
+        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin, s.SndNxt + 2920, N, (ushort)W, payloadLength: 80);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.FinWait1, s.Connection.State);
+        Assert.Equal(-1, s.Connection.Write([1]));
+
+        // Acking the data but not the FIN keeps FIN-WAIT-1; acking the FIN moves on.
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 3000);
+        Assert.Equal(TcpState.FinWait1, s.Connection.State);
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 3001);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.FinWait2, s.Connection.State);
+    }
+
+    [Fact]
+    public void ShutdownWaitsForAClosedSendWindowBeforeTheFin()
+    {
+        StateSetup s = Enter();
+        // The peer closes its window; the data and the FIN behind it must wait.
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, window: 0);
+        s.Connection.Write(new byte[100]);
+        s.Connection.Shutdown();
+        s.Bench.Engine.FlushPending();
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.FinWait1, s.Connection.State);
+
+        s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, window: 65535);
+        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin, s.SndNxt, N, (ushort)W, payloadLength: 100);
+    }
+}

@@ -1,0 +1,114 @@
+using Fastsocket.Tcp;
+using Fastsocket.Tests.Support;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tests.Tcp.States;
+
+/// <summary>LISTEN (RFC 9293 3.10.7.2) and CLOSED, i.e. no connection and no listener (3.10.7.1).</summary>
+public class ListenAndClosedTests
+{
+    private static TcpTestBench Listening()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        bench.Engine.Listen(TcpTestBench.LocalPort, 4, bench.Handler);
+        return bench;
+    }
+
+    [Fact]
+    public void ListenAnswersSynWithSynAckAndEntersSynReceived()
+    {
+        TcpTestBench b = Listening();
+        b.Send(TcpFlags.Syn, 5000, options: TcpTestBench.MssOnly);
+        Segment synAck = b.Expect();
+        b.ExpectNothing();
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Assert.Equal(5001u, synAck.Ack);
+        Assert.Equal(b.Wnd, synAck.Window);
+        Assert.True(synAck.Options.HasMss);
+        Assert.False(synAck.Options.HasTimestamps);
+        Assert.False(synAck.Options.HasWindowScale);
+        Assert.False(synAck.Options.SackPermitted);
+        Assert.Equal(TcpState.SynReceived, b.Find()!.State);
+    }
+
+    [Fact]
+    public void ListenIgnoresRst()
+    {
+        TcpTestBench b = Listening();
+        b.Send(TcpFlags.Rst, 5000);
+        b.Send(TcpFlags.Rst | TcpFlags.Ack, 5000, 77);
+        b.ExpectNothing();
+        Assert.Equal(0, b.Engine.ConnectionCount);
+    }
+
+    [Theory]
+    [InlineData(TcpFlags.Ack)]
+    [InlineData(TcpFlags.Ack | TcpFlags.Fin)]
+    [InlineData(TcpFlags.Ack | TcpFlags.Syn)]
+    public void ListenResetsAnythingWithAnAck(TcpFlags flags)
+    {
+        TcpTestBench b = Listening();
+        b.Send(flags, 5000, 123_456, [1, 2]);
+        b.Expect(TcpFlags.Rst, 123_456, 0, 0);
+        b.ExpectNothing();
+        Assert.Equal(0, b.Engine.ConnectionCount);
+    }
+
+    [Theory]
+    [InlineData(TcpFlags.Fin)]
+    [InlineData(TcpFlags.Psh)]
+    [InlineData(TcpFlags.None)]
+    public void ListenDropsSegmentsWithoutSynOrAck(TcpFlags flags)
+    {
+        TcpTestBench b = Listening();
+        b.Send(flags, 5000, payload: [1]);
+        b.ExpectNothing();
+        Assert.Equal(0, b.Engine.ConnectionCount);
+    }
+
+    [Fact]
+    public void SynWithFinIsDropped()
+    {
+        TcpTestBench b = Listening();
+        b.Send(TcpFlags.Syn | TcpFlags.Fin, 5000);
+        b.ExpectNothing();
+        Assert.Equal(0, b.Engine.ConnectionCount);
+    }
+
+    [Fact]
+    public void ClosedPortAnswersSegmentWithoutAckWithRstAck()
+    {
+        // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+        TcpTestBench b = TcpTestBench.Small();
+        b.Send(TcpFlags.Psh, 5000, payload: [1, 2, 3], toPort: 81);
+        b.Expect(TcpFlags.Rst | TcpFlags.Ack, 0, 5003, 0);
+        b.Send(TcpFlags.Fin, 6000, toPort: 81);
+        b.Expect(TcpFlags.Rst | TcpFlags.Ack, 0, 6001, 0);
+        b.Send(TcpFlags.Syn, 7000, options: TcpTestBench.MssOnly, toPort: 81);
+        b.Expect(TcpFlags.Rst | TcpFlags.Ack, 0, 7001, 0);
+        b.Send(TcpFlags.None, 8000, toPort: 81);
+        b.Expect(TcpFlags.Rst | TcpFlags.Ack, 0, 8000, 0);
+        b.ExpectNothing();
+    }
+
+    [Fact]
+    public void ClosedPortAnswersSegmentWithAckWithRstFromSegAck()
+    {
+        // <SEQ=SEG.ACK><CTL=RST>
+        TcpTestBench b = TcpTestBench.Small();
+        b.Send(TcpFlags.Ack, 5000, 999, [1, 2, 3], toPort: 81);
+        b.Expect(TcpFlags.Rst, 999, 0, 0);
+        b.Send(TcpFlags.Ack | TcpFlags.Fin, 5000, 0xFFFF_FFF0, toPort: 81);
+        b.Expect(TcpFlags.Rst, 0xFFFF_FFF0, 0, 0);
+        b.ExpectNothing();
+    }
+
+    [Fact]
+    public void ClosedPortNeverAnswersRst()
+    {
+        TcpTestBench b = TcpTestBench.Small();
+        b.Send(TcpFlags.Rst, 5000, toPort: 81);
+        b.Send(TcpFlags.Rst | TcpFlags.Ack, 5000, 10, toPort: 81);
+        b.ExpectNothing();
+    }
+}

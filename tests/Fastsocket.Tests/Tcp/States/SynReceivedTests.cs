@@ -1,0 +1,170 @@
+using Fastsocket.Tcp;
+using Fastsocket.Tests.Support;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tests.Tcp.States;
+
+/// <summary>Passive SYN-RECEIVED (RFC 9293 3.10.7.4 with RFC 5961): our SYN-ACK is out, RCV.NXT = PeerIss + 1, SND.NXT = ISS + 1.</summary>
+public class SynReceivedTests
+{
+    private const uint N = TcpTestBench.PeerIss + 1;
+    private const uint W = 4096;
+
+    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Enter()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        Segment synAck = bench.PassiveSynReceived(TcpTestBench.PeerIss, TcpTestBench.MssOnly);
+        Assert.Equal(W, synAck.Window);
+        TcpConnection c = bench.Find()!;
+        Assert.Equal(TcpState.SynReceived, c.State);
+        return (bench, c, synAck.Seq);
+    }
+
+    private static void AssertUnchanged(TcpTestBench b, TcpConnection c)
+    {
+        b.ExpectNothing();
+        Assert.Equal(TcpState.SynReceived, c.State);
+        Assert.Equal(1, b.Engine.ConnectionCount);
+        Assert.Empty(b.Handler.Events);
+    }
+
+    [Fact]
+    public void RetransmittedSynGetsTheSameSynAck()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Send(TcpFlags.Syn, TcpTestBench.PeerIss, options: TcpTestBench.MssOnly);
+        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, N, (ushort)W, options: TcpTestBench.MssOnly);
+        AssertUnchanged(b, c);
+    }
+
+    [Fact]
+    public void SynAckIsRetransmittedOnTimeout()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Advance(c.RetransmissionTimeoutMicroseconds);
+        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, N, (ushort)W, options: TcpTestBench.MssOnly);
+    }
+
+    [Fact]
+    public void AcceptableAckEstablishes()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Send(TcpFlags.Ack, N, iss + 1);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.Established, c.State);
+        Assert.Equal(new[] { "acceptable" }, b.Handler.Events);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(2u)]
+    [InlineData(0x8000_0000u)]
+    public void UnacceptableAckGetsResetFromSegAck(uint ackMinusIss)
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Send(TcpFlags.Ack, N, iss + ackMinusIss);
+        b.Expect(TcpFlags.Rst, iss + ackMinusIss, 0, 0);
+        AssertUnchanged(b, c);
+    }
+
+    [Fact]
+    public void AckWithDataEstablishesAndDelivers()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Send(TcpFlags.Ack | TcpFlags.Psh, N, iss + 1, [1, 2, 3]);
+        Assert.Equal(TcpState.Established, c.State);
+        Assert.Equal(3, c.Readable);
+        b.Advance(b.Config.DelayedAckMicroseconds);
+        b.ExpectAck(iss + 1, N + 3, (ushort)(W - 3));
+    }
+
+    [Fact]
+    public void FinWithAckEstablishesThenCloseWait()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Send(TcpFlags.Fin | TcpFlags.Ack, N, iss + 1);
+        b.ExpectAck(iss + 1, N + 1, (ushort)(W - 1));
+        Assert.Equal(TcpState.CloseWait, c.State);
+    }
+
+    [Fact]
+    public void SegmentWithoutAckIsDropped()
+    {
+        (TcpTestBench b, TcpConnection c, _) = Enter();
+        b.Send(TcpFlags.Psh, N, payload: [1]);
+        AssertUnchanged(b, c);
+        b.Send(TcpFlags.Fin, N);
+        AssertUnchanged(b, c);
+    }
+
+    [Fact]
+    public void RstAtRcvNxtReturnsToListenSilently()
+    {
+        (TcpTestBench b, _, _) = Enter();
+        b.Send(TcpFlags.Rst, N);
+        b.ExpectNothing();
+        Assert.Equal(0, b.Engine.ConnectionCount);
+        Assert.Empty(b.Handler.Events);
+
+        // The listener is still there: a new SYN opens a new connection.
+        b.Send(TcpFlags.Syn, 5000, options: TcpTestBench.MssOnly);
+        Segment synAck = b.Expect();
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Assert.Equal(5001u, synAck.Ack);
+        Assert.Equal(TcpState.SynReceived, b.Find()!.State);
+    }
+
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(W - 1)]
+    public void RstInWindowNotExactGetsChallengeAck(uint offset)
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Send(TcpFlags.Rst, N + offset);
+        b.ExpectAck(iss + 1, N, (ushort)W);
+        AssertUnchanged(b, c);
+    }
+
+    [Theory]
+    [InlineData(W)]
+    [InlineData(0xFFFF_FFFFu)]
+    public void RstOutsideWindowIsDroppedSilently(uint offset)
+    {
+        (TcpTestBench b, TcpConnection c, _) = Enter();
+        b.Send(TcpFlags.Rst, N + offset);
+        AssertUnchanged(b, c);
+    }
+
+    [Fact]
+    public void NewSynInWindowReturnsToListen()
+    {
+        // RFC 9293 3.10.7.4 fourth step: "SYN-RECEIVED STATE: If the connection was initiated with a passive OPEN,
+        // then return this connection to the LISTEN state and return."
+        (TcpTestBench b, _, _) = Enter();
+        b.Send(TcpFlags.Syn, N + 100, options: TcpTestBench.MssOnly);
+        b.ExpectNothing();
+        Assert.Equal(0, b.Engine.ConnectionCount);
+        Assert.Empty(b.Handler.Events);
+    }
+
+    [Theory]
+    [InlineData(W)]
+    [InlineData(100_000u)]
+    public void DataOutsideWindowIsAcked(uint offset)
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Send(TcpFlags.Ack, N + offset, iss + 1, [1]);
+        b.ExpectAck(iss + 1, N, (ushort)W);
+        AssertUnchanged(b, c);
+    }
+
+    [Fact]
+    public void DataAtLastSequenceOfWindowWithGoodAckEstablishesAndIsHeld()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Send(TcpFlags.Ack, N + W - 1, iss + 1, [1]);
+        b.ExpectAck(iss + 1, N, (ushort)W);
+        Assert.Equal(TcpState.Established, c.State);
+        Assert.Equal(0, c.Readable);
+    }
+}

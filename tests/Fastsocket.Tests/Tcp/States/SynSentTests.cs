@@ -1,0 +1,182 @@
+using System.Net.Sockets;
+using Fastsocket.Tcp;
+using Fastsocket.Tests.Support;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tests.Tcp.States;
+
+/// <summary>SYN-SENT (RFC 9293 3.10.7.3), and simultaneous open (RFC 9293 3.5 figure 7).</summary>
+public class SynSentTests
+{
+    private const ushort Us = TcpTestBench.ActiveLocalPort;
+    private const uint P = 7000;
+
+    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Enter()
+    {
+        TcpTestBench bench = TcpTestBench.Small();
+        (TcpConnection c, Segment syn) = bench.ActiveSynSent();
+        Assert.Equal(TcpState.SynSent, c.State);
+        Assert.Equal(bench.Wnd, syn.Window);
+        return (bench, c, syn.Seq);
+    }
+
+    private static void Send(TcpTestBench b, TcpFlags flags, uint seq, uint ack = 0, byte[]? payload = null) =>
+        b.Send(flags, seq, ack, payload, options: TcpTestBench.MssOnly, toPort: Us);
+
+    [Fact]
+    public void SynAckWithAcceptableAckEstablishes()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Syn | TcpFlags.Ack, P, iss + 1);
+        b.ExpectAck(iss + 1, P + 1, b.Wnd);
+        Assert.Equal(TcpState.Established, c.State);
+        Assert.Equal(SocketError.Success, b.Handler.ConnectResult);
+    }
+
+    [Fact]
+    public void SynAckCarryingDataDeliversIt()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Syn | TcpFlags.Ack, P, iss + 1, [1, 2, 3]);
+        b.ExpectAck(iss + 1, P + 4, (ushort)(b.Wnd - 3));
+        Assert.Equal(3, c.Readable);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(2u)]
+    [InlineData(0x8000_0000u)]
+    public void SynAckWithUnacceptableAckGetsReset(uint ackMinusIss)
+    {
+        // SEG.ACK =< ISS or SEG.ACK > SND.NXT: <SEQ=SEG.ACK><CTL=RST>, and the connection stays in SYN-SENT.
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Syn | TcpFlags.Ack, P, iss + ackMinusIss);
+        b.Expect(TcpFlags.Rst, iss + ackMinusIss, 0, 0);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.SynSent, c.State);
+        Assert.Null(b.Handler.ConnectResult);
+    }
+
+    [Fact]
+    public void BareAckWithUnacceptableAckGetsReset()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Ack, P, iss + 5, [1]);
+        b.Expect(TcpFlags.Rst, iss + 5, 0, 0);
+        Assert.Equal(TcpState.SynSent, c.State);
+    }
+
+    [Fact]
+    public void BareAckWithAcceptableAckIsDropped()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Ack, P, iss + 1);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.SynSent, c.State);
+    }
+
+    [Fact]
+    public void RstWithAcceptableAckRefusesTheConnection()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Rst | TcpFlags.Ack, 0, iss + 1);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.Closed, c.State);
+        Assert.Equal(SocketError.ConnectionRefused, b.Handler.ConnectResult);
+        Assert.Equal(0, b.Engine.ConnectionCount);
+    }
+
+    [Fact]
+    public void RstWithoutAckIsDropped()
+    {
+        (TcpTestBench b, TcpConnection c, _) = Enter();
+        Send(b, TcpFlags.Rst, P);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.SynSent, c.State);
+    }
+
+    [Fact]
+    public void RstWithUnacceptableAckIsDropped()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Rst | TcpFlags.Ack, P, iss + 2);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.SynSent, c.State);
+        Assert.Null(b.Handler.ConnectResult);
+    }
+
+    [Fact]
+    public void FinWithoutSynIsDropped()
+    {
+        (TcpTestBench b, TcpConnection c, _) = Enter();
+        Send(b, TcpFlags.Fin, P);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.SynSent, c.State);
+    }
+
+    [Fact]
+    public void DataWithoutSynOrAckIsDropped()
+    {
+        (TcpTestBench b, TcpConnection c, _) = Enter();
+        Send(b, TcpFlags.Psh, P, payload: [1, 2]);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.SynSent, c.State);
+    }
+
+    [Fact]
+    public void SynIsRetransmittedFromTheSameIss()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        b.Advance(c.RetransmissionTimeoutMicroseconds);
+        Segment again = b.Expect();
+        Assert.Equal(TcpFlags.Syn, again.Flags);
+        Assert.Equal(iss, again.Seq);
+    }
+
+    [Fact]
+    public void SimultaneousOpenAnswersSynWithSynAckFromTheSameIssThenEstablishes()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Syn, P);
+        // Options answer what the peer offered: MSS only.
+        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, P + 1, b.Wnd, options: TcpTestBench.MssOnly);
+        Assert.Equal(TcpState.SynReceived, c.State);
+        Assert.Null(b.Handler.ConnectResult);
+
+        // The peer's SYN-ACK (its SYN again, now acknowledging ours) completes the open.
+        Send(b, TcpFlags.Syn | TcpFlags.Ack, P, iss + 1);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.Established, c.State);
+        Assert.Equal(SocketError.Success, b.Handler.ConnectResult);
+
+        // And data flows.
+        Send(b, TcpFlags.Ack, P + 1, iss + 1, [1]);
+        Assert.Equal(1, c.Readable);
+    }
+
+    [Fact]
+    public void SimultaneousOpenCompletesWithPlainAckToo()
+    {
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Syn, P);
+        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, P + 1, b.Wnd, options: TcpTestBench.MssOnly);
+        Send(b, TcpFlags.Ack, P + 1, iss + 1);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.Established, c.State);
+        Assert.Equal(SocketError.Success, b.Handler.ConnectResult);
+    }
+
+    [Fact]
+    public void RstInActiveSynReceivedRefusesTheConnection()
+    {
+        // RFC 9293 3.10.7.4 second step, SYN-RECEIVED: "If this connection was initiated with an active OPEN
+        // (i.e., came from SYN-SENT state), then the connection was refused; signal the user 'connection refused'."
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        Send(b, TcpFlags.Syn, P);
+        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, P + 1, b.Wnd, options: TcpTestBench.MssOnly);
+        Send(b, TcpFlags.Rst, P + 1);
+        b.ExpectNothing();
+        Assert.Equal(TcpState.Closed, c.State);
+        Assert.Equal(SocketError.ConnectionRefused, b.Handler.ConnectResult);
+    }
+}
