@@ -705,9 +705,10 @@ public sealed class TcpConnection : TimerEntry
             OnNewAck(seg, seg.Ack);
         }
         else if (seg.Ack == _sndUna && seg.Payload.Length == 0 && !seg.Has(TcpFlags.Fin) &&
-                 scaledWindow == _sndWnd && _sndMax > _sndUna)
+                 scaledWindow == _sndWnd && scaledWindow != 0 && _sndMax > _sndUna)
         {
-            // A duplicate ACK by RFC 5681's definition.
+            // A duplicate ACK by RFC 5681's definition. A zero window is excluded: the peer answering our
+            // zero-window probes is not reporting loss, and fast retransmit would push data into a closed window.
             OnDuplicateAck();
         }
 
