@@ -1360,7 +1360,15 @@ public sealed class TcpConnection : TimerEntry
         State = TcpState.Established;
         _retries = 0;
         _retransmitDeadline = 0;
-        _rto.ResetBackoff();
+        if (_rto.BackoffCount > 0)
+        {
+            // Our SYN or SYN-ACK timed out; without an RTT sample data starts at 3 s (RFC 6298 5.7).
+            _rto.UseSynTimeoutFallback();
+        }
+        else
+        {
+            _rto.ResetBackoff();
+        }
         if (_keepAliveEnabled)
         {
             _keepAliveDeadline = _host.NowMicroseconds + _config.KeepAliveIdleMicroseconds;
