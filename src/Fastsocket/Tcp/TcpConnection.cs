@@ -777,7 +777,9 @@ public sealed class TcpConnection : TimerEntry
             // RFC 6298 5.2/5.3: stop the timer when all is acknowledged, restart it otherwise.
             _retransmitDeadline = _sndUna == _sndMax ? 0 : _host.NowMicroseconds + _rto.CurrentRto;
         }
-        AckResult result = _congestion.OnAck(ack, acked, flightBefore, _sndMax);
+        // Only data counts (RFC 5681 3.1: an ACK "that cumulatively acknowledges new data"): the ACK of our SYN
+        // must not grow the initial window of RFC 6928 by one byte.
+        AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _sndMax);
         if (result == AckResult.RetransmitFirstUnacked)
         {
             RetransmitFirstSegment();
