@@ -1000,10 +1000,14 @@ public sealed class TcpConnection : TimerEntry
         }
     }
 
-    /// <summary>With data waiting, nothing in flight and a closed window, only the persist timer can reopen the flow (RFC 9293 3.8.6.1).</summary>
+    /// <summary>
+    /// With data waiting and nothing in flight, no ACK will come to restart output: a closed window needs the persist
+    /// timer (RFC 9293 3.8.6.1), and a window too small for sender SWS avoidance needs its override timeout
+    /// (RFC 9293 3.8.6.2.1). One timer serves both.
+    /// </summary>
     private void ArmPersistIfStalled(int inFlight)
     {
-        if (_sndWnd == 0 && inFlight == 0 && _retransmitDeadline == 0)
+        if (inFlight == 0 && _retransmitDeadline == 0)
         {
             _persisting = true;
             _retransmitDeadline = _host.NowMicroseconds + _rto.CurrentRto;
@@ -1312,6 +1316,20 @@ public sealed class TcpConnection : TimerEntry
     {
         int dataOffset = _sndNxt - _sndUna - (_sndUna == _iss ? 1 : 0);
         int unsent = _send.Count - dataOffset;
+        int room = _sndWnd - (_sndNxt - _sndUna);
+        if (_sndWnd > 0 && room > 0 && unsent > 0)
+        {
+            // SWS override timeout (RFC 9293 3.8.6.2.1): send what the small window takes rather than wait for ever.
+            int length = Math.Min(Math.Min(room, unsent), PayloadPerSegment);
+            SendSegment(_sndNxt, TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0), dataOffset, length);
+            _sndNxt += length;
+            if (_sndNxt > _sndMax)
+            {
+                _sndMax = _sndNxt;
+            }
+            ArmRetransmit();
+            return;
+        }
         if (_sndWnd > 0 || unsent <= 0)
         {
             _persisting = false;
