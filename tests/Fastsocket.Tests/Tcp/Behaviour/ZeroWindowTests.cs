@@ -128,4 +128,23 @@ public class ZeroWindowTests
         bench.Engine.FlushPending();
         bench.ExpectNothing();
     }
+
+    [Fact]
+    public void WindowTooSmallForSwsAvoidanceIsUsedWhenTheOverrideTimerExpires()
+    {
+        // RFC 9293 3.8.6.2.1: the sender holds back a segment smaller than half the largest window, but only
+        // until an override timeout; otherwise a small window with nothing in flight would stall for ever.
+        var bench = new TcpTestBench();
+        (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
+        bench.Inject(PeerAck(iss + 1, 100));
+        Assert.Equal(100, connection.SendWindow);
+        byte[] data = Peer.Data(3000);
+        bench.WriteAndFlush(connection, data);
+        bench.ExpectNothing();
+        bench.Advance(200_000);
+        Segment sent = bench.Expect();
+        Assert.Equal(iss + 1, sent.Seq);
+        Assert.Equal(data.AsSpan(0, 100).ToArray(), sent.Payload);
+        bench.ExpectNothing();
+    }
 }
