@@ -27,12 +27,16 @@ public sealed class RtoEstimator
     /// <summary>RFC 6298 section 2.5 allows any ceiling of at least 60 s; Linux uses 120 s (TCP_RTO_MAX).</summary>
     public const long DefaultMaxRtoMicros = 120_000_000;
 
+    /// <summary>RFC 6298 section 5.7: the RTO once data transmission begins after a SYN timed out with no RTT sample.</summary>
+    public const long SynTimeoutFallbackRtoMicros = 3_000_000;
+
     private long _minRto;
     private long _maxRto;
     private long _srtt;
     private long _rttvar;
     private long _baseRto;
     private long _rto;
+    private long _noSampleRto = InitialRtoMicros;
 
     public RtoEstimator(long minRtoMicros = DefaultMinRtoMicros, long maxRtoMicros = DefaultMaxRtoMicros)
     {
@@ -113,6 +117,20 @@ public sealed class RtoEstimator
         BackoffCount++;
     }
 
+    /// <summary>
+    /// RFC 6298 section 5.7: the timer expired awaiting the ACK of a SYN and no RTT sample exists, so the RTO
+    /// becomes 3 seconds (not the 1 s initial value) when data transmission begins. A later sample replaces it.
+    /// </summary>
+    public void UseSynTimeoutFallback()
+    {
+        if (!HasSample)
+        {
+            _noSampleRto = Math.Max(_noSampleRto, SynTimeoutFallbackRtoMicros);
+            _baseRto = Clamp(_noSampleRto);
+        }
+        ResetBackoff();
+    }
+
     /// <summary>Drops any backoff and returns to the RTO computed from SRTT/RTTVAR.</summary>
     public void ResetBackoff()
     {
@@ -123,7 +141,7 @@ public sealed class RtoEstimator
     private void Recompute()
     {
         // 2.3: RTO <- SRTT + max(G, K*RTTVAR) with K = 4; 2.4/2.5: clamp to [MinRto, MaxRto].
-        long raw = HasSample ? _srtt + Math.Max(GranularityMicros, 4 * _rttvar) : InitialRtoMicros;
+        long raw = HasSample ? _srtt + Math.Max(GranularityMicros, 4 * _rttvar) : _noSampleRto;
         bool backedOff = BackoffCount > 0;
         _baseRto = Clamp(raw);
         if (!backedOff)

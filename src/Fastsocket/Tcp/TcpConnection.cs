@@ -736,9 +736,10 @@ public sealed class TcpConnection : TimerEntry
             OnNewAck(seg, seg.Ack);
         }
         else if (seg.Ack == _sndUna && seg.Payload.Length == 0 && !seg.Has(TcpFlags.Fin) &&
-                 scaledWindow == _sndWnd && _sndMax > _sndUna)
+                 scaledWindow == _sndWnd && scaledWindow != 0 && _sndMax > _sndUna)
         {
-            // A duplicate ACK by RFC 5681's definition.
+            // A duplicate ACK by RFC 5681's definition. A zero window is excluded: the peer answering our
+            // zero-window probes is not reporting loss, and fast retransmit would push data into a closed window.
             OnDuplicateAck();
         }
 
@@ -807,7 +808,9 @@ public sealed class TcpConnection : TimerEntry
             // RFC 6298 5.2/5.3: stop the timer when all is acknowledged, restart it otherwise.
             _retransmitDeadline = _sndUna == _sndMax ? 0 : _host.NowMicroseconds + _rto.CurrentRto;
         }
-        AckResult result = _congestion.OnAck(ack, acked, flightBefore, _sndMax);
+        // Only data counts (RFC 5681 3.1: an ACK "that cumulatively acknowledges new data"): the ACK of our SYN
+        // must not grow the initial window of RFC 6928 by one byte.
+        AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _sndMax);
         if (result == AckResult.RetransmitFirstUnacked)
         {
             RetransmitFirstSegment();
@@ -1035,10 +1038,14 @@ public sealed class TcpConnection : TimerEntry
         }
     }
 
-    /// <summary>With data waiting, nothing in flight and a closed window, only the persist timer can reopen the flow (RFC 9293 3.8.6.1).</summary>
+    /// <summary>
+    /// With data waiting and nothing in flight, no ACK will come to restart output: a closed window needs the persist
+    /// timer (RFC 9293 3.8.6.1), and a window too small for sender SWS avoidance needs its override timeout
+    /// (RFC 9293 3.8.6.2.1). One timer serves both.
+    /// </summary>
     private void ArmPersistIfStalled(int inFlight)
     {
-        if (_sndWnd == 0 && inFlight == 0 && _retransmitDeadline == 0)
+        if (inFlight == 0 && _retransmitDeadline == 0)
         {
             _persisting = true;
             _retransmitDeadline = _host.NowMicroseconds + _rto.CurrentRto;
@@ -1347,6 +1354,20 @@ public sealed class TcpConnection : TimerEntry
     {
         int dataOffset = _sndNxt - _sndUna - (_sndUna == _iss ? 1 : 0);
         int unsent = _send.Count - dataOffset;
+        int room = _sndWnd - (_sndNxt - _sndUna);
+        if (_sndWnd > 0 && room > 0 && unsent > 0)
+        {
+            // SWS override timeout (RFC 9293 3.8.6.2.1): send what the small window takes rather than wait for ever.
+            int length = Math.Min(Math.Min(room, unsent), PayloadPerSegment);
+            SendSegment(_sndNxt, TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0), dataOffset, length);
+            _sndNxt += length;
+            if (_sndNxt > _sndMax)
+            {
+                _sndMax = _sndNxt;
+            }
+            ArmRetransmit();
+            return;
+        }
         if (_sndWnd > 0 || unsent <= 0)
         {
             _persisting = false;
@@ -1397,7 +1418,15 @@ public sealed class TcpConnection : TimerEntry
         State = TcpState.Established;
         _retries = 0;
         _retransmitDeadline = 0;
-        _rto.ResetBackoff();
+        if (_rto.BackoffCount > 0)
+        {
+            // Our SYN or SYN-ACK timed out; without an RTT sample data starts at 3 s (RFC 6298 5.7).
+            _rto.UseSynTimeoutFallback();
+        }
+        else
+        {
+            _rto.ResetBackoff();
+        }
         if (_keepAliveEnabled)
         {
             _keepAliveDeadline = _host.NowMicroseconds + _config.KeepAliveIdleMicroseconds;
