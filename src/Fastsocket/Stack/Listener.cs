@@ -4,23 +4,28 @@ using Fastsocket.Wire;
 namespace Fastsocket.Stack;
 
 /// <summary>
-/// A listening endpoint on one engine: the half-open count and the accept queue of established connections
-/// (an intrusive FIFO through <see cref="TcpConnection.NextInQueue"/>, so queueing allocates nothing).
+/// A listening endpoint: the half-open count and the accept queue of established connections (an intrusive FIFO
+/// through <see cref="TcpConnection.NextInQueue"/>, so queueing allocates nothing).
+/// A local listener belongs to one core and is touched only by it, without locks. A shared one (the global fallback
+/// listener, the single listener of <c>base</c>, the per-core listeners of <c>reuseport</c> that other cores feed)
+/// takes a lock on every queue operation, and each acquisition is counted.
 /// </summary>
 public sealed class Listener
 {
+    private readonly Lock _lock = new();
     private TcpConnection? _head;
     private TcpConnection? _tail;
+    private int _queued;
+    private int _halfOpen;
 
-    internal Listener(NetworkEngine engine, IpAddress localAddress, ushort port, int backlog)
+    internal Listener(IpAddress localAddress, ushort port, int backlog, int core, bool shared)
     {
-        Engine = engine;
         LocalAddress = localAddress;
         Port = port;
         Backlog = Math.Max(1, backlog);
+        Core = core;
+        Shared = shared;
     }
-
-    public NetworkEngine Engine { get; }
 
     /// <summary>The bound address; <see cref="IpAddress.None"/> means any address of the engine.</summary>
     public IpAddress LocalAddress { get; }
@@ -29,23 +34,65 @@ public sealed class Listener
 
     public int Backlog { get; }
 
+    /// <summary>The core whose local table holds this listener, or -1 for a stack-wide listener.</summary>
+    public int Core { get; }
+
+    /// <summary>Whether several cores touch this listener (so it locks).</summary>
+    public bool Shared { get; }
+
     public IListenerHandler? Handler { get; set; }
 
     /// <summary>Connections established and waiting for Accept.</summary>
-    public int QueuedCount { get; private set; }
+    public int QueuedCount => Volatile.Read(ref _queued);
 
     /// <summary>Connections in SYN-RECEIVED.</summary>
-    public int HalfOpenCount { get; internal set; }
+    public int HalfOpenCount => Volatile.Read(ref _halfOpen);
 
     public bool IsClosed { get; internal set; }
 
     /// <summary>Linux semantics: a SYN is dropped when the accept queue is full, so the client retries later rather than being refused.</summary>
-    internal bool CanTakeSyn => QueuedCount + HalfOpenCount < Backlog + Math.Max(Backlog / 2, 1) && QueuedCount < Backlog;
+    internal bool CanTakeSyn
+    {
+        get
+        {
+            int queued = QueuedCount;
+            return queued < Backlog && queued + HalfOpenCount < Backlog + Math.Max(Backlog / 2, 1);
+        }
+    }
 
-    internal void Enqueue(TcpConnection connection)
+    internal void AddHalfOpen(int delta)
+    {
+        if (Shared)
+        {
+            Interlocked.Add(ref _halfOpen, delta);
+        }
+        else
+        {
+            _halfOpen += delta;
+        }
+    }
+
+    internal void Enqueue(TcpConnection connection, EngineStatistics statistics)
+    {
+        if (Shared)
+        {
+            lock (_lock)
+            {
+                statistics.LockAcquisitions++;
+                EnqueueUnlocked(connection);
+            }
+        }
+        else
+        {
+            EnqueueUnlocked(connection);
+        }
+    }
+
+    private void EnqueueUnlocked(TcpConnection connection)
     {
         connection.NextInQueue = null;
         connection.Queued = true;
+        connection.Listener = this;
         if (_tail is null)
         {
             _head = connection;
@@ -55,11 +102,34 @@ public sealed class Listener
             _tail.NextInQueue = connection;
         }
         _tail = connection;
-        QueuedCount++;
+        _queued++;
     }
 
     /// <summary>Takes the oldest established connection, or returns false when none is waiting.</summary>
-    public bool TryAccept(out TcpConnection? connection)
+    public bool TryAccept(out TcpConnection? connection) => TryAccept(null, out connection);
+
+    internal bool TryAccept(EngineStatistics? statistics, out TcpConnection? connection)
+    {
+        if (!Shared)
+        {
+            return TryAcceptUnlocked(out connection);
+        }
+        if (Volatile.Read(ref _queued) == 0)
+        {
+            connection = null;
+            return false;
+        }
+        lock (_lock)
+        {
+            if (statistics is not null)
+            {
+                statistics.LockAcquisitions++;
+            }
+            return TryAcceptUnlocked(out connection);
+        }
+    }
+
+    private bool TryAcceptUnlocked(out TcpConnection? connection)
     {
         connection = _head;
         if (connection is null)
@@ -73,8 +143,8 @@ public sealed class Listener
         }
         connection.NextInQueue = null;
         connection.Queued = false;
-        QueuedCount--;
         connection.Listener = null;
+        Volatile.Write(ref _queued, _queued - 1);
         return true;
     }
 }

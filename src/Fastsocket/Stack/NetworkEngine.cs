@@ -30,10 +30,22 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     private int _flushCount;
     private long _now;
     private ushort _ipIdentification;
+    private readonly StackDesign _design;
+    private readonly SharedConnectionTable? _shared;
+    private int _ownedConnections;
+    private bool _fromHandoff;
 
     public NetworkEngine(EngineOptions options)
+        : this(options, null)
+    {
+    }
+
+    internal NetworkEngine(EngineOptions options, FastsocketStack? stack)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Stack = stack;
+        _design = stack?.Design ?? StackDesign.Fastsocket;
+        _shared = stack?.SharedConnections;
         LocalAddress = options.LocalAddress;
         _device = options.Device;
         _clock = options.Clock;
@@ -51,6 +63,9 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
 
     public IpAddress LocalAddress { get; }
 
+    /// <summary>The stack this engine is a core of, or null for a standalone single engine.</summary>
+    public FastsocketStack? Stack { get; }
+
     public int CoreId { get; }
 
     public TcpConfig Config { get; }
@@ -61,12 +76,10 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
 
     public ushort EphemeralPortLast { get; }
 
-    public int ConnectionCount => _connections.Count;
+    /// <summary>Connections this engine owns (in its table, or in the shared one for base and reuseport).</summary>
+    public int ConnectionCount => Volatile.Read(ref _ownedConnections);
 
     public int TimeWaitCount => _timeWait.Count;
-
-    /// <summary>The live connection for a 4-tuple, if any (half-open ones included); for tests and diagnostics.</summary>
-    internal TcpConnection? FindConnection(in FlowKey key) => _connections.GetValueOrDefault(key);
 
     public int PooledConnections => _pool.Count;
 
@@ -89,7 +102,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         {
             throw new SocketException((int)SocketError.AddressAlreadyInUse);
         }
-        var listener = new Listener(this, IpAddress.None, port, backlog) { Handler = handler };
+        var listener = new Listener(IpAddress.None, port, backlog, CoreId, shared: false) { Handler = handler };
         _listeners.Add(port, listener);
         return listener;
     }
@@ -115,14 +128,21 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     public TcpConnection Connect(IpAddress remoteAddress, ushort remotePort, ITcpConnectionHandler? handler, ushort localPort = 0)
     {
         Refresh();
-        ushort port = localPort != 0 ? localPort : AllocateEphemeralPort(remoteAddress, remotePort);
-        var key = new FlowKey(LocalAddress, port, remoteAddress, remotePort);
-        if (_connections.ContainsKey(key) || _timeWait.TryGet(key, out _))
-        {
-            throw new SocketException((int)SocketError.AddressAlreadyInUse);
-        }
         TcpConnection connection = Rent();
-        _connections.Add(key, connection);
+        FlowKey key;
+        if (localPort != 0)
+        {
+            key = new FlowKey(LocalAddress, localPort, remoteAddress, remotePort);
+            if (_timeWait.TryGet(key, out _) || !TryAddConnection(key, connection))
+            {
+                _pool.Push(connection);
+                throw new SocketException((int)SocketError.AddressAlreadyInUse);
+            }
+        }
+        else
+        {
+            key = AllocateEphemeralFlow(remoteAddress, remotePort, connection);
+        }
         connection.OpenActive(this, key, _isn.Next(key, _now), handler, Config.SendBufferSize, Config.ReceiveBufferSize);
         FlushPending();
         return connection;
@@ -132,27 +152,91 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     public bool IsPortInUse(ushort localPort, IpAddress remoteAddress, ushort remotePort)
     {
         var key = new FlowKey(LocalAddress, localPort, remoteAddress, remotePort);
-        return _connections.ContainsKey(key) || _timeWait.TryGet(key, out _) || _listeners.ContainsKey(localPort);
+        return ContainsConnection(key) || _timeWait.TryGet(key, out _) || _listeners.ContainsKey(localPort) ||
+               Stack?.FindListener(localPort) is not null;
     }
 
     /// <summary>
-    /// RFC 6056 algorithm 1 (simple random search): start at a random port of the range and walk until a free one;
-    /// exhaustion is AddressNotAvailable, as EADDRNOTAVAIL from connect(2).
+    /// Picks a free ephemeral port towards the peer and registers the connection under it, in one step so that two
+    /// cores sharing a table cannot take the same port. RFC 6056 algorithm 1 (random start, then a walk). With
+    /// Receive Flow Deliver the walk visits only ports p with p &amp; PortMask == this core, so every reply to the
+    /// connection can be steered to it. Exhaustion is AddressNotAvailable, as EADDRNOTAVAIL from connect(2).
     /// </summary>
-    private ushort AllocateEphemeralPort(IpAddress remoteAddress, ushort remotePort)
+    private FlowKey AllocateEphemeralFlow(IpAddress remoteAddress, ushort remotePort, TcpConnection connection)
     {
-        int count = EphemeralPortLast - EphemeralPortFirst + 1;
-        int start = _random.Next(count);
-        for (int i = 0; i < count; i++)
+        int first = EphemeralPortFirst;
+        int last = EphemeralPortLast;
+        int stride = 1;
+        int offset = 0;
+        if (Stack is not null && _design == StackDesign.Fastsocket)
         {
-            ushort port = (ushort)(EphemeralPortFirst + (start + i) % count);
-            if (!IsPortInUse(port, remoteAddress, remotePort))
+            stride = Stack.PortMask + 1;
+            offset = CoreId;
+            first = (first + stride - 1) / stride * stride;
+        }
+        int count = (last - offset - first) / stride + 1;
+        if (count > 0)
+        {
+            int start = _random.Next(count);
+            for (int i = 0; i < count; i++)
             {
-                return port;
+                var port = (ushort)(first + offset + (start + i) % count * stride);
+                var key = new FlowKey(LocalAddress, port, remoteAddress, remotePort);
+                if (_timeWait.TryGet(key, out _) || _listeners.ContainsKey(port) || Stack?.FindListener(port) is not null)
+                {
+                    continue;
+                }
+                if (TryAddConnection(key, connection))
+                {
+                    return key;
+                }
             }
         }
+        _pool.Push(connection);
         throw new SocketException((int)SocketError.AddressNotAvailable);
     }
+
+    // ---------------------------------------------------------------- connection table
+
+    /// <summary>The local established table (fastsocket, standalone) or the shared one under its lock (base, reuseport).</summary>
+    private bool TryFindConnection(in FlowKey key, out TcpConnection? connection)
+    {
+        if (_shared is null)
+        {
+            return _connections.TryGetValue(key, out connection);
+        }
+        return _shared.TryGet(key, Statistics, out connection);
+    }
+
+    private bool ContainsConnection(in FlowKey key) =>
+        _shared is null ? _connections.ContainsKey(key) : _shared.Contains(key, Statistics);
+
+    private bool TryAddConnection(in FlowKey key, TcpConnection connection)
+    {
+        bool added = _shared is null ? _connections.TryAdd(key, connection) : _shared.TryAdd(key, connection, Statistics);
+        if (added)
+        {
+            _ownedConnections++;
+        }
+        return added;
+    }
+
+    private void RemoveConnection(in FlowKey key, TcpConnection connection)
+    {
+        if (_shared is null)
+        {
+            _connections.Remove(key);
+        }
+        else
+        {
+            _shared.Remove(key, connection, Statistics);
+        }
+        _ownedConnections--;
+    }
+
+    /// <summary>The live connection this engine owns for a 4-tuple, if any (half-open ones included); for tests and diagnostics.</summary>
+    internal TcpConnection? FindConnection(in FlowKey key) =>
+        TryFindConnection(key, out TcpConnection? connection) && connection!.CoreId == CoreId ? connection : null;
 
     // ---------------------------------------------------------------- the loop
 
@@ -161,6 +245,12 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     {
         Refresh();
         int received = _device.Poll(this, maxPackets);
+        if (Stack is not null)
+        {
+            _fromHandoff = true;
+            received += Stack.Handoff.Drain(CoreId, this, maxPackets);
+            _fromHandoff = false;
+        }
         _timers.Advance(_now);
         if (_timeWait.Count > 0)
         {
@@ -218,7 +308,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         switch (ip.Protocol)
         {
             case IpProtocol.Tcp:
-                ReceiveTcp(ip.Source, ip.Destination, ip.Payload);
+                ReceiveTcp(ip.Source, ip.Destination, ip.Payload, packet);
                 break;
             case IpProtocol.Icmp:
                 ReceiveIcmp(ip.Source, ip.Payload);
@@ -229,7 +319,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         }
     }
 
-    private void ReceiveTcp(IpAddress source, IpAddress destination, ReadOnlySpan<byte> segment)
+    private void ReceiveTcp(IpAddress source, IpAddress destination, ReadOnlySpan<byte> segment, ReadOnlySpan<byte> packet)
     {
         if (!TcpHeader.TryParse(segment, source, destination, verifyChecksum: true, out TcpHeader tcp, out DropReason reason))
         {
@@ -254,10 +344,29 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
             return;
         }
         var key = new FlowKey(destination, tcp.DestinationPort, source, tcp.SourcePort);
-        if (_connections.TryGetValue(key, out TcpConnection? connection))
+        if (TryFindConnection(key, out TcpConnection? connection))
         {
+            int owner = connection!.CoreId;
+            if (owner != CoreId && !_fromHandoff)
+            {
+                // base and reuseport: the packet landed on a core that does not own the connection (no steering), so
+                // it crosses cores; each such packet is the cross-core traffic Fastsocket's partitioning removes.
+                HandOff(owner, packet);
+                return;
+            }
             connection.OnSegment(ref seg);
             return;
+        }
+        if (Stack is not null && _design == StackDesign.Fastsocket && !_fromHandoff && (key.LocalPort & 0x8000) != 0)
+        {
+            // Software Receive Flow Deliver: an active connection's port names its core.
+            int owner = key.LocalPort & Stack.PortMask;
+            if (owner != CoreId && owner < Stack.CoreCount)
+            {
+                Statistics.RfdHandoffs++;
+                HandOff(owner, packet);
+                return;
+            }
         }
         if (_timeWait.Count > 0 && _timeWait.TryGet(key, out TimeWaitRecord record))
         {
@@ -266,13 +375,31 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
                 return;
             }
         }
-        if (_listeners.TryGetValue(key.LocalPort, out Listener? listener))
+        Listener? listener = FindListenerFor(key);
+        if (listener is not null)
         {
             ReceiveOnListener(listener, key, ref seg);
             return;
         }
         Statistics.Drops.Add(DropReason.TcpNoListener);
         SendResetFor(key, seg);
+    }
+
+    private Listener? FindListenerFor(in FlowKey key)
+    {
+        if (Stack is null)
+        {
+            return _listeners.TryGetValue(key.LocalPort, out Listener? listener) ? listener : null;
+        }
+        return Stack.FindListener(key.LocalPort)?.Select(CoreId, key, Statistics);
+    }
+
+    private void HandOff(int owner, ReadOnlySpan<byte> packet)
+    {
+        if (!Stack!.Handoff.TryHandOff(CoreId, owner, packet))
+        {
+            Statistics.Drops.Add(DropReason.DeviceQueueFull);
+        }
     }
 
     /// <summary>LISTEN state processing (RFC 9293 3.10.7.2).</summary>
@@ -302,8 +429,12 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
             iss = floor;
         }
         TcpConnection connection = Rent();
-        _connections.Add(key, connection);
-        listener.HalfOpenCount++;
+        if (!TryAddConnection(key, connection))
+        {
+            _pool.Push(connection);
+            return;
+        }
+        listener.AddHalfOpen(1);
         connection.OpenPassive(this, key, iss, seg, listener, Config.SendBufferSize, Config.ReceiveBufferSize);
     }
 
@@ -332,7 +463,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         if ((seg.Flags & TcpFlags.Syn) != 0 && (seg.Flags & TcpFlags.Ack) == 0)
         {
             if (TimeWaitTable.AllowsReuse(record, seg.Seq, seg.Options.HasTimestamps, seg.Options.TsVal) &&
-                _listeners.TryGetValue(key.LocalPort, out Listener? listener))
+                FindListenerFor(key) is Listener listener)
             {
                 _timeWait.Remove(key);
                 Statistics.TimeWaitReused++;
@@ -460,20 +591,21 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         {
             return;
         }
-        listener.HalfOpenCount--;
+        listener.AddHalfOpen(-1);
         Statistics.ConnectionsAccepted++;
         if (listener.IsClosed)
         {
+            connection.Listener = null;
             connection.Abort();
             return;
         }
-        listener.Enqueue(connection);
+        listener.Enqueue(connection, Statistics);
         listener.Handler?.OnAcceptable(listener);
     }
 
     void ITcpHost.OnConnectionFinished(TcpConnection connection, bool enterTimeWait)
     {
-        _connections.Remove(connection.Key);
+        RemoveConnection(connection.Key, connection);
         if (enterTimeWait)
         {
             var record = new TimeWaitRecord
@@ -501,7 +633,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         if (connection.Listener is Listener listener && !connection.Queued)
         {
             // Died in SYN-RECEIVED: the application never saw it.
-            listener.HalfOpenCount--;
+            listener.AddHalfOpen(-1);
             connection.Listener = null;
             ((ITcpHost)this).Recycle(connection);
             return;

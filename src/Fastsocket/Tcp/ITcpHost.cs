@@ -8,6 +8,9 @@ internal interface ITcpHost
 {
     long NowMicroseconds { get; }
 
+    /// <summary>The core whose engine owns the connection.</summary>
+    int CoreId { get; }
+
     TcpConfig Config { get; }
 
     EngineStatistics Statistics { get; }

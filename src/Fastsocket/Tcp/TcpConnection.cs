@@ -84,6 +84,12 @@ public sealed class TcpConnection : TimerEntry
 
     public FlowKey Key { get; private set; }
 
+    /// <summary>The core that owns this connection: only its engine thread may touch it.</summary>
+    public int CoreId => _host.CoreId;
+
+    /// <summary>The engine that owns this connection.</summary>
+    internal ITcpHost Host => _host;
+
     public TcpState State { get; private set; }
 
     /// <summary>Bumped each time the pooled object is reused.</summary>

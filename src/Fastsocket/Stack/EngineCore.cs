@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using Fastsocket.Devices;
+using Fastsocket.Interop;
+
+namespace Fastsocket.Stack;
+
+/// <summary>
+/// One core of a <see cref="FastsocketStack"/>: a dedicated thread, pinned to its CPU, that polls its device queue
+/// in batches, runs TCP input, timers and the application's continuations for the connections it owns, and
+/// flushes output in batches. When there is nothing to do it sleeps on a doorbell that packet arrival and posted
+/// work ring, so an idle stack uses no CPU.
+/// </summary>
+public sealed class EngineCore : IDisposable
+{
+    private const int SpinsBeforeSleep = 64;
+    private const int MaxSleepMilliseconds = 1000;
+
+    private readonly FastsocketStack _stack;
+    private readonly Queue<WorkItem> _local = new(256);
+    private readonly ConcurrentQueue<WorkItem> _remote = new();
+    private readonly Thread _thread;
+    private readonly int _batchSize;
+    private volatile bool _stopping;
+    private int _managedThreadId = -1;
+
+    internal EngineCore(FastsocketStack stack, int coreId, NetworkEngine engine, int batchSize)
+    {
+        _stack = stack;
+        CoreId = coreId;
+        Engine = engine;
+        _batchSize = batchSize;
+        Context = new CoreSynchronizationContext(this);
+        _thread = new Thread(Run)
+        {
+            Name = $"{stack.Name}-core{coreId}",
+            IsBackground = true,
+        };
+    }
+
+    public int CoreId { get; }
+
+    public NetworkEngine Engine { get; }
+
+    public CoreSynchronizationContext Context { get; }
+
+    public Doorbell Doorbell { get; } = new();
+
+    /// <summary>Whether the thread was pinned to its CPU.</summary>
+    public bool Pinned { get; private set; }
+
+    /// <summary>Times the engine went to sleep for lack of work.</summary>
+    public long Sleeps { get; private set; }
+
+    public bool IsCurrentThread => Environment.CurrentManagedThreadId == _managedThreadId;
+
+    /// <summary>The engine core whose thread is running the caller, or null on any other thread.</summary>
+    public static EngineCore? Current => t_current;
+
+    [ThreadStatic]
+    private static EngineCore? t_current;
+
+    internal void Start() => _thread.Start();
+
+    /// <summary>Queues work to run on this core after its current batch. Safe from any thread.</summary>
+    public void Post(SendOrPostCallback callback, object? state)
+    {
+        if (IsCurrentThread)
+        {
+            _local.Enqueue(new WorkItem(callback, state));
+            return;
+        }
+        _remote.Enqueue(new WorkItem(callback, state));
+        Doorbell.Ring();
+    }
+
+    /// <summary>Runs <paramref name="action"/> on this core: at once when already on it, else posted.</summary>
+    public void Execute(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (IsCurrentThread)
+        {
+            action();
+        }
+        else
+        {
+            Post(static s => ((Action)s!)(), action);
+        }
+    }
+
+    /// <summary>Runs a function on this core and returns its result to the caller, from any thread.</summary>
+    public Task<T> InvokeAsync<T>(Func<T> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        if (IsCurrentThread)
+        {
+            try
+            {
+                return Task.FromResult(function());
+            }
+            catch (Exception e)
+            {
+                return Task.FromException<T>(e);
+            }
+        }
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(_ =>
+        {
+            try
+            {
+                completion.SetResult(function());
+            }
+            catch (Exception e)
+            {
+                completion.SetException(e);
+            }
+        }, null);
+        return completion.Task;
+    }
+
+    internal void Stop()
+    {
+        _stopping = true;
+        Doorbell.Ring();
+        Doorbell.Ring();
+        if (_thread.IsAlive && !IsCurrentThread)
+        {
+            _thread.Join();
+        }
+    }
+
+    private void Run()
+    {
+        _managedThreadId = Environment.CurrentManagedThreadId;
+        t_current = this;
+        if (_stack.Options.PinThreads)
+        {
+            Pinned = ThreadAffinity.TryPinCurrentThread((_stack.Options.FirstCpu + CoreId) % Environment.ProcessorCount);
+        }
+        SynchronizationContext.SetSynchronizationContext(Context);
+        int idle = 0;
+        while (!_stopping)
+        {
+            int work = Engine.Poll(_batchSize);
+            work += RunWork();
+            if (work > 0)
+            {
+                Engine.FlushPending();
+                idle = 0;
+                continue;
+            }
+            if (++idle < SpinsBeforeSleep)
+            {
+                Thread.SpinWait(8);
+                continue;
+            }
+            idle = 0;
+            long next = Engine.NextTimerDeadline();
+            long waitMicros = next == long.MaxValue ? MaxSleepMilliseconds * 1000L : next - Engine.NowMicroseconds;
+            if (waitMicros <= 0)
+            {
+                continue;
+            }
+            Sleeps++;
+            Doorbell.Sleep((int)Math.Clamp((waitMicros + 999) / 1000, 1, MaxSleepMilliseconds), HasWork);
+        }
+        SynchronizationContext.SetSynchronizationContext(null);
+        t_current = null;
+    }
+
+    private bool HasWork() => _stopping || !_remote.IsEmpty || _local.Count > 0 || _stack.HasPacketsFor(CoreId);
+
+    /// <summary>Runs posted work: everything queued before this call, so work that posts more cannot starve the packet path.</summary>
+    private int RunWork()
+    {
+        int ran = 0;
+        while (_remote.TryDequeue(out WorkItem item))
+        {
+            _local.Enqueue(item);
+        }
+        int count = _local.Count;
+        for (int i = 0; i < count; i++)
+        {
+            WorkItem item = _local.Dequeue();
+            try
+            {
+                item.Callback(item.State);
+            }
+            catch (Exception e)
+            {
+                _stack.ReportUnhandled(CoreId, e);
+            }
+            ran++;
+        }
+        return ran;
+    }
+
+    public void Dispose() => Doorbell.Dispose();
+}

@@ -1,0 +1,43 @@
+using Fastsocket.Devices;
+using Fastsocket.Tcp;
+using Fastsocket.Time;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Stack;
+
+/// <summary>How to build a <see cref="FastsocketStack"/>: the design, the cores, the device and the address.</summary>
+public sealed class StackOptions
+{
+    public StackDesign Design { get; init; } = StackDesign.Fastsocket;
+
+    /// <summary>Number of engine cores; the device must have at least this many queues.</summary>
+    public int Cores { get; init; } = Environment.ProcessorCount;
+
+    public required IpAddress LocalAddress { get; init; }
+
+    public required IMultiQueueDevice Device { get; init; }
+
+    public TcpConfig Tcp { get; init; } = new();
+
+    public IClock Clock { get; init; } = MonotonicClock.Instance;
+
+    /// <summary>Pin engine thread k to CPU (FirstCpu + k) % ProcessorCount with sched_setaffinity, on Linux.</summary>
+    public bool PinThreads { get; init; } = true;
+
+    public int FirstCpu { get; init; }
+
+    /// <summary>Packets taken from the device per poll.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Ephemeral range. Receive Flow Deliver relies on these ports having bit 15 set (above all listening ports we expect).</summary>
+    public ushort EphemeralPortFirst { get; init; } = 32768;
+
+    public ushort EphemeralPortLast { get; init; } = 60999;
+
+    /// <summary>Program the device's steering table for Receive Flow Deliver when it has one (fastsocket design).</summary>
+    public bool UseDeviceSteering { get; init; } = true;
+
+    public int? RandomSeed { get; init; }
+
+    public string Name { get; init; } = "fastsocket";
+}
