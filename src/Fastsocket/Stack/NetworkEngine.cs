@@ -125,7 +125,8 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     }
 
     /// <summary>Opens a connection (sends SYN). The handler hears OnConnected when the handshake ends.</summary>
-    public TcpConnection Connect(IpAddress remoteAddress, ushort remotePort, ITcpConnectionHandler? handler, ushort localPort = 0)
+    public TcpConnection Connect(IpAddress remoteAddress, ushort remotePort, ITcpConnectionHandler? handler, ushort localPort = 0,
+        int sendBufferSize = 0, int receiveBufferSize = 0)
     {
         Refresh();
         TcpConnection connection = Rent();
@@ -143,7 +144,9 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         {
             key = AllocateEphemeralFlow(remoteAddress, remotePort, connection);
         }
-        connection.OpenActive(this, key, _isn.Next(key, _now), handler, Config.SendBufferSize, Config.ReceiveBufferSize);
+        connection.OpenActive(this, key, _isn.Next(key, _now), handler,
+            sendBufferSize > 0 ? sendBufferSize : Config.SendBufferSize,
+            receiveBufferSize > 0 ? receiveBufferSize : Config.ReceiveBufferSize);
         FlushPending();
         return connection;
     }

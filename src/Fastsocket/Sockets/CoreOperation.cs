@@ -1,0 +1,210 @@
+using System.Threading.Tasks.Sources;
+using Fastsocket.Stack;
+
+namespace Fastsocket.Sockets;
+
+/// <summary>
+/// A reusable awaitable for one kind of socket operation (receive, send, connect, accept), completed on the core
+/// that owns the socket. An await that began on that core resumes inline on it from the engine loop's work queue
+/// (run-to-completion, no allocation, no thread hop); an await from any other thread resumes on that thread's
+/// synchronization context or the thread pool. Only one operation of a kind may be pending at a time, as with
+/// <c>SocketAsyncEventArgs</c>.
+/// </summary>
+internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
+{
+    private static readonly Action<object?> Sentinel = static _ => { };
+
+    private readonly EngineCore _core;
+    private Action<object?>? _continuation;
+    private object? _continuationState;
+    private SynchronizationContext? _context;
+    private ExecutionContext? _executionContext;
+    private T? _result;
+    private Exception? _error;
+    private volatile bool _completed;
+    private short _version;
+
+    public CoreOperation(EngineCore core)
+    {
+        _core = core;
+    }
+
+    /// <summary>Whether an operation is in flight.</summary>
+    public bool Pending { get; private set; }
+
+    /// <summary>Arms the operation and returns the awaitable for it.</summary>
+    public ValueTask<T> Begin()
+    {
+        Arm();
+        return new ValueTask<T>(this, _version);
+    }
+
+    public ValueTask BeginVoid()
+    {
+        Arm();
+        return new ValueTask(this, _version);
+    }
+
+    private void Arm()
+    {
+        if (Pending)
+        {
+            throw new InvalidOperationException("an operation of this kind is already in progress on this socket");
+        }
+        Pending = true;
+        _completed = false;
+        _error = null;
+        _result = default;
+        _continuation = null;
+        _continuationState = null;
+        _context = null;
+        _executionContext = null;
+    }
+
+    public void SetResult(T result)
+    {
+        _result = result;
+        Signal();
+    }
+
+    public void SetException(Exception error)
+    {
+        _error = error;
+        Signal();
+    }
+
+    private void Signal()
+    {
+        if (!Pending)
+        {
+            return;
+        }
+        Pending = false;
+        _completed = true;
+        Action<object?>? continuation = _continuation ?? Interlocked.CompareExchange(ref _continuation, Sentinel, null);
+        if (continuation is null)
+        {
+            return;
+        }
+        object? state = _continuationState;
+        if (_context is not null)
+        {
+            _context.Post(static s => ((CoreOperation<T>)s!).RunContinuation(), this);
+        }
+        else if (_executionContext is not null || !_core.IsCurrentThread)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => ((CoreOperation<T>)s!).RunContinuation(), this, preferLocal: false);
+        }
+        else
+        {
+            continuation(state);
+        }
+    }
+
+    private void RunContinuation()
+    {
+        Action<object?>? continuation = _continuation;
+        object? state = _continuationState;
+        if (continuation is null || ReferenceEquals(continuation, Sentinel))
+        {
+            return;
+        }
+        if (_executionContext is ExecutionContext ec)
+        {
+            ExecutionContext.Run(ec, static s =>
+            {
+                var (c, st) = ((Action<object?>, object?))s!;
+                c(st);
+            }, (continuation, state));
+        }
+        else
+        {
+            continuation(state);
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token)
+    {
+        CheckToken(token);
+        if (!_completed)
+        {
+            return ValueTaskSourceStatus.Pending;
+        }
+        return _error switch
+        {
+            null => ValueTaskSourceStatus.Succeeded,
+            OperationCanceledException => ValueTaskSourceStatus.Canceled,
+            _ => ValueTaskSourceStatus.Faulted,
+        };
+    }
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        CheckToken(token);
+        if (!_core.IsCurrentThread)
+        {
+            // Awaited from elsewhere: resume where the awaiter lives, not on the engine thread.
+            if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
+            {
+                SynchronizationContext? context = SynchronizationContext.Current;
+                if (context is not null && context.GetType() != typeof(SynchronizationContext))
+                {
+                    _context = context;
+                }
+            }
+            if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
+            {
+                _executionContext = ExecutionContext.Capture();
+            }
+        }
+        _continuationState = state;
+        Action<object?>? previous = Interlocked.CompareExchange(ref _continuation, continuation, null);
+        if (previous is not null)
+        {
+            // Completed before the continuation was registered: run it now, off this stack frame when we are not on
+            // the core, inline when we are (the completion came from the work queue, so the stack is shallow).
+            _continuation = continuation;
+            if (_context is not null)
+            {
+                _context.Post(static s => ((CoreOperation<T>)s!).RunContinuation(), this);
+            }
+            else if (_core.IsCurrentThread && _executionContext is null)
+            {
+                continuation(state);
+            }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static s => ((CoreOperation<T>)s!).RunContinuation(), this, preferLocal: false);
+            }
+        }
+    }
+
+    public T GetResult(short token)
+    {
+        CheckToken(token);
+        if (!_completed)
+        {
+            throw new InvalidOperationException("the operation has not completed");
+        }
+        _version++;
+        Exception? error = _error;
+        T result = _result!;
+        _error = null;
+        _result = default;
+        if (error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+        return result;
+    }
+
+    void IValueTaskSource.GetResult(short token) => GetResult(token);
+
+    private void CheckToken(short token)
+    {
+        if (token != _version)
+        {
+            throw new InvalidOperationException("the awaitable was already consumed");
+        }
+    }
+}

@@ -1,0 +1,703 @@
+using System.Net;
+using System.Net.Sockets;
+using Fastsocket.Stack;
+using Fastsocket.Tcp;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Sockets;
+
+/// <summary>
+/// A TCP socket on Fastsocket.NET, shaped like <see cref="Socket"/>: Bind, Listen, Accept, Connect, Send, Receive,
+/// Shutdown, Close, and the usual options, with the same <see cref="SocketException"/> error codes. It is a plain
+/// object, not an OS file descriptor (the user-space counterpart of Fastsocket's VFS bypass).
+/// A connected socket lives on the core that owns its connection: calls made on that core's thread run at once;
+/// calls from anywhere else are carried to that core, and their awaits resume where they were made.
+/// </summary>
+public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
+{
+    private readonly FastsocketStack _stack;
+    private EngineCore _core;
+    private TcpConnection? _connection;
+    private int _generation;
+    private ListenerGroup? _listenerGroup;
+    private AcceptDispatcher? _acceptDispatcher;
+    private CoreOperation<int>? _receiveOp;
+    private CoreOperation<int>? _sendOp;
+    private CoreOperation<int>? _connectOp;
+    private Memory<byte> _receiveBuffer;
+    private ReadOnlyMemory<byte> _sendBuffer;
+    private int _sendDone;
+    private SocketError _closeError;
+    private bool _peerClosed;
+    private bool _disposed;
+    private bool _noDelay;
+    private bool _keepAlive;
+    private int _sendBufferSize;
+    private int _receiveBufferSize;
+    private IPEndPoint? _boundEndPoint;
+    private IPEndPoint? _remoteEndPoint;
+    private IPEndPoint? _localEndPoint;
+
+    /// <summary>Creates an unconnected socket on <paramref name="stack"/> (as new Socket(Stream, Tcp)).</summary>
+    public FastSocket(FastsocketStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        _stack = stack;
+        _core = stack.NextCore();
+        _sendBufferSize = stack.Options.Tcp.SendBufferSize;
+        _receiveBufferSize = stack.Options.Tcp.ReceiveBufferSize;
+        _noDelay = stack.Options.Tcp.NoDelay;
+    }
+
+    private FastSocket(FastsocketStack stack, TcpConnection accepted)
+        : this(stack)
+    {
+        AttachConnection(accepted);
+    }
+
+    public FastsocketStack Stack => _stack;
+
+    /// <summary>The core this socket's connection lives on.</summary>
+    public int CoreId => _core.CoreId;
+
+    public AddressFamily AddressFamily => AddressFamily.InterNetwork;
+
+    public SocketType SocketType => SocketType.Stream;
+
+    public ProtocolType ProtocolType => ProtocolType.Tcp;
+
+    public bool IsListening => _listenerGroup is not null;
+
+    public bool Connected => _connection is not null && !_connection.Finished && _connection.IsSynchronized;
+
+    public EndPoint? LocalEndPoint => _localEndPoint ?? _boundEndPoint;
+
+    public EndPoint? RemoteEndPoint => _remoteEndPoint;
+
+    /// <summary>Bytes readable without waiting (read on the owning core; approximate from elsewhere).</summary>
+    public int Available => _connection?.Readable ?? 0;
+
+    /// <summary>When false, operations that would wait fail with <see cref="SocketError.WouldBlock"/> instead.</summary>
+    public bool Blocking { get; set; } = true;
+
+    public bool NoDelay
+    {
+        get => _noDelay;
+        set
+        {
+            _noDelay = value;
+            OnCore(c => c.NoDelay = value);
+        }
+    }
+
+    public bool KeepAlive
+    {
+        get => _keepAlive;
+        set
+        {
+            _keepAlive = value;
+            OnCore(c => c.KeepAlive = value);
+        }
+    }
+
+    /// <summary>SO_REUSEADDR: accepted for compatibility. A listening port here never conflicts with TIME-WAIT records, so it changes nothing.</summary>
+    public bool ReuseAddress { get; set; }
+
+    /// <summary>SO_LINGER. Enabled with a zero timeout, Close resets the connection (RST) instead of a graceful FIN.</summary>
+    public LingerOption LingerState { get; set; } = new(false, 0);
+
+    public int SendBufferSize
+    {
+        get => _sendBufferSize;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            _sendBufferSize = value;
+            OnCore(c => c.SendBufferCapacity = Math.Max(value, c.Unacknowledged));
+        }
+    }
+
+    /// <summary>SO_RCVBUF. Takes effect for connections opened after it is set, as on Linux where it sizes the window scale.</summary>
+    public int ReceiveBufferSize
+    {
+        get => _receiveBufferSize;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            _receiveBufferSize = value;
+        }
+    }
+
+    // ---------------------------------------------------------------- bind, listen, accept
+
+    public void Bind(EndPoint localEndPoint)
+    {
+        ThrowIfDisposed();
+        if (localEndPoint is not IPEndPoint ip)
+        {
+            throw new SocketException((int)SocketError.AddressFamilyNotSupported);
+        }
+        if (_boundEndPoint is not null || _connection is not null)
+        {
+            throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        if (!ip.Address.Equals(IPAddress.Any) && !IpAddress.FromIPAddress(ip.Address).Equals(_stack.LocalAddress))
+        {
+            throw new SocketException((int)SocketError.AddressNotAvailable);
+        }
+        if (ip.Port != 0 && _stack.FindListener((ushort)ip.Port) is not null)
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+        _boundEndPoint = new IPEndPoint(_stack.LocalAddress.ToIPAddress(), ip.Port);
+    }
+
+    public void Listen(int backlog = 512)
+    {
+        ThrowIfDisposed();
+        if (_connection is not null)
+        {
+            throw new SocketException((int)SocketError.IsConnected);
+        }
+        if (_listenerGroup is not null)
+        {
+            return;
+        }
+        if (_boundEndPoint is null || _boundEndPoint.Port == 0)
+        {
+            // Listening on an unbound socket takes a port from the ephemeral range below RFD's half, like Linux autobind.
+            throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        _listenerGroup = _stack.Listen((ushort)_boundEndPoint.Port, backlog);
+        _acceptDispatcher = new AcceptDispatcher(this, _listenerGroup);
+        _localEndPoint = _boundEndPoint;
+    }
+
+    /// <summary>
+    /// Accepts a connection. Called on an engine core, it opens that core's local listener (Fastsocket's local listen
+    /// table) and returns connections that arrived on this core first, then ones from the global queue.
+    /// </summary>
+    public ValueTask<FastSocket> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (_acceptDispatcher is null)
+        {
+            throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        return _acceptDispatcher.AcceptAsync(_stack.NextCore(), cancellationToken);
+    }
+
+    public FastSocket Accept()
+    {
+        ThrowIfDisposed();
+        if (_acceptDispatcher is null)
+        {
+            throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        EngineCore core = _stack.NextCore();
+        if (core.IsCurrentThread || !Blocking)
+        {
+            if (_acceptDispatcher.TryAcceptNow(core, out FastSocket? accepted))
+            {
+                return accepted!;
+            }
+            throw new SocketException((int)SocketError.WouldBlock);
+        }
+        return AcceptAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Stops accepting on the calling core only: later connections arriving there go to the global listener, and any
+    /// already queued on this core move to it, so none is lost (the Fastsocket fallback).
+    /// </summary>
+    public void StopAcceptingOnCurrentCore()
+    {
+        if (_acceptDispatcher is null)
+        {
+            return;
+        }
+        EngineCore? core = EngineCore.Current;
+        if (core is null || !ReferenceEquals(core.Engine.Stack, _stack))
+        {
+            throw new InvalidOperationException("call this on an engine core of the socket's stack");
+        }
+        _acceptDispatcher.StopCore(core);
+    }
+
+    internal static FastSocket FromAccepted(FastsocketStack stack, TcpConnection connection) => new(stack, connection);
+
+    // ---------------------------------------------------------------- connect
+
+    public ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (remoteEndPoint is not IPEndPoint ip)
+        {
+            throw new SocketException((int)SocketError.AddressFamilyNotSupported);
+        }
+        if (_connection is not null)
+        {
+            throw new SocketException((int)SocketError.IsConnected);
+        }
+        if (_listenerGroup is not null)
+        {
+            throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        _core = _stack.NextCore();
+        _connectOp = new CoreOperation<int>(_core);
+        ValueTask task = _connectOp.BeginVoid();
+        var remote = IpAddress.FromIPAddress(ip.Address);
+        var remotePort = (ushort)ip.Port;
+        ushort localPort = (ushort)(_boundEndPoint?.Port ?? 0);
+        _core.Execute(() => StartConnect(remote, remotePort, localPort));
+        if (cancellationToken.CanBeCanceled)
+        {
+            cancellationToken.Register(() => _core.Execute(() =>
+            {
+                if (_connectOp.Pending)
+                {
+                    _connection?.Abort();
+                    _connectOp.SetException(new OperationCanceledException(cancellationToken));
+                }
+            }));
+        }
+        return task;
+    }
+
+    public void Connect(EndPoint remoteEndPoint)
+    {
+        if (EngineCore.Current is not null && ReferenceEquals(EngineCore.Current.Engine.Stack, _stack))
+        {
+            // Blocking on an engine thread would stop the very loop that completes the handshake.
+            throw new SocketException((int)SocketError.WouldBlock);
+        }
+        ConnectAsync(remoteEndPoint).AsTask().GetAwaiter().GetResult();
+    }
+
+    public void Connect(IPAddress address, int port) => Connect(new IPEndPoint(address, port));
+
+    private void StartConnect(IpAddress remote, ushort remotePort, ushort localPort)
+    {
+        try
+        {
+            TcpConnection connection = _core.Engine.Connect(remote, remotePort, this, localPort, _sendBufferSize, _receiveBufferSize);
+            AttachConnection(connection);
+        }
+        catch (SocketException e)
+        {
+            _connectOp!.SetException(e);
+        }
+    }
+
+    private void AttachConnection(TcpConnection connection)
+    {
+        _connection = connection;
+        _generation = connection.Generation;
+        _core = _stack.Core(connection.CoreId);
+        connection.Handler = this;
+        connection.UserState = this;
+        connection.NoDelay = _noDelay;
+        if (_keepAlive)
+        {
+            connection.KeepAlive = true;
+        }
+        FlowKey key = connection.Key;
+        _localEndPoint = new IPEndPoint(key.LocalAddress.ToIPAddress(), key.LocalPort);
+        _remoteEndPoint = new IPEndPoint(key.RemoteAddress.ToIPAddress(), key.RemotePort);
+        _receiveOp = new CoreOperation<int>(_core);
+        _sendOp = new CoreOperation<int>(_core);
+    }
+
+    // ---------------------------------------------------------------- receive
+
+    /// <summary>Receives into <paramref name="buffer"/>: at least one byte, or 0 once the peer has closed its side.</summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        CoreOperation<int> op = _receiveOp ?? throw new SocketException((int)SocketError.NotConnected);
+        if (_core.IsCurrentThread)
+        {
+            // Fast path on the owning core: data already here completes synchronously, with no allocation.
+            if (TryReceiveNow(buffer.Span, out int n, out SocketError error))
+            {
+                return error == SocketError.Success ? new ValueTask<int>(n) : ValueTask.FromException<int>(new SocketException((int)error));
+            }
+            if (!Blocking)
+            {
+                return ValueTask.FromException<int>(new SocketException((int)SocketError.WouldBlock));
+            }
+            _receiveBuffer = buffer;
+            ValueTask<int> pending = op.Begin();
+            RegisterCancellation(op, cancellationToken);
+            return pending;
+        }
+        _receiveBuffer = buffer;
+        ValueTask<int> task = op.Begin();
+        _core.Post(static s => ((FastSocket)s!).ContinueReceive(), this);
+        RegisterCancellation(op, cancellationToken);
+        return task;
+    }
+
+    public ValueTask<int> ReceiveAsync(ArraySegment<byte> buffer, SocketFlags socketFlags) => ReceiveAsync(buffer.AsMemory());
+
+    public int Receive(Span<byte> buffer)
+    {
+        ThrowIfDisposed();
+        if (_receiveOp is null)
+        {
+            throw new SocketException((int)SocketError.NotConnected);
+        }
+        if (_core.IsCurrentThread || !Blocking)
+        {
+            if (!_core.IsCurrentThread)
+            {
+                byte[] copy = new byte[buffer.Length];
+                int got = _core.InvokeAsync(() => TryReceiveNow(copy, out int m, out SocketError e) ? (e == SocketError.Success ? m : -(int)e) : -(int)SocketError.WouldBlock)
+                    .GetAwaiter().GetResult();
+                if (got < 0)
+                {
+                    throw new SocketException(-got);
+                }
+                copy.AsSpan(0, got).CopyTo(buffer);
+                return got;
+            }
+            if (TryReceiveNow(buffer, out int n, out SocketError error))
+            {
+                return error == SocketError.Success ? n : throw new SocketException((int)error);
+            }
+            throw new SocketException((int)SocketError.WouldBlock);
+        }
+        byte[] array = new byte[buffer.Length];
+        int received = ReceiveAsync(array).AsTask().GetAwaiter().GetResult();
+        array.AsSpan(0, received).CopyTo(buffer);
+        return received;
+    }
+
+    public int Receive(byte[] buffer) => Receive(buffer.AsSpan());
+
+    public int Receive(byte[] buffer, int offset, int size, SocketFlags socketFlags) => Receive(buffer.AsSpan(offset, size));
+
+    /// <summary>On the owning core: reads what is there. False means "would wait".</summary>
+    private bool TryReceiveNow(Span<byte> destination, out int received, out SocketError error)
+    {
+        error = SocketError.Success;
+        received = 0;
+        TcpConnection? c = LiveConnection();
+        if (c is null)
+        {
+            error = _closeError is SocketError.Success or SocketError.Shutdown ? SocketError.Success : _closeError;
+            if (_closeError == SocketError.Success && !_peerClosed && _connection is null && !_disposed)
+            {
+                error = SocketError.NotConnected;
+            }
+            return true;
+        }
+        if (destination.IsEmpty)
+        {
+            return true;
+        }
+        int n = c.Read(destination);
+        if (n > 0)
+        {
+            received = n;
+            return true;
+        }
+        if (c.ReceiveCompleted || _peerClosed)
+        {
+            return true;
+        }
+        if (c.Finished)
+        {
+            error = c.Error == SocketError.Success ? SocketError.Success : c.Error;
+            return true;
+        }
+        return false;
+    }
+
+    private void ContinueReceive()
+    {
+        CoreOperation<int>? op = _receiveOp;
+        if (op is null || !op.Pending)
+        {
+            return;
+        }
+        if (TryReceiveNow(_receiveBuffer.Span, out int n, out SocketError error))
+        {
+            _receiveBuffer = default;
+            if (error == SocketError.Success)
+            {
+                op.SetResult(n);
+            }
+            else
+            {
+                op.SetException(new SocketException((int)error));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- send
+
+    /// <summary>Sends all of <paramref name="buffer"/> (queued in the send buffer), waiting for room as needed.</summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        CoreOperation<int> op = _sendOp ?? throw new SocketException((int)SocketError.NotConnected);
+        if (_core.IsCurrentThread)
+        {
+            int n = TryWriteNow(buffer.Span, out SocketError error);
+            if (error != SocketError.Success)
+            {
+                return ValueTask.FromException<int>(new SocketException((int)error));
+            }
+            if (n == buffer.Length)
+            {
+                return new ValueTask<int>(n);
+            }
+            if (!Blocking)
+            {
+                return new ValueTask<int>(n);
+            }
+            _sendBuffer = buffer;
+            _sendDone = n;
+            ValueTask<int> pending = op.Begin();
+            RegisterCancellation(op, cancellationToken);
+            return pending;
+        }
+        _sendBuffer = buffer;
+        _sendDone = 0;
+        ValueTask<int> task = op.Begin();
+        _core.Post(static s => ((FastSocket)s!).ContinueSend(), this);
+        RegisterCancellation(op, cancellationToken);
+        return task;
+    }
+
+    public ValueTask<int> SendAsync(ArraySegment<byte> buffer, SocketFlags socketFlags) => SendAsync(buffer.AsMemory());
+
+    public int Send(ReadOnlySpan<byte> buffer)
+    {
+        ThrowIfDisposed();
+        if (_sendOp is null)
+        {
+            throw new SocketException((int)SocketError.NotConnected);
+        }
+        if (_core.IsCurrentThread)
+        {
+            int n = TryWriteNow(buffer, out SocketError error);
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+            if (n == 0 && buffer.Length > 0)
+            {
+                throw new SocketException((int)SocketError.WouldBlock);
+            }
+            return n;
+        }
+        return SendAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
+    }
+
+    public int Send(byte[] buffer) => Send(buffer.AsSpan());
+
+    public int Send(byte[] buffer, int offset, int size, SocketFlags socketFlags) => Send(buffer.AsSpan(offset, size));
+
+    private int TryWriteNow(ReadOnlySpan<byte> data, out SocketError error)
+    {
+        error = SocketError.Success;
+        TcpConnection? c = LiveConnection();
+        if (c is null)
+        {
+            error = _closeError is SocketError.Success ? SocketError.Shutdown : _closeError;
+            return 0;
+        }
+        if (data.IsEmpty)
+        {
+            return 0;
+        }
+        int n = c.Write(data);
+        if (n < 0)
+        {
+            error = c.Error is SocketError.Success ? SocketError.Shutdown : c.Error;
+            return 0;
+        }
+        return n;
+    }
+
+    private void ContinueSend()
+    {
+        CoreOperation<int>? op = _sendOp;
+        if (op is null || !op.Pending)
+        {
+            return;
+        }
+        int n = TryWriteNow(_sendBuffer.Span[_sendDone..], out SocketError error);
+        if (error != SocketError.Success)
+        {
+            _sendBuffer = default;
+            op.SetException(new SocketException((int)error));
+            return;
+        }
+        _sendDone += n;
+        if (_sendDone == _sendBuffer.Length)
+        {
+            int total = _sendDone;
+            _sendBuffer = default;
+            op.SetResult(total);
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown, close
+
+    public void Shutdown(SocketShutdown how)
+    {
+        ThrowIfDisposed();
+        if (_connection is null)
+        {
+            throw new SocketException((int)SocketError.NotConnected);
+        }
+        if (how is SocketShutdown.Send or SocketShutdown.Both)
+        {
+            OnCore(static c => c.Shutdown());
+        }
+    }
+
+    public void Close() => Dispose();
+
+    public void Close(int timeout) => Dispose();
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        if (_listenerGroup is not null)
+        {
+            _stack.CloseListener(_listenerGroup);
+            _acceptDispatcher?.Fail(new SocketException((int)SocketError.OperationAborted));
+            return;
+        }
+        bool abort = LingerState.Enabled && LingerState.LingerTime == 0;
+        _core.Execute(() =>
+        {
+            TcpConnection? c = LiveConnection();
+            _connection = null;
+            if (c is not null)
+            {
+                c.Handler = null;
+                c.UserState = null;
+                if (abort)
+                {
+                    c.Abort();
+                }
+                c.Close();
+            }
+            _receiveOp?.SetException(new SocketException((int)SocketError.OperationAborted));
+            _sendOp?.SetException(new SocketException((int)SocketError.OperationAborted));
+            _connectOp?.SetException(new SocketException((int)SocketError.OperationAborted));
+        });
+    }
+
+    // ---------------------------------------------------------------- engine callbacks (owning core)
+
+    void ITcpConnectionHandler.OnConnected(TcpConnection connection, SocketError error)
+    {
+        if (error == SocketError.Success)
+        {
+            _connectOp?.SetResult(0);
+        }
+        else
+        {
+            _closeError = error;
+            _connection = null;
+            _connectOp?.SetException(new SocketException((int)error));
+        }
+    }
+
+    void ITcpConnectionHandler.OnReadable(TcpConnection connection)
+    {
+        if (connection.ReceiveCompleted)
+        {
+            _peerClosed = true;
+        }
+        if (_receiveOp is { Pending: true })
+        {
+            // Completing from the work queue, not from inside TCP input, keeps application code out of the packet path.
+            _core.Post(static s => ((FastSocket)s!).ContinueReceive(), this);
+        }
+        _poller?.Notify(this);
+    }
+
+    void ITcpConnectionHandler.OnWritable(TcpConnection connection)
+    {
+        if (_sendOp is { Pending: true })
+        {
+            _core.Post(static s => ((FastSocket)s!).ContinueSend(), this);
+        }
+        _poller?.Notify(this);
+    }
+
+    void ITcpConnectionHandler.OnClosed(TcpConnection connection, SocketError error)
+    {
+        _closeError = error == SocketError.Success ? SocketError.Shutdown : error;
+        if (error == SocketError.Success)
+        {
+            _peerClosed = true;
+        }
+        if (_receiveOp is { Pending: true })
+        {
+            _core.Post(static s => ((FastSocket)s!).ContinueReceive(), this);
+        }
+        if (_sendOp is { Pending: true })
+        {
+            _core.Post(static s => ((FastSocket)s!).ContinueSend(), this);
+        }
+        _poller?.Notify(this);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>The connection, unless the pooled object has since been reused for another connection.</summary>
+    private TcpConnection? LiveConnection()
+    {
+        TcpConnection? c = _connection;
+        if (c is null || c.Generation != _generation || c.ApplicationReleased)
+        {
+            return null;
+        }
+        return c;
+    }
+
+    private void OnCore(Action<TcpConnection> action)
+    {
+        if (_connection is null)
+        {
+            return;
+        }
+        _core.Execute(() =>
+        {
+            TcpConnection? c = LiveConnection();
+            if (c is not null)
+            {
+                action(c);
+            }
+        });
+    }
+
+    private void RegisterCancellation(CoreOperation<int> op, CancellationToken token)
+    {
+        if (!token.CanBeCanceled)
+        {
+            return;
+        }
+        token.Register(() => _core.Execute(() =>
+        {
+            if (op.Pending)
+            {
+                op.SetException(new OperationCanceledException(token));
+            }
+        }));
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}
