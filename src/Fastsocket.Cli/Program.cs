@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using Fastsocket.Cli.Bench;
 using Fastsocket.Cli.Commands;
 
 namespace Fastsocket.Cli;
@@ -16,14 +17,21 @@ public static class Program
     /// Runs the CLI against the given writers and returns the exit code. Tests call this directly so
     /// they need not spawn processes; <see cref="Main"/> is only this bound to the real console.
     /// </summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdout, stderr, BenchTargets.Default);
+
+    /// <summary>
+    /// As <see cref="Run(string[], TextWriter, TextWriter)"/>, with the bench targets to use; tests pass
+    /// their own registry (fake targets) instead of the process-wide default.
+    /// </summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, BenchTargets benchTargets)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
 
         var console = new CliConsole(stdout, stderr);
-        var root = BuildRootCommand(console);
+        var root = BuildRootCommand(console, benchTargets);
 
         ParseResult parseResult;
         try
@@ -72,7 +80,7 @@ public static class Program
     /// The command tree. New subcommands (bench, serve, load) are one class each under Commands/
     /// and one line here.
     /// </summary>
-    internal static Command BuildRootCommand(CliConsole console)
+    internal static Command BuildRootCommand(CliConsole console, BenchTargets benchTargets)
     {
         // A plain Command rather than RootCommand: RootCommand takes its name from the executable,
         // which is "Fastsocket.Cli", "dotnet" or a test host depending on how it is started, and that
@@ -82,6 +90,7 @@ public static class Program
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(new TransferCommand(console));
+        root.Subcommands.Add(new BenchCommand(console, benchTargets));
         return root;
     }
 

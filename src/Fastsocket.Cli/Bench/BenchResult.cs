@@ -1,0 +1,41 @@
+namespace Fastsocket.Cli.Bench;
+
+/// <summary>
+/// What one run measured. Latencies are per connection, from the start of connect to the last byte of
+/// the response (EOF), in microseconds. Null means the target cannot know (the kernel's packet counts).
+/// </summary>
+public sealed record BenchResult
+{
+    public required string Design { get; init; }
+
+    public required int ServerCores { get; init; }
+
+    public required int ClientCores { get; init; }
+
+    /// <summary>Connections completed inside the measured period.</summary>
+    public required long Connections { get; init; }
+
+    /// <summary>Length of the measured period.</summary>
+    public required double Seconds { get; init; }
+
+    public required double P50Us { get; init; }
+
+    public required double P99Us { get; init; }
+
+    public required double P999Us { get; init; }
+
+    /// <summary>Connections that failed (refused, reset, short or malformed response, timed out) during the measured period and the drain after it.</summary>
+    public required long Errors { get; init; }
+
+    /// <summary>Packets on the wire per connection, both directions; null when unknown.</summary>
+    public double? PacketsPerConnection { get; init; }
+
+    /// <summary>Packets or connections dropped (queue overflows, listen drops); null when unknown.</summary>
+    public long? Drops { get; init; }
+
+    /// <summary>Connections per second over the measured period.</summary>
+    public double Cps => Seconds > 0 ? Connections / Seconds : 0;
+
+    /// <summary>Connections per second per server core.</summary>
+    public double PerCoreCps => ServerCores > 0 ? Cps / ServerCores : 0;
+}

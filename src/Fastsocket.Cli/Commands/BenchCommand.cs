@@ -1,0 +1,341 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Fastsocket.Cli.Bench;
+using Spectre.Console;
+
+namespace Fastsocket.Cli.Commands;
+
+/// <summary>
+/// <c>fastsocket bench</c>: the paper's short-lived-connection workload for each design and server core
+/// count, plus the kernel baselines (one shared listener; one SO_REUSEPORT listener per core), with a
+/// summary table, optional JSON on stdout and result files in <c>--out</c>.
+/// </summary>
+internal sealed class BenchCommand : Command
+{
+    private const int MaxCores = 1024;
+    private const double MaxSeconds = 3600;
+    private const string JsonFile = "results.json";
+    private const string CsvFile = "results.csv";
+    private const string PngFile = "cps_vs_cores.png";
+
+    private readonly CliConsole _console;
+    private readonly BenchTargets _targets;
+
+    private readonly Option<string> _designs = new("--designs")
+    {
+        Description = "Comma-separated designs to run: base, reuseport, fastsocket (the kernel baselines run too unless --no-kernel; \"\" runs only them).",
+        DefaultValueFactory = _ => string.Join(',', BenchTargets.PaperDesigns),
+        HelpName = "list",
+    };
+
+    private readonly Option<string> _serverCores = new("--server-cores")
+    {
+        Description = $"Comma-separated server core counts to measure, each 1 to {MaxCores}.",
+        DefaultValueFactory = _ => "1",
+        HelpName = "list",
+    };
+
+    private readonly Option<int> _clientCores = new Option<int>("--client-cores")
+    {
+        Description = $"Client cores, each keeping --concurrency connections in flight (1 to {MaxCores}).",
+        DefaultValueFactory = _ => 1,
+    }.MustBeInRange(1, MaxCores);
+
+    private readonly Option<double> _duration = new("--duration")
+    {
+        Description = "Measured seconds per run, after the warmup.",
+        DefaultValueFactory = _ => 5,
+        HelpName = "seconds",
+    };
+
+    private readonly Option<double> _warmup = new("--warmup")
+    {
+        Description = "Unmeasured seconds before each run's measurement.",
+        DefaultValueFactory = _ => 1,
+        HelpName = "seconds",
+    };
+
+    private readonly Option<int> _concurrency = new Option<int>("--concurrency")
+    {
+        Description = "Connections in flight per client core (1 to 10000).",
+        DefaultValueFactory = _ => 64,
+    }.MustBeInRange(1, 10_000);
+
+    private readonly Option<int> _requestBytes = new Option<int>("--request-bytes")
+    {
+        Description = $"Size of the HTTP request in bytes ({BenchMessages.MinRequestBytes} to 1048576), padded with a header.",
+        DefaultValueFactory = _ => BenchRunSpec.DefaultRequestBytes,
+    }.MustBeInRange(BenchMessages.MinRequestBytes, 1 << 20);
+
+    private readonly Option<int> _responseBytes = new Option<int>("--response-bytes")
+    {
+        Description = "Size of the response body in bytes (0 to 16777216).",
+        DefaultValueFactory = _ => BenchRunSpec.DefaultResponseBytes,
+    }.MustBeInRange(0, 1 << 24);
+
+    private readonly Option<long> _maxConnections = new Option<long>("--max-connections")
+    {
+        Description = "Hard cap on connections per run, warmup included.",
+        DefaultValueFactory = _ => BenchRunSpec.DefaultMaxConnections,
+    }.MustBePositive();
+
+    private readonly Option<bool> _noKernel = new("--no-kernel")
+    {
+        Description = "Skip the kernel TCP baselines.",
+    };
+
+    private readonly Option<string> _out = new("--out")
+    {
+        Description = $"Directory to write {JsonFile}, {CsvFile} and {PngFile} to (created if missing).",
+        HelpName = "dir",
+    };
+
+    private readonly Option<bool> _json = new("--json")
+    {
+        Description = "Print the results as a single JSON object on stdout (progress goes to stderr).",
+    };
+
+    public BenchCommand(CliConsole console, BenchTargets targets)
+        : base("bench", "Measure connections per second for short-lived HTTP connections, per design and core count.")
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(targets);
+        _console = console;
+        _targets = targets;
+
+        _designs.Validators.Add(ValidateDesigns);
+        _serverCores.Validators.Add(result =>
+        {
+            if (TryGetValue<string>(result, out var text) && ParseCoreList(text, out var error) is null)
+            {
+                result.AddError(Invalid(result, $"'{text}'", error!));
+            }
+        });
+        _duration.Validators.Add(result => ValidateSeconds(result, allowZero: false));
+        _warmup.Validators.Add(result => ValidateSeconds(result, allowZero: true));
+        _out.Validators.Add(ValidateOutDirectory);
+
+        Options.Add(_designs);
+        Options.Add(_serverCores);
+        Options.Add(_clientCores);
+        Options.Add(_duration);
+        Options.Add(_warmup);
+        Options.Add(_concurrency);
+        Options.Add(_requestBytes);
+        Options.Add(_responseBytes);
+        Options.Add(_maxConnections);
+        Options.Add(_noKernel);
+        Options.Add(_out);
+        Options.Add(_json);
+
+        Validators.Add(result =>
+        {
+            var designs = SplitDesigns(result.GetValue(_designs) ?? string.Empty);
+            if (designs.Count == 0 && (result.GetValue(_noKernel) || _targets.KernelDesigns.Count == 0))
+            {
+                result.AddError("Nothing to run: '--designs' is empty and '--no-kernel' skips the kernel baselines.");
+            }
+        });
+
+        SetAction((parseResult, cancellationToken) => Task.FromResult(Execute(parseResult, cancellationToken)));
+    }
+
+    private int Execute(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var spec = new BenchRunSpec(
+            serverCores: 1,
+            clientCores: parseResult.GetValue(_clientCores),
+            duration: TimeSpan.FromSeconds(parseResult.GetValue(_duration)),
+            warmup: TimeSpan.FromSeconds(parseResult.GetValue(_warmup)),
+            concurrency: parseResult.GetValue(_concurrency),
+            requestBytes: parseResult.GetValue(_requestBytes),
+            responseBytes: parseResult.GetValue(_responseBytes),
+            maxConnections: parseResult.GetValue(_maxConnections));
+
+        var designs = new List<string>();
+        if (!parseResult.GetValue(_noKernel))
+        {
+            designs.AddRange(_targets.KernelDesigns);
+        }
+
+        designs.AddRange(SplitDesigns(parseResult.GetValue(_designs) ?? string.Empty));
+        var serverCores = ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!;
+        var plans = BenchPlan.Build(designs, serverCores, spec);
+
+        var json = parseResult.GetValue(_json);
+        var interactive = !json && ReferenceEquals(_console.Out, Console.Out) && !Console.IsOutputRedirected;
+        var stdout = CreateAnsiConsole(_console.Out, interactive);
+        var runner = new BenchRunner(_targets);
+        var results = interactive
+            ? runner.RunLive(plans, stdout, cancellationToken)
+            : runner.RunQuiet(plans, _console.Error, cancellationToken);
+
+        var report = new BenchReport(results, BenchMachine.Current());
+        if (json)
+        {
+            _console.Out.WriteLine(BenchJsonWriter.ToJson(report));
+        }
+        else
+        {
+            BenchTableWriter.Write(report, stdout);
+        }
+
+        var exitCode = results.Count == plans.Count && results.All(r => r.Connections > 0)
+            ? ExitCodes.Success
+            : ExitCodes.Failed;
+        if (exitCode != ExitCodes.Success)
+        {
+            _console.Error.WriteLine(cancellationToken.IsCancellationRequested
+                ? "fastsocket: bench cancelled; results are partial."
+                : "fastsocket: bench: a run completed no connections.");
+        }
+
+        if (parseResult.GetValue(_out) is { } outDirectory)
+        {
+            var log = json ? _console.Error : _console.Out;
+            Directory.CreateDirectory(outDirectory);
+            File.WriteAllText(Path.Combine(outDirectory, JsonFile), BenchJsonWriter.ToJson(report) + "\n");
+            File.WriteAllText(Path.Combine(outDirectory, CsvFile), BenchCsvWriter.ToCsv(report));
+            BenchPlotWriter.WritePng(report, Path.Combine(outDirectory, PngFile));
+            log.WriteLine($"wrote {JsonFile}, {CsvFile} and {PngFile} to {outDirectory}");
+        }
+
+        return exitCode;
+    }
+
+    private static IAnsiConsole CreateAnsiConsole(TextWriter writer, bool interactive)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        if (!interactive)
+        {
+            // Redirected output has no width to detect; wide enough that the table never wraps.
+            console.Profile.Width = 160;
+        }
+
+        return console;
+    }
+
+    private void ValidateDesigns(OptionResult result)
+    {
+        if (!TryGetValue<string>(result, out var text))
+        {
+            return;
+        }
+
+        foreach (var design in SplitDesigns(text))
+        {
+            if (_targets.IsRegistered(design))
+            {
+                continue;
+            }
+
+            if (BenchTargets.PaperDesigns.Contains(design))
+            {
+                result.AddError(Invalid(result, $"'{design}'",
+                    $"design '{design}' is not available: no bench target is registered for it " +
+                    $"(available: {string.Join(", ", _targets.Names)}); use --designs \"\" to run only the kernel baselines"));
+            }
+            else
+            {
+                var known = BenchTargets.PaperDesigns.Concat(_targets.Names).Distinct(StringComparer.Ordinal);
+                result.AddError(Invalid(result, $"'{design}'",
+                    $"unknown design '{design}' (known: {string.Join(", ", known)})"));
+            }
+        }
+    }
+
+    private static void ValidateSeconds(OptionResult result, bool allowZero)
+    {
+        if (!TryGetValue<double>(result, out var seconds))
+        {
+            return;
+        }
+
+        // Written so NaN fails too.
+        var ok = allowZero ? seconds >= 0 && seconds <= MaxSeconds : seconds > 0 && seconds <= MaxSeconds;
+        if (!ok)
+        {
+            result.AddError(Invalid(result, seconds.ToString("R", CultureInfo.InvariantCulture),
+                allowZero ? $"must be between 0 and {MaxSeconds} seconds" : $"must be above 0 and at most {MaxSeconds} seconds"));
+        }
+    }
+
+    private static void ValidateOutDirectory(OptionResult result)
+    {
+        if (!TryGetValue<string>(result, out var path))
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            result.AddError(Invalid(result, "''", "must be a directory path"));
+            return;
+        }
+
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            result.AddError(Invalid(result, $"'{path}'", "is a file, not a directory"));
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(full.TrimEnd(Path.DirectorySeparatorChar));
+        if (!Directory.Exists(full) && parent is not null && !Directory.Exists(parent))
+        {
+            result.AddError(Invalid(result, $"'{path}'", $"parent directory '{parent}' does not exist"));
+        }
+    }
+
+    internal static List<string> SplitDesigns(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The core counts in <paramref name="text"/>, duplicates dropped; null (with the reason) when malformed.</summary>
+    internal static List<int>? ParseCoreList(string text, out string? error)
+    {
+        var cores = new List<int>();
+        foreach (var item in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1 || count > MaxCores)
+            {
+                error = $"each core count must be a whole number from 1 to {MaxCores}, got '{item}'";
+                return null;
+            }
+
+            if (!cores.Contains(count))
+            {
+                cores.Add(count);
+            }
+        }
+
+        error = null;
+        return cores;
+    }
+
+    /// <summary>As in <see cref="OptionValidation"/>: a value that did not convert is the parser's to report.</summary>
+    private static bool TryGetValue<T>(OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
+    }
+
+    private static string Invalid(OptionResult result, string value, string requirement) =>
+        $"Invalid value {value} for option '{result.Option.Name}': {requirement}.";
+}
