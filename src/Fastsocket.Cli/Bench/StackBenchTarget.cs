@@ -1,0 +1,102 @@
+using System.Net;
+using Fastsocket.Devices;
+using Fastsocket.Sockets;
+using Fastsocket.Stack;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Cli.Bench;
+
+/// <summary>
+/// The paper's short-connection workload on Fastsocket.NET itself: a server stack and a client stack, each with
+/// its own cores, joined by the in-memory multi-queue network. The server runs one accept loop per core and the
+/// client runs its loops on its own engine cores, so every connection is opened, served and closed by async code
+/// that resumes on the core owning it. The server closes first, so TIME-WAIT lands on the server as in the paper.
+/// </summary>
+public sealed class StackBenchTarget : IBenchTarget
+{
+    private static readonly IpAddress ServerAddress = IpAddress.FromIPv4(198, 18, 0, 2);
+    private static readonly IpAddress ClientAddress = IpAddress.FromIPv4(198, 18, 0, 1);
+    private const ushort ServerPort = 80;
+
+    private readonly StackDesign _design;
+
+    public StackBenchTarget(StackDesign design)
+    {
+        _design = design;
+    }
+
+    public string Design => _design switch
+    {
+        StackDesign.Base => "base",
+        StackDesign.ReusePort => "reuseport",
+        _ => "fastsocket",
+    };
+
+    public BenchResult Run(BenchRunSpec spec, BenchProgress progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(progress);
+        var wire = new VirtualWire(MonotonicClockHolder.Clock, new VirtualWireOptions
+        {
+            Mtu = 1500,
+            QueuesA = spec.ClientCores,
+            QueuesB = spec.ServerCores,
+        });
+        // Both sides keep TIME-WAIT bounded as Linux's tcp_max_tw_buckets does, so hour-long runs do not run out of ports.
+        var serverTcp = new Tcp.TcpConfig { NoDelay = true, MaxTimeWaitRecords = 65536 };
+        var clientTcp = new Tcp.TcpConfig { NoDelay = true, MaxTimeWaitRecords = 65536 };
+        using var server = new FastsocketStack(new StackOptions
+        {
+            Design = _design,
+            Cores = spec.ServerCores,
+            LocalAddress = ServerAddress,
+            Device = wire.B,
+            Tcp = serverTcp,
+            Name = "server",
+            FirstCpu = 0,
+        });
+        using var client = new FastsocketStack(new StackOptions
+        {
+            // The client is a load generator, not the system under test: it always uses the fastsocket design.
+            Design = StackDesign.Fastsocket,
+            Cores = spec.ClientCores,
+            LocalAddress = ClientAddress,
+            Device = wire.A,
+            Tcp = clientTcp,
+            Name = "client",
+            FirstCpu = spec.ServerCores,
+        });
+        server.Start();
+        client.Start();
+
+        var listener = new FastSocket(server);
+        listener.Bind(new IPEndPoint(IPAddress.Any, ServerPort));
+        listener.Listen(4096);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var serverWork = new StackBenchServer(listener, spec.Response, stop.Token);
+        serverWork.StartOnEveryCore(server);
+
+        var endpoint = new IPEndPoint(ServerAddress.ToIPAddress(), ServerPort);
+        var clientWork = new StackBenchClient(client, endpoint, spec, progress, stop.Token);
+        EngineStatistics before = server.TotalStatistics();
+        BenchLoadOutcome outcome = clientWork.Run();
+        EngineStatistics after = server.TotalStatistics();
+
+        stop.Cancel();
+        listener.Dispose();
+        // Packets the server handled per completed connection (both directions), over the whole run.
+        double packets = (after.PacketsIn - before.PacketsIn + after.PacketsOut - before.PacketsOut) / (double)Math.Max(clientWork.TotalCompleted, 1);
+        long drops = after.Drops.Total + client.TotalStatistics().Drops.Total;
+        LastServerStatistics = after;
+        return outcome.ToResult(Design, spec, packets, drops);
+    }
+
+    /// <summary>The server stack's counters after the last run (lock acquisitions, hand-offs, fallbacks).</summary>
+    public EngineStatistics? LastServerStatistics { get; private set; }
+
+    /// <summary>The process-wide monotonic clock (a holder so the target reads as one unit).</summary>
+    private static class MonotonicClockHolder
+    {
+        public static readonly Time.IClock Clock = Time.MonotonicClock.Instance;
+    }
+}
