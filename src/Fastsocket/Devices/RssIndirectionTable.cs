@@ -1,0 +1,46 @@
+namespace Fastsocket.Devices;
+
+/// <summary>
+/// The RSS indirection table: the low bits of the Toeplitz hash index a small table whose entries name receive
+/// queues, as on real NICs (128 entries, enough for an even spread over any small queue count and cheap to
+/// rewrite when queues are rebalanced). Entries are single ints, so a classifier reading while another thread
+/// rewrites an entry sees the old or the new queue, never anything else.
+/// </summary>
+public sealed class RssIndirectionTable
+{
+    public const int Size = 128;
+
+    private readonly int[] _entries = new int[Size];
+
+    /// <summary>Fills the table round-robin (entry e goes to queue e mod <paramref name="queueCount"/>).</summary>
+    public RssIndirectionTable(int queueCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueCount, 1);
+        QueueCount = queueCount;
+        FillRoundRobin();
+    }
+
+    public int QueueCount { get; }
+
+    public int this[int index]
+    {
+        get => Volatile.Read(ref _entries[index]);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(value, QueueCount);
+            Volatile.Write(ref _entries[index], value);
+        }
+    }
+
+    /// <summary>The receive queue for a packet whose RSS hash is <paramref name="hash"/>.</summary>
+    public int QueueFor(uint hash) => Volatile.Read(ref _entries[(int)(hash & (Size - 1))]);
+
+    public void FillRoundRobin()
+    {
+        for (int i = 0; i < Size; i++)
+        {
+            Volatile.Write(ref _entries[i], i % QueueCount);
+        }
+    }
+}
