@@ -78,6 +78,11 @@ public static class InternetChecksum
     /// <summary>Sum of the TCP/UDP pseudo-header (RFC 9293 3.1 for IPv4; RFC 8200 8.1 for IPv6).</summary>
     public static ulong PseudoHeader(IpAddress source, IpAddress destination, byte protocol, int upperLayerLength)
     {
+        if (source.IsIPv4 && destination.IsIPv4)
+        {
+            // The hot case: each address is one 32-bit word, summed as Accumulate would read it, with no scratch buffer.
+            return AccumulateWord((ushort)upperLayerLength, AccumulateWord(protocol, (ulong)WireWord(source.V4) + WireWord(destination.V4)));
+        }
         Span<byte> addresses = stackalloc byte[32];
         int n = source.WriteTo(addresses);
         n += destination.WriteTo(addresses[n..]);
@@ -95,6 +100,10 @@ public static class InternetChecksum
         }
         return sum;
     }
+
+    /// <summary>A 32-bit host-order value as <see cref="Accumulate"/> reads its network-order bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint WireWord(uint hostValue) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(hostValue) : hostValue;
 
     /// <summary>Folds an unfolded sum to 16 bits (still in native order, not complemented).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
