@@ -58,10 +58,10 @@ public class FastsocketMechanismTests
             {
                 using (connection)
                 {
-                    await connection.ReceiveAsync(buffer);
-                    await connection.SendAsync(new byte[] { 9 });
+                    await connection.ReceiveAsync(buffer, CancellationToken.None);
+                    await connection.SendAsync(new byte[] { 9 }, CancellationToken.None);
                 }
-            });
+            }, CancellationToken.None);
         }
     }
 
@@ -138,7 +138,7 @@ public class FastsocketMechanismTests
         Assert.Equal(60, results.Count);
         Assert.Contains(results, r => r.OwnerCore == 1);
         Assert.True(pair.Server.TotalStatistics().GlobalListenerFallbacks > 0);
-        Assert.Equal(0, pair.Server.TotalStatistics().Drops[Wire.DropReason.TcpNoListener]);
+        Assert.Equal(0, pair.Server.TotalStatistics().Drops[Fastsocket.Wire.DropReason.TcpNoListener]);
     }
 
     [Fact]
