@@ -12,13 +12,25 @@ public static class BenchTableWriter
         ArgumentNullException.ThrowIfNull(console);
 
         var c = CultureInfo.InvariantCulture;
+        // Columns nobody's target fills (packets for kernel-only runs) are left out, and numbers never
+        // wrap, so the table fits an 80-column terminal when it can.
+        var showDrops = report.Results.Any(r => r.Drops is not null);
+        var showPackets = report.Results.Any(r => r.PacketsPerConnection is not null);
         var table = new Table().Border(TableBorder.Rounded);
-        table.AddColumn("design");
-        foreach (var heading in new[]
-                 {
-                     "server cores", "client cores", "conn/s", "per core", "p50 µs", "p99 µs", "p99.9 µs",
-                     "errors", "drops", "pkts/conn", "vs kernel",
-                 })
+        table.AddColumn(new TableColumn("design").NoWrap());
+        var headings = new List<string> { "srv", "cli", "conn/s", "/core", "p50", "p99", "p99.9", "errors" };
+        if (showDrops)
+        {
+            headings.Add("drops");
+        }
+
+        if (showPackets)
+        {
+            headings.Add("pkts");
+        }
+
+        headings.Add("×kernel");
+        foreach (var heading in headings)
         {
             table.AddColumn(new TableColumn(heading).RightAligned());
         }
@@ -26,7 +38,8 @@ public static class BenchTableWriter
         foreach (var r in report.Results)
         {
             var ratio = report.RatioToKernel(r);
-            table.AddRow(
+            var cells = new List<string>
+            {
                 Markup.Escape(r.Design),
                 r.ServerCores.ToString(c),
                 r.ClientCores.ToString(c),
@@ -36,13 +49,30 @@ public static class BenchTableWriter
                 r.P99Us.ToString("N0", c),
                 r.P999Us.ToString("N0", c),
                 r.Errors == 0 ? "0" : $"[red]{r.Errors.ToString(c)}[/]",
-                r.Drops?.ToString(c) ?? "-",
-                r.PacketsPerConnection?.ToString("F1", c) ?? "-",
-                ratio is { } x ? x.ToString("F2", c) + "x" : "-");
+            };
+            if (showDrops)
+            {
+                cells.Add(r.Drops?.ToString(c) ?? "-");
+            }
+
+            if (showPackets)
+            {
+                cells.Add(r.PacketsPerConnection?.ToString("F1", c) ?? "-");
+            }
+
+            cells.Add(ratio is { } x ? x.ToString("F2", c) + "x" : "-");
+            table.AddRow(cells.ToArray());
+        }
+
+        foreach (var column in table.Columns.Skip(1))
+        {
+            column.NoWrap = true;
         }
 
         var m = report.Machine;
         table.Caption(Markup.Escape(string.Create(c,
+            $"srv/cli: server/client cores; /core: conn/s per server core; p50/p99/p99.9: latency in µs; " +
+            $"pkts: packets per connection; ×kernel: conn/s over the kernel run's at the same cores.\n" +
             $"{m.ProcessorCount} processors{(m.CpuModel is null ? "" : $" ({m.CpuModel})")}, {m.Os}, {m.DotnetVersion}")));
         console.Write(table);
     }
