@@ -16,13 +16,13 @@ public sealed class BenchTargets
     /// <summary>The registry the real CLI uses.</summary>
     public static BenchTargets Default { get; } = CreateDefault();
 
-    /// <summary>
-    /// Kernel baselines, plus the Fastsocket.NET designs once they exist: register each here as
-    /// <c>targets.Register("base", () => new ...)</c>.
-    /// </summary>
+    /// <summary>The three Fastsocket.NET designs of the paper, then the kernel baselines.</summary>
     public static BenchTargets CreateDefault()
     {
         var targets = new BenchTargets();
+        targets.Register("base", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.Base));
+        targets.Register("reuseport", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.ReusePort));
+        targets.Register("fastsocket", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.Fastsocket));
         targets.Register(KernelBenchTarget.SharedListenerDesign, () => new KernelBenchTarget(reusePort: false));
         if (OperatingSystem.IsLinux())
         {

@@ -86,13 +86,18 @@ public sealed class StackBenchTarget : IBenchTarget
         listener.Dispose();
         // Packets the server handled per completed connection (both directions), over the whole run.
         double packets = (after.PacketsIn - before.PacketsIn + after.PacketsOut - before.PacketsOut) / (double)Math.Max(clientWork.TotalCompleted, 1);
-        long drops = after.Drops.Total + client.TotalStatistics().Drops.Total;
+        EngineStatistics clientStatistics = client.TotalStatistics();
+        long drops = after.Drops.Total + clientStatistics.Drops.Total;
         LastServerStatistics = after;
+        LastClientStatistics = clientStatistics;
         return outcome.ToResult(Design, spec, packets, drops);
     }
 
     /// <summary>The server stack's counters after the last run (lock acquisitions, hand-offs, fallbacks).</summary>
     public EngineStatistics? LastServerStatistics { get; private set; }
+
+    /// <summary>The client stack's counters after the last run.</summary>
+    public EngineStatistics? LastClientStatistics { get; private set; }
 
     /// <summary>The process-wide monotonic clock (a holder so the target reads as one unit).</summary>
     private static class MonotonicClockHolder

@@ -575,6 +575,8 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         _device.Transmit(_transmitBuffer.AsSpan(0, length));
     }
 
+    uint ITcpHost.TimestampOffset(in FlowKey key) => _isn.TimestampOffset(key.LocalAddress, key.RemoteAddress);
+
     void ITcpHost.ScheduleTimer(TimerEntry entry, long deadlineMicroseconds) => _timers.Schedule(entry, deadlineMicroseconds);
 
     void ITcpHost.CancelTimer(TimerEntry entry) => _timers.Cancel(entry);

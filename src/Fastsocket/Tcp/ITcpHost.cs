@@ -23,6 +23,9 @@ internal interface ITcpHost
 
     void TransmitPacket(int length);
 
+    /// <summary>Offset of the timestamp clock towards a peer (constant per address pair).</summary>
+    uint TimestampOffset(in FlowKey key);
+
     void ScheduleTimer(TimerEntry entry, long deadlineMicroseconds);
 
     void CancelTimer(TimerEntry entry);

@@ -53,4 +53,21 @@ public sealed class IsnGenerator
         uint m = unchecked((uint)(nowMicros >> 2));
         return new SeqNumber(unchecked(m + f));
     }
+
+    /// <summary>
+    /// The offset added to our timestamp clock for connections between two addresses (RFC 7323 section 5.4
+    /// recommends a random offset). Keyed by the address pair only, not the ports, as Linux does: every
+    /// incarnation of a 4-tuple then sees timestamps that only grow, which is what lets a new SYN reuse a
+    /// TIME-WAIT 4-tuple by RFC 6191.
+    /// </summary>
+    public uint TimestampOffset(IpAddress local, IpAddress remote)
+    {
+        Span<byte> message = stackalloc byte[33];
+        BinaryPrimitives.WriteUInt64BigEndian(message, local.High);
+        BinaryPrimitives.WriteUInt64BigEndian(message[8..], local.Low);
+        BinaryPrimitives.WriteUInt64BigEndian(message[16..], remote.High);
+        BinaryPrimitives.WriteUInt64BigEndian(message[24..], remote.Low);
+        message[32] = 0x75;
+        return (uint)SipHash24.Hash(_k0, _k1, message);
+    }
 }

@@ -219,7 +219,7 @@ public sealed class TcpConnection : TimerEntry
         _timestamps = false;
         _sack = false;
         _tsRecent = 0;
-        _tsOffset = iss.Value * 2654435761u;
+        _tsOffset = host.TimestampOffset(key);
         _send.Clear();
         _send.Capacity = Math.Max(1, sendBuffer);
         if (_receive.Capacity != receiveBuffer)

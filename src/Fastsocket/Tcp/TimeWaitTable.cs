@@ -168,11 +168,19 @@ public sealed class TimeWaitTable
     /// otherwise iff its ISN lies beyond everything the old incarnation used (RFC 1122 section 4.2.2.13).
     /// Either way no old duplicate can be mistaken for data of the new connection.
     /// </summary>
+    /// <remarks>
+    /// Where RFC 6191 and Linux differ we follow Linux, because users see the difference: RFC 6191 judges by the
+    /// timestamp alone when both sides use timestamps, so a SYN sent in the same millisecond as the old
+    /// connection's last segment (an equal TSval) is refused and the client stalls for a one-second SYN
+    /// retransmission. Linux (tcp_timewait_state_process) refuses only what PAWS would reject, an older TSval,
+    /// and otherwise accepts a newer TSval or a newer sequence number.
+    /// </remarks>
     public static bool AllowsReuse(in TimeWaitRecord r, SeqNumber synSeq, bool synHasTimestamp, uint synTsVal)
     {
         if (r.HasTimestamps && synHasTimestamp)
         {
-            return unchecked((int)(synTsVal - r.TsRecent)) > 0;
+            int age = unchecked((int)(synTsVal - r.TsRecent));
+            return age > 0 || (age == 0 && synSeq > r.RcvNxt);
         }
         return synSeq > r.RcvNxt;
     }

@@ -88,7 +88,7 @@ public class TimeWaitTableTests
     }
 
     [Fact]
-    public void AllowsReuse_PerRfc6191()
+    public void AllowsReuse_PerRfc6191_WithLinuxTieBreak()
     {
         var r = new TimeWaitRecord(Flow(1), new SeqNumber(500), new SeqNumber(1000), TwoMsl)
         {
@@ -96,7 +96,10 @@ public class TimeWaitTableTests
             TsRecent = 100,
         };
         Assert.True(TimeWaitTable.AllowsReuse(r, new SeqNumber(0), true, 101)); // newer TSval, any seq
-        Assert.False(TimeWaitTable.AllowsReuse(r, new SeqNumber(5000), true, 100));
+        // An equal TSval is not an old duplicate (PAWS would accept it): then the sequence number decides, as in Linux.
+        Assert.True(TimeWaitTable.AllowsReuse(r, new SeqNumber(5000), true, 100));
+        Assert.False(TimeWaitTable.AllowsReuse(r, new SeqNumber(1000), true, 100));
+        // An older TSval is refused whatever the sequence number.
         Assert.False(TimeWaitTable.AllowsReuse(r, new SeqNumber(5000), true, 99));
         // SYN without timestamps: fall back to the sequence number.
         Assert.True(TimeWaitTable.AllowsReuse(r, new SeqNumber(1001), false, 0));

@@ -203,8 +203,20 @@ public class TimeWaitTests
         Assert.Equal(0, b.Engine.TimeWaitCount);
     }
 
+    [Fact]
+    public void SynWithEqualTimestampAndHigherSequenceReusesTheTuple()
+    {
+        // Linux's tie-break (documented on TimeWaitTable.AllowsReuse): same millisecond, newer sequence number.
+        (TcpTestBench b, _, _) = EnterWithTimestamps();
+        b.Send(TcpFlags.Syn, N + 1000, options: new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 103 });
+        Segment synAck = b.Expect();
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Assert.Equal(N + 1001, synAck.Ack);
+        Assert.Equal(0, b.Engine.TimeWaitCount);
+    }
+
     [Theory]
-    [InlineData(103u)]
+    [InlineData(102u)]
     [InlineData(50u)]
     public void SynWithOldTimestampGetsAckEvenWithHigherSequence(uint tsVal)
     {
