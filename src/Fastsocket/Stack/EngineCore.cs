@@ -20,6 +20,7 @@ public sealed class EngineCore : IDisposable
     private readonly ConcurrentQueue<WorkItem> _remote = new();
     private readonly Thread _thread;
     private readonly int _batchSize;
+    private readonly Func<bool> _hasWork;
     private volatile bool _stopping;
     private int _managedThreadId = -1;
 
@@ -30,6 +31,8 @@ public sealed class EngineCore : IDisposable
         Engine = engine;
         _batchSize = batchSize;
         Context = new CoreSynchronizationContext(this);
+        // Cached: a method group converted at each sleep would allocate a delegate on the engine thread every time.
+        _hasWork = HasWork;
         _thread = new Thread(Run)
         {
             Name = $"{stack.Name}-core{coreId}",
@@ -161,7 +164,7 @@ public sealed class EngineCore : IDisposable
                 continue;
             }
             Sleeps++;
-            Doorbell.Sleep((int)Math.Clamp((waitMicros + 999) / 1000, 1, MaxSleepMilliseconds), HasWork);
+            Doorbell.Sleep((int)Math.Clamp((waitMicros + 999) / 1000, 1, MaxSleepMilliseconds), _hasWork);
         }
         SynchronizationContext.SetSynchronizationContext(null);
         t_current = null;

@@ -72,6 +72,11 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
 
     public EngineStatistics Statistics { get; } = new();
 
+    /// <summary>Connection buffers, owned by this engine's thread.</summary>
+    public EngineBufferPool BufferPool { get; } = new();
+
+    System.Buffers.ArrayPool<byte> ITcpHost.BufferPool => BufferPool;
+
     public ushort EphemeralPortFirst { get; }
 
     public ushort EphemeralPortLast { get; }

@@ -15,6 +15,9 @@ internal interface ITcpHost
 
     EngineStatistics Statistics { get; }
 
+    /// <summary>The engine's own pool for connection buffers (engine thread only).</summary>
+    System.Buffers.ArrayPool<byte> BufferPool { get; }
+
     /// <summary>Largest TCP segment (header included) the device carries for this address family.</summary>
     int MaxTcpSegmentLength(IpAddress local);
 

@@ -16,11 +16,17 @@ public sealed class NewRenoCongestionControl
 {
     private const int DupAckThreshold = 3;
 
-    private readonly int _mss;
+    private int _mss;
     private int _bytesAckedInAvoidance;
     private bool _hasRecover;
 
     public NewRenoCongestionControl(int mss)
+    {
+        Reset(mss);
+    }
+
+    /// <summary>Returns to the state of a new connection, so pooled connections reuse the object instead of allocating.</summary>
+    public void Reset(int mss)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mss);
         _mss = mss;
@@ -28,12 +34,18 @@ public sealed class NewRenoCongestionControl
         Cwnd = InitialWindow;
         // RFC 5681 section 3.1: ssthresh starts "arbitrarily high"; half of int keeps cwnd arithmetic safe.
         Ssthresh = int.MaxValue / 2;
+        _bytesAckedInAvoidance = 0;
+        _hasRecover = false;
+        InRecovery = false;
+        Recover = default;
+        DuplicateAcks = 0;
+        PartialAcks = 0;
     }
 
     public int Mss => _mss;
 
     /// <summary>IW = min(10*MSS, max(2*MSS, 14600)) — RFC 6928 section 2.</summary>
-    public int InitialWindow { get; }
+    public int InitialWindow { get; private set; }
 
     public int Cwnd { get; private set; }
 

@@ -16,6 +16,9 @@ namespace Fastsocket.Tcp;
 /// </remarks>
 public sealed class ReceiveBuffer
 {
+    /// <summary>Where the ring comes from while data is queued: the owning engine's pool, or the shared pool.</summary>
+    public ArrayPool<byte> Pool { get; set; } = ArrayPool<byte>.Shared;
+
     private readonly int _capacity;
     private readonly int _maxRanges;
 
@@ -183,7 +186,7 @@ public sealed class ReceiveBuffer
     {
         // The window ends at _consumed + _capacity and the ring is at least _capacity long, so every byte
         // we accept has its own slot: no stored byte is ever overwritten by a different stream offset.
-        byte[] ring = _ring ??= ArrayPool<byte>.Shared.Rent(_capacity);
+        byte[] ring = _ring ??= Pool.Rent(_capacity);
         long pos = _head + (streamOffset - _consumed);
         int at = (int)(pos % ring.Length);
         int first = Math.Min(data.Length, ring.Length - at);
@@ -226,7 +229,7 @@ public sealed class ReceiveBuffer
     {
         if (_ring != null && _consumed == _delivered && _rangeCount == 0)
         {
-            ArrayPool<byte>.Shared.Return(_ring);
+            Pool.Return(_ring);
             _ring = null;
             _head = 0;
         }

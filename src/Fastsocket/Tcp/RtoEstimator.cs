@@ -40,10 +40,21 @@ public sealed class RtoEstimator
 
     public RtoEstimator(long minRtoMicros = DefaultMinRtoMicros, long maxRtoMicros = DefaultMaxRtoMicros)
     {
+        Reset(minRtoMicros, maxRtoMicros);
+    }
+
+    /// <summary>Returns to the state of a new connection (no sample, initial RTO), so pooled connections reuse the object.</summary>
+    public void Reset(long minRtoMicros, long maxRtoMicros)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(minRtoMicros, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRtoMicros, minRtoMicros);
         _minRto = minRtoMicros;
         _maxRto = maxRtoMicros;
+        _srtt = 0;
+        _rttvar = 0;
+        _noSampleRto = InitialRtoMicros;
+        HasSample = false;
+        BackoffCount = 0;
         _baseRto = Clamp(InitialRtoMicros);
         _rto = _baseRto;
     }

@@ -9,6 +9,9 @@ namespace Fastsocket.Tcp;
 /// </summary>
 public sealed class SendBuffer
 {
+    /// <summary>Where the ring comes from while data is queued: the owning engine's pool, or the shared pool.</summary>
+    public ArrayPool<byte> Pool { get; set; } = ArrayPool<byte>.Shared;
+
     private byte[]? _ring;
     private int _head;
     private int _count;
@@ -115,7 +118,7 @@ public sealed class SendBuffer
         _head = 0;
         if (_ring != null)
         {
-            ArrayPool<byte>.Shared.Return(_ring);
+            Pool.Return(_ring);
             _ring = null;
         }
     }
@@ -128,11 +131,11 @@ public sealed class SendBuffer
         }
         // Rent for the whole logical capacity at once: the pool rounds up anyway, and growing in steps
         // would copy the queue repeatedly while a bulk writer fills it.
-        byte[] fresh = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _capacity));
+        byte[] fresh = Pool.Rent(Math.Max(needed, _capacity));
         if (_ring != null)
         {
             CopyTo(0, fresh.AsSpan(0, _count));
-            ArrayPool<byte>.Shared.Return(_ring);
+            Pool.Return(_ring);
         }
         _ring = fresh;
         _head = 0;

@@ -48,8 +48,8 @@ public sealed class TcpConnection : TimerEntry
 
     private readonly SendBuffer _send = new(1);
     private ReceiveBuffer _receive = new(1);
-    private RtoEstimator _rto = null!;
-    private NewRenoCongestionControl _congestion = null!;
+    private readonly RtoEstimator _rto = new();
+    private readonly NewRenoCongestionControl _congestion = new(536);
 
     private bool _finRequested;
     private SeqNumber _finSeq;
@@ -221,15 +221,14 @@ public sealed class TcpConnection : TimerEntry
         _tsRecent = 0;
         _tsOffset = host.TimestampOffset(key);
         _send.Clear();
+        _send.Pool = host.BufferPool;
         _send.Capacity = Math.Max(1, sendBuffer);
+        _receive.Clear();
         if (_receive.Capacity != receiveBuffer)
         {
             _receive = new ReceiveBuffer(Math.Max(1, receiveBuffer), _config.MaxOutOfOrderRanges);
         }
-        else
-        {
-            _receive.Clear();
-        }
+        _receive.Pool = host.BufferPool;
         _rcvShift = 0;
         if (_config.WindowScaling)
         {
@@ -240,8 +239,8 @@ public sealed class TcpConnection : TimerEntry
         }
         _advertisedMss = Math.Min(_config.MaxSegmentSize, host.MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
         _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
-        _rto = new RtoEstimator(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
-        _congestion = new NewRenoCongestionControl(_sendMss);
+        _rto.Reset(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
+        _congestion.Reset(_sendMss);
         _finRequested = false;
         _finSeq = default;
         _peerFinPending = false;
@@ -319,7 +318,7 @@ public sealed class TcpConnection : TimerEntry
         // RFC 9293 3.7.1: without the option, assume 536. The floor keeps a tiny advertised MSS from fragmenting our sends.
         int peerMss = syn.Options.HasMss ? syn.Options.Mss : 536;
         _sendMss = Math.Max(Math.Min(peerMss, _advertisedMss), Math.Min(_config.MinSendSegmentSize, _advertisedMss));
-        _congestion = new NewRenoCongestionControl(PayloadPerSegment);
+        _congestion.Reset(PayloadPerSegment);
         // The window in a SYN is never scaled (RFC 7323 2.2).
         _sndWnd = syn.Window;
         _maxSndWnd = _sndWnd;
