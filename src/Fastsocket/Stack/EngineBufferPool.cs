@@ -37,7 +37,7 @@ public sealed class EngineBufferPool : ArrayPool<byte>
         ArgumentNullException.ThrowIfNull(array);
         if (!_bySize.TryGetValue(array.Length, out Stack<byte[]>? stack))
         {
-            stack = new Stack<byte[]>();
+            stack = new Stack<byte[]>(1024);
             _bySize.Add(array.Length, stack);
         }
         if (stack.Count < MaxRetainedPerSize)

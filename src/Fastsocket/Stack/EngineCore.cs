@@ -16,7 +16,7 @@ public sealed class EngineCore : IDisposable
     private const int MaxSleepMilliseconds = 1000;
 
     private readonly FastsocketStack _stack;
-    private readonly Queue<WorkItem> _local = new(256);
+    private readonly Queue<WorkItem> _local = new(4096);
     private readonly ConcurrentQueue<WorkItem> _remote = new();
     private readonly Thread _thread;
     private readonly int _batchSize;

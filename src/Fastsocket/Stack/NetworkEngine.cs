@@ -24,7 +24,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     private readonly TimeWaitTable _timeWait;
     private readonly IsnGenerator _isn;
     private readonly TimerWheel _timers;
-    private readonly Stack<TcpConnection> _pool = new();
+    private readonly Stack<TcpConnection> _pool = new(4096);
     private readonly Random _random;
     private TcpConnection[] _flushList = new TcpConnection[256];
     private int _flushCount;
