@@ -40,6 +40,19 @@ internal sealed class TransferCommand : Command
         DefaultValueFactory = _ => new TransferSpec().Mtu,
     }.MustBeInRange(576, 65535);
 
+    private readonly Option<string> _clock = new Option<string>("--clock")
+    {
+        Description = "real: wall-clock time; virtual: simulated time on one thread, deterministic for a seed, where " +
+                      "retransmission timeouts cost no wall time. Default: virtual when any impairment is set, else real.",
+        HelpName = "real|virtual",
+    }.AcceptOnlyFromAmong("real", "virtual");
+
+    private readonly Option<int> _threads = new Option<int>("--threads")
+    {
+        Description = "With the real clock: 1 runs both stacks on one thread, 2 gives each stack its own thread.",
+        DefaultValueFactory = _ => 1,
+    }.MustBeInRange(1, 2);
+
     private readonly Option<bool> _json = new("--json")
     {
         Description = "Print the report as a single JSON object on stdout.",
@@ -59,6 +72,8 @@ internal sealed class TransferCommand : Command
         Options.Add(_seed);
         Options.Add(_pcap);
         Options.Add(_mtu);
+        Options.Add(_clock);
+        Options.Add(_threads);
         Options.Add(_json);
 
         SetAction(Execute);
@@ -76,7 +91,11 @@ internal sealed class TransferCommand : Command
             Seed = parseResult.GetValue(_seed),
             PcapPath = parseResult.GetValue(_pcap),
             Mtu = parseResult.GetValue(_mtu),
+            Threads = parseResult.GetValue(_threads),
         };
+        string? clock = parseResult.GetValue(_clock);
+        bool impaired = spec.Loss > 0 || spec.Reorder > 0 || spec.Duplicate > 0 || spec.Corrupt > 0;
+        spec = spec with { VirtualTime = clock is null ? impaired : clock == "virtual" };
 
         // Progress goes to stderr so that with --json stdout carries nothing but the report.
         var report = TransferRunner.Run(spec, _console.Error);
