@@ -19,6 +19,7 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
     private object? _continuationState;
     private SynchronizationContext? _context;
     private ExecutionContext? _executionContext;
+    private bool _awaitedOnCore;
     private T? _result;
     private Exception? _error;
     private volatile bool _completed;
@@ -59,6 +60,7 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
         _continuationState = null;
         _context = null;
         _executionContext = null;
+        _awaitedOnCore = false;
     }
 
     public void SetResult(T result)
@@ -91,8 +93,9 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
         {
             _context.Post(static s => ((CoreOperation<T>)s!).RunContinuation(), this);
         }
-        else if (_executionContext is not null || !_core.IsCurrentThread)
+        else if (_executionContext is not null || !_awaitedOnCore || !_core.IsCurrentThread)
         {
+            // The awaiter was not on this core: never run its code on the engine thread.
             ThreadPool.UnsafeQueueUserWorkItem(static s => ((CoreOperation<T>)s!).RunContinuation(), this, preferLocal: false);
         }
         else
@@ -141,7 +144,8 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         CheckToken(token);
-        if (!_core.IsCurrentThread)
+        _awaitedOnCore = _core.IsCurrentThread;
+        if (!_awaitedOnCore)
         {
             // Awaited from elsewhere: resume where the awaiter lives, not on the engine thread.
             if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)

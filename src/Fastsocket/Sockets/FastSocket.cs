@@ -243,7 +243,13 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             throw new SocketException((int)SocketError.InvalidArgument);
         }
-        _core = _stack.NextCore();
+        // Connect on the calling core when it is one of ours (the connection then belongs to it, and RFD picks a
+        // port that maps to it); from elsewhere, on the core chosen when the socket was created.
+        EngineCore? current = EngineCore.Current;
+        if (current is not null && ReferenceEquals(current.Engine.Stack, _stack))
+        {
+            _core = current;
+        }
         _connectOp = new CoreOperation<int>(_core);
         ValueTask task = _connectOp.BeginVoid();
         var remote = IpAddress.FromIPAddress(ip.Address);
