@@ -141,10 +141,16 @@ public sealed class InMemoryLinkTests
             }
         }
 
-        Run(100); // warm up: JIT, tiering and any lazy initialisation
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(1000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Run(100); // warm up: JIT and any lazy initialisation
+        // Tiered compilation may still swap in optimized code during a round, and installing it can allocate on this
+        // thread; the steady state is reached once a whole round of 32,000 packets allocates nothing.
+        long allocated = -1;
+        for (int attempt = 0; attempt < 10 && allocated != 0; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(1000);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
 
         Assert.Equal(0, allocated);
         Assert.True(link.B.ReceivedPackets > 0);
