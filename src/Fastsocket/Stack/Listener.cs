@@ -50,6 +50,12 @@ public sealed class Listener
 
     public bool IsClosed { get; internal set; }
 
+    /// <summary>
+    /// Where connections still completing their handshake on a closed local listener go instead: the global
+    /// listener, so that closing one core's acceptor loses nothing that was already on its way.
+    /// </summary>
+    internal Listener? Redirect { get; set; }
+
     /// <summary>Linux semantics: a SYN is dropped when the accept queue is full, so the client retries later rather than being refused.</summary>
     internal bool CanTakeSyn
     {

@@ -81,6 +81,7 @@ public sealed class ListenerGroup
             return;
         }
         Volatile.Write(ref _local[core], null);
+        local.Redirect = Global;
         local.IsClosed = true;
         while (local.TryAccept(statistics, out TcpConnection? queued))
         {

@@ -603,6 +603,10 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         }
         listener.AddHalfOpen(-1);
         Statistics.ConnectionsAccepted++;
+        while (listener.IsClosed && listener.Redirect is Listener redirect)
+        {
+            listener = redirect;
+        }
         if (listener.IsClosed)
         {
             connection.Listener = null;

@@ -172,8 +172,12 @@ public class FastsocketMechanismTests
             }));
         }
         FastSocket[] connected = await Task.WhenAll(clients).WaitAsync(Limit);
-        int queuedOnCore1 = pair.Server.FindListener(80)!.Local(1)?.QueuedCount ?? 0;
-        Assert.True(queuedOnCore1 > 0, "some connections should be waiting on core 1");
+        // A client is connected once it has the SYN-ACK; the server queues the connection when the final ACK
+        // arrives, a moment later. Wait (bounded) until all 40 are queued on core 1 or the global listener.
+        ListenerGroup group = pair.Server.FindListener(80)!;
+        Assert.True(SpinWait.SpinUntil(() => (group.Local(1)?.QueuedCount ?? 0) + group.Global.QueuedCount == 40, Limit));
+        int queuedOnCore1 = group.Local(1)?.QueuedCount ?? 0;
+        Assert.True(queuedOnCore1 > 0, "RSS should have sent some connections to core 1");
 
         // Core 1's acceptor goes away; its queue moves to the global listener, where core 0 accepts it all.
         await core1.InvokeAsync(() =>
