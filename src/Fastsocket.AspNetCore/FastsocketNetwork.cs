@@ -86,13 +86,18 @@ public sealed class FastsocketNetwork : IDisposable
 
     public IPAddress ServerAddress => ServerStack.LocalAddress.ToIPAddress();
 
-    /// <summary>An HTTP handler whose connections start on the in-memory client stack; "localhost" means this server.</summary>
+    /// <summary>
+    /// An HTTP handler on this network. In memory, connections start on the client stack and "localhost" means this
+    /// server; on a device they start on the server stack itself and go out through the device.
+    /// </summary>
     public SocketsHttpHandler CreateHttpHandler()
     {
-        FastsocketStack client = ClientStack ?? throw new InvalidOperationException(
-            "there is no in-process client stack: the server runs on a device, reach it through that device's network");
+        if (ClientStack is null)
+        {
+            return FastsocketHttpHandler.Create(ServerStack);
+        }
         IPAddress server = ServerAddress;
-        return FastsocketHttpHandler.Create(client, host => string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? server : null);
+        return FastsocketHttpHandler.Create(ClientStack, host => string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? server : null);
     }
 
     public void Dispose()
