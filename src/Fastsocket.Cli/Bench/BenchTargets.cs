@@ -23,6 +23,9 @@ public sealed class BenchTargets
         targets.Register("base", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.Base));
         targets.Register("reuseport", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.ReusePort));
         targets.Register("fastsocket", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.Fastsocket));
+        // Kestrel on the stack and on kernel sockets: run with --designs kestrel-fastsocket,kestrel-kernel.
+        targets.Register(KestrelBenchTarget.FastsocketDesign, () => new KestrelBenchTarget(overFastsocket: true));
+        targets.Register(KestrelBenchTarget.KernelDesign, () => new KestrelBenchTarget(overFastsocket: false));
         targets.Register(KernelBenchTarget.SharedListenerDesign, () => new KernelBenchTarget(reusePort: false));
         if (OperatingSystem.IsLinux())
         {

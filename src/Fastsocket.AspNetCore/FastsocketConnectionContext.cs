@@ -1,0 +1,283 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Fastsocket.Sockets;
+using Fastsocket.Stack;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Fastsocket.AspNetCore;
+
+/// <summary>
+/// One accepted <see cref="FastSocket"/> as Kestrel sees a connection: two pipes between the socket and the app.
+/// The receive loop (socket to input pipe) and the send loop (output pipe to socket) are async methods started on
+/// the core that owns the socket, and every await in them resumes there, so the socket is only touched from its
+/// own core. The app's side of the pipes runs on the thread pool. Backpressure is the pipes' thresholds: a full
+/// input pipe stops the receive loop (and TCP's window closes), a full output pipe makes Kestrel's writes wait.
+/// </summary>
+public sealed class FastsocketConnectionContext : ConnectionContext,
+    IConnectionIdFeature,
+    IConnectionTransportFeature,
+    IConnectionItemsFeature,
+    IConnectionLifetimeFeature,
+    IConnectionEndPointFeature,
+    IMemoryPoolFeature
+{
+    // Large enough for a full-size TCP segment plus headers of the next; Kestrel's socket transport reads 4 KiB too.
+    private const int MinimumReadSize = 4096;
+
+    private static long s_lastId;
+
+    private readonly FastSocket _socket;
+    private readonly EngineCore _core;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly TaskCompletionSource _receiveDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _stateLock = new();
+    private IDictionary<object, object?>? _items;
+    private string? _connectionId;
+    private Exception? _shutdownReason;
+    private bool _socketDisposed;
+    private bool _aborted;
+    private int _closedFired;
+
+    internal FastsocketConnectionContext(FastSocket socket, MemoryPool<byte> memoryPool, FastsocketTransportOptions options)
+    {
+        _socket = socket;
+        _core = socket.Stack.Core(socket.CoreId);
+        MemoryPool = memoryPool;
+        LocalEndPoint = socket.LocalEndPoint;
+        RemoteEndPoint = socket.RemoteEndPoint;
+        var transportScheduler = new EngineCoreScheduler(_core);
+        // The app reads input and writes output from the thread pool; the transport's continuations go to the core.
+        _input = new Pipe(new PipeOptions(memoryPool, readerScheduler: PipeScheduler.ThreadPool, writerScheduler: transportScheduler,
+            pauseWriterThreshold: options.MaxReadBufferSize, resumeWriterThreshold: options.MaxReadBufferSize / 2, useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(memoryPool, readerScheduler: transportScheduler, writerScheduler: PipeScheduler.ThreadPool,
+            pauseWriterThreshold: options.MaxWriteBufferSize, resumeWriterThreshold: options.MaxWriteBufferSize / 2, useSynchronizationContext: false));
+        Transport = new DuplexPipe(_input.Reader, _output.Writer);
+        Features.Set<IConnectionIdFeature>(this);
+        Features.Set<IConnectionTransportFeature>(this);
+        Features.Set<IConnectionItemsFeature>(this);
+        Features.Set<IConnectionLifetimeFeature>(this);
+        Features.Set<IConnectionEndPointFeature>(this);
+        Features.Set<IMemoryPoolFeature>(this);
+    }
+
+    public override string ConnectionId
+    {
+        get => _connectionId ??= "fs" + Interlocked.Increment(ref s_lastId).ToString("X12", System.Globalization.CultureInfo.InvariantCulture);
+        set => _connectionId = value;
+    }
+
+    public override IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public override IDictionary<object, object?> Items
+    {
+        get => _items ??= new ConcurrentDictionary<object, object?>();
+        set => _items = value;
+    }
+
+    public override IDuplexPipe Transport { get; set; }
+
+    public override CancellationToken ConnectionClosed
+    {
+        get => _closed.Token;
+        set => throw new NotSupportedException("the transport owns the connection-closed token");
+    }
+
+    public MemoryPool<byte> MemoryPool { get; }
+
+    /// <summary>The socket under this connection (for diagnostics: its core, its options).</summary>
+    public FastSocket Socket => _socket;
+
+    /// <summary>Starts both loops on the socket's core; the caller may be on any thread.</summary>
+    internal void Start()
+    {
+        _core.Post(static s =>
+        {
+            var connection = (FastsocketConnectionContext)s!;
+            _ = connection.ReceiveLoopAsync();
+            _ = connection.SendLoopAsync();
+        }, this);
+    }
+
+    /// <summary>Drops the connection with a RST, as Kestrel asks on protocol errors and timeouts.</summary>
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        lock (_stateLock)
+        {
+            _shutdownReason ??= abortReason;
+            _aborted = true;
+        }
+        // Ends the send loop now even if Kestrel never completes the output pipe.
+        _output.Reader.CancelPendingRead();
+        _core.Execute(() => CloseSocket(reset: true));
+    }
+
+    /// <summary>
+    /// Graceful close: completes the app's ends of the pipes, which lets the send loop flush what is left, send FIN
+    /// and release the socket; returns when both loops have finished.
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        _input.Reader.Complete();
+        _output.Writer.Complete();
+        await _sendDone.Task.ConfigureAwait(false);
+        await _receiveDone.Task.ConfigureAwait(false);
+        _closed.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        PipeWriter writer = _input.Writer;
+        try
+        {
+            while (true)
+            {
+                Memory<byte> buffer = writer.GetMemory(MinimumReadSize);
+                int received = await _socket.ReceiveAsync(buffer).ConfigureAwait(true);
+                if (received == 0)
+                {
+                    // FIN from the peer: the app reads what is left, then sees the end of the request stream.
+                    break;
+                }
+                writer.Advance(received);
+                FlushResult flush = await writer.FlushAsync().ConfigureAwait(true);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.TimedOut)
+        {
+            error = new ConnectionResetException(e.Message, e);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
+        {
+            // We closed the socket ourselves (dispose or abort): not an error of the connection.
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        if (error is not null)
+        {
+            lock (_stateLock)
+            {
+                _shutdownReason ??= error;
+            }
+            // The connection is dead both ways: stop the send loop instead of waiting for Kestrel to notice.
+            _output.Reader.CancelPendingRead();
+        }
+        Exception? reason = _aborted ? _shutdownReason : error;
+        await writer.CompleteAsync(reason).ConfigureAwait(true);
+        FireConnectionClosed();
+    }
+
+    private async Task SendLoopAsync()
+    {
+        Exception? error = null;
+        PipeReader reader = _output.Reader;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync().ConfigureAwait(true);
+                if (result.IsCanceled)
+                {
+                    break;
+                }
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                foreach (ReadOnlyMemory<byte> segment in buffer)
+                {
+                    if (!segment.IsEmpty)
+                    {
+                        await _socket.SendAsync(segment).ConfigureAwait(true);
+                    }
+                }
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
+        {
+        }
+        catch (Exception e)
+        {
+            error = e is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }
+                ? new ConnectionResetException(e.Message, e)
+                : e;
+        }
+        Exception? reason;
+        lock (_stateLock)
+        {
+            _shutdownReason ??= error;
+            reason = _shutdownReason;
+        }
+        // Kestrel's next write fails with the reason the connection ended, if it ended badly.
+        await reader.CompleteAsync(reason).ConfigureAwait(true);
+        // After the last byte: FIN (or RST when aborted), then release the socket, which also ends the receive loop.
+        CloseSocket(reset: _aborted || error is not null);
+        _sendDone.TrySetResult();
+    }
+
+    /// <summary>On the socket's core: FIN then close, or RST. Idempotent.</summary>
+    private void CloseSocket(bool reset)
+    {
+        if (_socketDisposed)
+        {
+            return;
+        }
+        _socketDisposed = true;
+        try
+        {
+            if (reset)
+            {
+                _socket.LingerState = new LingerOption(true, 0);
+            }
+            else
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the peer or by the stack; Dispose below still releases it.
+        }
+        _socket.Dispose();
+    }
+
+    /// <summary>Fires ConnectionClosed, then marks the receive side done (DisposeAsync waits for both, in that order).</summary>
+    private void FireConnectionClosed()
+    {
+        if (Interlocked.Exchange(ref _closedFired, 1) != 0)
+        {
+            return;
+        }
+        // Callbacks registered by the app must not run on the engine core.
+        ThreadPool.UnsafeQueueUserWorkItem(static c =>
+        {
+            try
+            {
+                c._closed.Cancel();
+            }
+            finally
+            {
+                c._receiveDone.TrySetResult();
+            }
+        }, this, preferLocal: false);
+    }
+
+    void IConnectionLifetimeFeature.Abort() => Abort(new ConnectionAbortedException("The connection was aborted by the application."));
+}

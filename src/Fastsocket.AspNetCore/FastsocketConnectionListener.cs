@@ -1,0 +1,179 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Fastsocket.Sockets;
+using Fastsocket.Stack;
+using Microsoft.AspNetCore.Connections;
+
+namespace Fastsocket.AspNetCore;
+
+/// <summary>
+/// A Kestrel endpoint on Fastsocket.NET. Kestrel accepts from one loop, but the stack accepts best where the SYN
+/// arrived: so one accept loop runs on every engine core (opening that core's local listen table, as Fastsocket's
+/// local listen does), and each pushes the connections it accepts into a channel Kestrel's loop reads. A connection
+/// accepted on core k keeps living on core k.
+/// </summary>
+public sealed class FastsocketConnectionListener : IConnectionListener
+{
+    private readonly FastsocketNetwork _network;
+    private readonly FastsocketTransportOptions _options;
+    private readonly MemoryPool<byte> _memoryPool;
+    private readonly Channel<FastsocketConnectionContext> _accepted =
+        Channel.CreateUnbounded<FastsocketConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _acceptLoops = [];
+    private FastSocket? _listener;
+    private int _unbound;
+
+    internal FastsocketConnectionListener(FastsocketNetwork network, EndPoint endPoint, MemoryPool<byte> memoryPool)
+    {
+        _network = network;
+        _options = network.Options;
+        _memoryPool = memoryPool;
+        EndPoint = endPoint;
+    }
+
+    public EndPoint EndPoint { get; private set; }
+
+    internal void Bind()
+    {
+        if (EndPoint is not IPEndPoint requested)
+        {
+            throw new NotSupportedException($"Fastsocket.NET listens on IP endpoints only, not {EndPoint.GetType().Name}");
+        }
+        if (requested.AddressFamily != AddressFamily.InterNetwork)
+        {
+            // Kestrel binds localhost and * on IPv6 too and carries on with IPv4 when that fails; the stack is IPv4-only.
+            throw new SocketException((int)SocketError.AddressFamilyNotSupported, $"Fastsocket.NET is IPv4-only; cannot listen on {requested}");
+        }
+        FastsocketStack stack = _network.ServerStack;
+        // The app's loopback or wildcard address means the stack's own address: the stack is this host's network.
+        bool ours = requested.Address.Equals(IPAddress.Any) || IPAddress.IsLoopback(requested.Address) || requested.Address.Equals(_network.ServerAddress);
+        if (!ours)
+        {
+            throw new SocketException((int)SocketError.AddressNotAvailable, $"{requested.Address} is not the Fastsocket.NET stack's address ({_network.ServerAddress})");
+        }
+        _listener = requested.Port != 0 ? Listen(stack, requested.Port) : ListenOnFreePort(stack);
+        EndPoint = new IPEndPoint(requested.Address, ((IPEndPoint)_listener.LocalEndPoint!).Port);
+        foreach (EngineCore core in stack.Cores)
+        {
+            var started = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+            core.Post(static s =>
+            {
+                var (listener, tcs) = ((FastsocketConnectionListener, TaskCompletionSource<Task>))s!;
+                tcs.SetResult(listener.AcceptLoopAsync());
+            }, (this, started));
+            _acceptLoops.Add(started.Task.Unwrap());
+        }
+    }
+
+    private FastSocket Listen(FastsocketStack stack, int port)
+    {
+        var socket = new FastSocket(stack);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Any, port));
+            socket.Listen(_options.Backlog);
+            return socket;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            // Kestrel reports AddressInUseException as "address already in use" and does not retry another family.
+            throw new AddressInUseException(e.Message, e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Port 0: the first free port above the well-known ones and below the ephemeral range Receive Flow Deliver uses.</summary>
+    private FastSocket ListenOnFreePort(FastsocketStack stack)
+    {
+        const int first = 10000;
+        int span = stack.Options.EphemeralPortFirst - first;
+        int start = Random.Shared.Next(span);
+        for (int i = 0; i < span; i++)
+        {
+            try
+            {
+                return Listen(stack, first + ((start + i) % span));
+            }
+            catch (AddressInUseException)
+            {
+            }
+        }
+        throw new AddressInUseException("no free port on the Fastsocket.NET stack");
+    }
+
+    /// <summary>Runs on one engine core; its awaits resume there, so accepts come from that core's local queue first.</summary>
+    private async Task AcceptLoopAsync()
+    {
+        FastSocket listener = _listener!;
+        CancellationToken stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            FastSocket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(stop).ConfigureAwait(true);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            var connection = new FastsocketConnectionContext(socket, _memoryPool, _options);
+            if (!_accepted.Writer.TryWrite(connection))
+            {
+                // Unbound meanwhile: nobody will serve it.
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Dispose();
+                return;
+            }
+            connection.Start();
+        }
+    }
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (await _accepted.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && _accepted.Reader.TryRead(out FastsocketConnectionContext? connection))
+            {
+                return connection;
+            }
+        }
+        catch (ChannelClosedException)
+        {
+        }
+        // Unbound or disposed: Kestrel's accept loop ends on null.
+        return null;
+    }
+
+    public async ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _unbound, 1) != 0)
+        {
+            return;
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        _accepted.Writer.TryComplete();
+        await Task.WhenAll(_acceptLoops).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await UnbindAsync().ConfigureAwait(false);
+        // Accepted but never handed to Kestrel: reset them, as closing a listening socket resets its queue.
+        while (_accepted.Reader.TryRead(out FastsocketConnectionContext? connection))
+        {
+            connection.Abort(new ConnectionAbortedException("the listener was disposed"));
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        _stop.Dispose();
+    }
+}
