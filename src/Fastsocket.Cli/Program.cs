@@ -92,6 +92,7 @@ public static class Program
         root.Subcommands.Add(new TransferCommand(console));
         root.Subcommands.Add(new BenchCommand(console, benchTargets));
         root.Subcommands.Add(new ServeCommand(console));
+        root.Subcommands.Add(new LoadCommand(console));
         return root;
     }
 
