@@ -91,6 +91,8 @@ public static class Program
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(new TransferCommand(console));
         root.Subcommands.Add(new BenchCommand(console, benchTargets));
+        root.Subcommands.Add(new ServeCommand(console));
+        root.Subcommands.Add(new LoadCommand(console));
         return root;
     }
 

@@ -1,0 +1,80 @@
+using Fastsocket.Devices;
+using Fastsocket.Devices.Tun;
+using Fastsocket.Stack;
+using Fastsocket.Tcp;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Cli.Commands;
+
+/// <summary>
+/// A stack on a freshly created TUN device with the kernel side addressed. Disposing stops the engines first and then
+/// closes the device, which removes it from the system.
+/// </summary>
+internal sealed class TunStack : IDisposable
+{
+    private TunStack(TunDevice device, FastsocketStack stack, PcapWriter? capture)
+    {
+        Device = device;
+        Stack = stack;
+        Capture = capture;
+    }
+
+    public TunDevice Device { get; }
+
+    public FastsocketStack Stack { get; }
+
+    public PcapWriter? Capture { get; }
+
+    public static TunStack Start(TunSettings settings, string name)
+    {
+        PcapWriter? capture = settings.PcapPath is null ? null : new PcapWriter(settings.PcapPath);
+        TunDevice? device = null;
+        try
+        {
+            device = TunDevice.Create(settings.Name, settings.Cores, capture: capture);
+            device.ConfigureHost(settings.HostAddress, settings.Prefix);
+            var stack = new FastsocketStack(new StackOptions
+            {
+                Design = StackDesign.Fastsocket,
+                Cores = settings.Cores,
+                LocalAddress = IpAddress.FromIPAddress(settings.Address),
+                Device = device,
+                Tcp = new TcpConfig { NoDelay = true },
+                PinThreads = settings.Pin,
+                Name = name,
+            });
+            stack.Start();
+            return new TunStack(device, stack, capture);
+        }
+        catch
+        {
+            device?.Dispose();
+            capture?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Engine and device counters, one "name value" pair per line, for the report at exit.</summary>
+    public void WriteStatistics(TextWriter output)
+    {
+        EngineStatistics s = Stack.TotalStatistics();
+        output.WriteLine($"engine: packets in {s.PacketsIn} out {s.PacketsOut}, bytes in {s.BytesIn} out {s.BytesOut}");
+        output.WriteLine($"engine: segments in {s.SegmentsIn} out {s.SegmentsOut}, retransmissions {s.Retransmissions} (fast {s.FastRetransmits}, timeouts {s.RetransmitTimeouts})");
+        output.WriteLine($"engine: connections opened {s.ConnectionsOpened} accepted {s.ConnectionsAccepted} closed {s.ConnectionsClosed} reset {s.ConnectionsReset} timed out {s.ConnectionsTimedOut}");
+        output.WriteLine($"engine: resets sent {s.ResetsSent}, challenge ACKs {s.ChallengeAcksSent}, TIME-WAIT entered {s.TimeWaitEntered} reused {s.TimeWaitReused} overflow {s.TimeWaitOverflow}");
+        output.WriteLine($"engine: ICMP echo replies {s.IcmpEchoReplies}, RFD hand-offs {s.RfdHandoffs}, global listener fallbacks {s.GlobalListenerFallbacks}");
+        string drops = string.Join(", ", s.Drops.NonZero().Select(static d => $"{d.Reason} {d.Count}"));
+        output.WriteLine($"engine: drops {s.Drops.Total}{(drops.Length > 0 ? $" ({drops})" : "")}");
+        foreach (TunQueue queue in Device.Queues)
+        {
+            output.WriteLine($"tun {Device.Name} queue {queue.Index}: packets in {queue.PacketsIn} out {queue.PacketsOut}, bytes in {queue.BytesIn} out {queue.BytesOut}, read errors {queue.ReadErrors}, write errors {queue.WriteErrors}, oversize {queue.OversizeDrops}, wakeups {queue.Wakeups}");
+        }
+    }
+
+    public void Dispose()
+    {
+        Stack.Dispose();
+        Device.Dispose();
+        Capture?.Dispose();
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net.Sockets;
+using Fastsocket.Sockets;
+
+namespace Fastsocket.Cli.Serve;
+
+/// <summary>
+/// Serves one connection of the static HTTP server: parses each request head, skips its Content-Length body, answers
+/// with the static page, and keeps the connection for the next request unless the request (or its HTTP version)
+/// says to close. Pipelined requests already in the buffer are answered in order.
+/// </summary>
+internal static class HttpConnectionLoop
+{
+    public static async Task RunAsync(FastSocket connection, ServeCounters counters, CancellationToken stop)
+    {
+        Interlocked.Increment(ref counters.Connections);
+        byte[] buffer = new byte[HttpRequestHead.MaxHeadLength];
+        int received = 0;
+        try
+        {
+            while (true)
+            {
+                HttpParseStatus status = HttpRequestHead.TryParse(buffer.AsSpan(0, received), out HttpRequestHead head);
+                if (status == HttpParseStatus.Incomplete)
+                {
+                    int n = await connection.ReceiveAsync(buffer.AsMemory(received), stop);
+                    if (n == 0)
+                    {
+                        return;
+                    }
+                    received += n;
+                    continue;
+                }
+                if (status == HttpParseStatus.Bad)
+                {
+                    Interlocked.Increment(ref counters.BadRequests);
+                    await connection.SendAsync(StaticResponses.BadRequest, stop);
+                    return;
+                }
+
+                // Drop the head and as much of the body as arrived with it; read past the rest.
+                int consumed = head.HeadLength;
+                long bodyLeft = head.ContentLength;
+                int inBuffer = (int)Math.Min(bodyLeft, received - consumed);
+                consumed += inBuffer;
+                bodyLeft -= inBuffer;
+                buffer.AsSpan(consumed, received - consumed).CopyTo(buffer);
+                received -= consumed;
+                while (bodyLeft > 0)
+                {
+                    int n = await connection.ReceiveAsync(buffer.AsMemory(0, (int)Math.Min(bodyLeft, buffer.Length)), stop);
+                    if (n == 0)
+                    {
+                        return;
+                    }
+                    bodyLeft -= n;
+                }
+
+                await connection.SendAsync(StaticResponses.For(head), stop);
+                Interlocked.Increment(ref counters.Requests);
+                if (!head.KeepAlive)
+                {
+                    return;
+                }
+            }
+        }
+        catch (SocketException)
+        {
+            Interlocked.Increment(ref counters.ConnectionErrors);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            // Close sends FIN after the response (the server closes first, so TIME-WAIT stays with us, as with nginx).
+            connection.Dispose();
+        }
+    }
+}
