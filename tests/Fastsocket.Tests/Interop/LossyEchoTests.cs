@@ -33,8 +33,10 @@ public sealed class LossyEchoTests
             }
 
             // socat reads the file into the connection, half-closes when it ends, and writes what comes back until
-            // the server half-closes too. -t bounds that wait; the whole command is bounded by ExecWithin.
-            CommandResult socat = ns.ExecWithin(TimeSpan.FromSeconds(150), "socat", "-b", "65536", "-t", "120", "-T", "120",
+            // the server half-closes too. -t bounds that wait; the whole command is bounded by ExecWithin. Runs here
+            // took 45 to over 150 s: recovery from several losses per window is NewReno's one hole per round trip,
+            // and a lost retransmission costs a timeout (SACK-based recovery is not implemented yet).
+            CommandResult socat = ns.ExecWithin(TimeSpan.FromSeconds(300), "socat", "-b", "65536", "-t", "280", "-T", "280",
                 "TCP:198.18.14.2:7", $"OPEN:{input},rdonly!!OPEN:{echoed},wronly,creat,trunc");
             CommandResult drops = ns.Exec("iptables", "-L", "-v", "-n", "-x");
             string output = await TunServer.StopAsync(serve);
