@@ -11,7 +11,7 @@ internal static class TunServer
     public static async Task<BackgroundProcess> StartAsync(NetworkNamespace ns, string prefix, params string[] extra)
     {
         BackgroundProcess serve = ns.StartCli(["serve", "--tun", ns.TunName, "--address", $"{prefix}.2/24",
-            "--host-address", $"{prefix}.1", "--duration", "240", .. extra]);
+            "--host-address", $"{prefix}.1", "--duration", "330", .. extra]);
         bool ready = await serve.WaitForOutputAsync(ServeCommand.ReadyMarker, ReadyLimit);
         Assert.True(ready, $"serve did not get ready:\n{serve.Output}\n{serve.Error}");
         return serve;
