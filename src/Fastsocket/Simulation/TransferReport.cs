@@ -12,6 +12,9 @@ public sealed record TransferReport
     public long PacketsSent { get; init; }
     public long PacketsDropped { get; init; }
     public long ChecksumDrops { get; init; }
+    /// <summary>Time spent hashing the received bytes after the transfer (not part of <see cref="Seconds"/>).</summary>
+    public double VerifySeconds { get; init; }
+
     /// <summary>Why the transfer failed, when it did.</summary>
     public string? Error { get; init; }
 

@@ -57,7 +57,7 @@ public static class TransferRunner
             RandomSeed = spec.Seed + 1,
         });
 
-        var receiver = new BulkReceiver(server);
+        var receiver = new BulkReceiver(server, spec.Bytes);
         server.Listen(ServerPort, 16, receiver);
         var sender = new BulkSender(spec.Bytes, spec.Seed);
 
@@ -89,6 +89,7 @@ public static class TransferRunner
             PacketsDropped = (link.A.Faults?.Lost ?? 0) + (link.B.Faults?.Lost ?? 0),
             ChecksumDrops = checksumDrops,
             Error = sender.Error ?? receiver.Error,
+            VerifySeconds = receiver.VerifySeconds,
         };
     }
 

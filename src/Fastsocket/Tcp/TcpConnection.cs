@@ -49,6 +49,8 @@ public sealed class TcpConnection : TimerEntry
     private readonly SendBuffer _send = new(1);
     private ReceiveBuffer _receive = new(1);
     private readonly RtoEstimator _rto = new();
+    private readonly SackScoreboard _scoreboard = new();
+    private SeqNumber _recoveryNext;
     private readonly NewRenoCongestionControl _congestion = new(536);
 
     private bool _finRequested;
@@ -240,6 +242,8 @@ public sealed class TcpConnection : TimerEntry
         _advertisedMss = Math.Min(_config.MaxSegmentSize, host.MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
         _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
         _rto.Reset(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
+        _scoreboard.Clear();
+        _recoveryNext = default;
         _congestion.Reset(_sendMss);
         _finRequested = false;
         _finSeq = default;
@@ -736,6 +740,10 @@ public sealed class TcpConnection : TimerEntry
         }
 
         int scaledWindow = seg.Window << _sndShift;
+        if (_sack && seg.Options.SackCount > 0)
+        {
+            _scoreboard.Add(seg.Options, SeqNumber.Max(_sndUna, seg.Ack), _sndMax);
+        }
         if (seg.Ack > _sndUna)
         {
             OnNewAck(seg, seg.Ack);
@@ -815,10 +823,20 @@ public sealed class TcpConnection : TimerEntry
         }
         // Only data counts (RFC 5681 3.1: an ACK "that cumulatively acknowledges new data"): the ACK of our SYN
         // must not grow the initial window of RFC 6928 by one byte.
+        _scoreboard.Prune(ack);
         AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _sndMax);
         if (result == AckResult.RetransmitFirstUnacked)
         {
-            RetransmitFirstSegment();
+            if (_recoveryNext <= _sndUna)
+            {
+                RetransmitFirstSegment();
+                _recoveryNext = _sndUna + PayloadPerSegment;
+            }
+            else
+            {
+                // SACK already had us resend this hole; repair the next one instead.
+                RetransmitNextHole();
+            }
         }
         if (dataAcked > 0 && Handler is not null && !_finRequested)
         {
@@ -834,8 +852,37 @@ public sealed class TcpConnection : TimerEntry
             _host.Statistics.FastRetransmits++;
             _rttTiming = false;
             RetransmitFirstSegment();
+            _recoveryNext = _sndUna + PayloadPerSegment;
             _retransmitDeadline = _host.NowMicroseconds + _rto.CurrentRto;
         }
+        else if (_sack && _congestion.InRecovery)
+        {
+            // Each further duplicate ACK means a segment left the network: spend it on the next hole SACK reveals.
+            RetransmitNextHole();
+        }
+    }
+
+    /// <summary>Resends the lowest hole below the highest SACKed byte not yet resent in this recovery.</summary>
+    private void RetransmitNextHole()
+    {
+        if (!_sack || _sndUna == _iss)
+        {
+            return;
+        }
+        SeqNumber from = SeqNumber.Max(_recoveryNext, _sndUna);
+        if (!_scoreboard.TryFindHole(from, out SeqNumber start, out SeqNumber end))
+        {
+            return;
+        }
+        int dataOffset = start - _sndUna;
+        int length = Math.Min(Math.Min(PayloadPerSegment, end - start), _send.Count - dataOffset);
+        if (length <= 0)
+        {
+            return;
+        }
+        SendSegment(start, TcpFlags.Ack, dataOffset, length);
+        _host.Statistics.Retransmissions++;
+        _recoveryNext = start + length;
     }
 
     /// <summary>RTT sampling: from the echoed timestamp when we have one (RFC 7323 4.1), otherwise one timed segment at a time with Karn's rule.</summary>
@@ -1345,6 +1392,9 @@ public sealed class TcpConnection : TimerEntry
         }
         // RFC 5681 3.1 and 6582 3.2 step 4: collapse to the loss window and resend from SND.UNA (go-back-N).
         _congestion.OnRetransmitTimeout(_sndMax - _sndUna, _sndMax);
+        // RFC 2018 8: the receiver may have discarded what it SACKed; after a timeout resend everything.
+        _scoreboard.Clear();
+        _recoveryNext = default;
         _sndNxt = _sndUna;
         _retransmitDeadline = 0;
         SendData();
