@@ -26,6 +26,11 @@ internal static class TransferReportFormatter
         writer.WriteLine(string.Create(c, $"packets sent:     {report.PacketsSent}"));
         writer.WriteLine(string.Create(c, $"packets dropped:  {report.PacketsDropped}"));
         writer.WriteLine(string.Create(c, $"checksum drops:   {report.ChecksumDrops}"));
+        writer.WriteLine(string.Create(c, $"verify seconds:   {report.VerifySeconds:F3} (hashing after the clock stopped)"));
+        if (report.Error is not null)
+        {
+            writer.WriteLine($"error:            {report.Error}");
+        }
         writer.WriteLine($"SHA-256 match:    {(report.Sha256Match ? "yes" : "no")}");
         writer.WriteLine($"  sent:           {report.SentSha256}");
         writer.WriteLine($"  received:       {report.ReceivedSha256}");
@@ -52,6 +57,11 @@ internal static class TransferReportFormatter
             json.WriteNumber("packets_sent", report.PacketsSent);
             json.WriteNumber("packets_dropped", report.PacketsDropped);
             json.WriteNumber("checksum_drops", report.ChecksumDrops);
+            json.WriteNumber("verify_seconds", report.VerifySeconds);
+            if (report.Error is not null)
+            {
+                json.WriteString("error", report.Error);
+            }
             json.WriteBoolean("sha256_match", report.Sha256Match);
             json.WriteString("sent_sha256", report.SentSha256);
             json.WriteString("received_sha256", report.ReceivedSha256);

@@ -143,7 +143,19 @@ public sealed class EngineCore : IDisposable
         int idle = 0;
         while (!_stopping)
         {
-            int work = Engine.Poll(_batchSize);
+            int work;
+            try
+            {
+                work = Engine.Poll(_batchSize);
+            }
+            catch (Exception e)
+            {
+                // A bug in packet processing must not take the whole process down with every connection of every
+                // core: report it (counted, and raised as UnhandledException) and keep the core running.
+                Engine.Statistics.EngineFaults++;
+                _stack.ReportUnhandled(CoreId, e);
+                work = 1;
+            }
             work += RunWork();
             if (work > 0)
             {

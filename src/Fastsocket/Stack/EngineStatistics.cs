@@ -31,6 +31,7 @@ public sealed class EngineStatistics
     public long RfdHandoffs;
     public long GlobalListenerFallbacks;
     public long LockAcquisitions;
+    public long EngineFaults;
 
     public DropCounters Drops { get; } = new();
 
@@ -60,6 +61,7 @@ public sealed class EngineStatistics
         total.RfdHandoffs += RfdHandoffs;
         total.GlobalListenerFallbacks += GlobalListenerFallbacks;
         total.LockAcquisitions += LockAcquisitions;
+        total.EngineFaults += EngineFaults;
         Drops.AddTo(total.Drops);
     }
 }

@@ -1222,6 +1222,13 @@ public sealed class TcpConnection : TimerEntry
                 options.Sack[i] = new SackBlock((_rcvNxt + blocks[i].Start).Value, (_rcvNxt + blocks[i].End).Value);
             }
             options.SackCount = count;
+            // Options come out of the segment's payload allowance (RFC 6691): a full-sized data segment has room for
+            // timestamps only, so SACK blocks that would push it past the peer's MSS (and our MTU) are left to pure
+            // ACKs. Sending them anyway overran the transmit buffer in a two-way transfer with losses.
+            while (options.SackCount > 0 && options.WireLength + length > _sendMss)
+            {
+                options.SackCount--;
+            }
         }
         ushort window = (flags & TcpFlags.Rst) != 0 ? (ushort)0 : ComputeWindowField();
         Emit(seq, (flags & TcpFlags.Ack) != 0 ? _rcvNxt.Value : 0, flags, window, options, dataOffset, length);
