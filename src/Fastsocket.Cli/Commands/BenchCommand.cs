@@ -321,21 +321,8 @@ internal sealed class BenchCommand : Command
         return cores;
     }
 
-    /// <summary>As in <see cref="OptionValidation"/>: a value that did not convert is the parser's to report.</summary>
-    private static bool TryGetValue<T>(OptionResult result, out T value)
-    {
-        try
-        {
-            value = result.GetValueOrDefault<T>()!;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            value = default!;
-            return false;
-        }
-    }
+    private static bool TryGetValue<T>(OptionResult result, out T value) => OptionValidation.TryGetValue(result, out value);
 
     private static string Invalid(OptionResult result, string value, string requirement) =>
-        $"Invalid value {value} for option '{result.Option.Name}': {requirement}.";
+        OptionValidation.Invalid(result, value, requirement);
 }

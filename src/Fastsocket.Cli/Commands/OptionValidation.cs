@@ -104,7 +104,7 @@ internal static class OptionValidation
     /// InvalidOperationException out of Parse. The parser reports that conversion error itself, naming
     /// the option, so the validator only has to stay out of the way.
     /// </summary>
-    private static bool TryGetValue<T>(OptionResult result, out T value)
+    internal static bool TryGetValue<T>(OptionResult result, out T value)
     {
         try
         {
@@ -118,6 +118,6 @@ internal static class OptionValidation
         }
     }
 
-    private static string Invalid(OptionResult result, string value, string requirement) =>
+    internal static string Invalid(OptionResult result, string value, string requirement) =>
         $"Invalid value {value} for option '{result.Option.Name}': {requirement}.";
 }
