@@ -29,6 +29,14 @@ internal sealed class BenchCommand : Command
         HelpName = "list",
     };
 
+    private readonly Option<string> _app = new Option<string>("--app")
+    {
+        Description = "raw: the workload on the socket API (default); kestrel: the same minimal endpoint on Kestrel over " +
+                      "Fastsocket.NET and on Kestrel's socket transport over the kernel, in one run (replaces --designs and the kernel rows).",
+        HelpName = "raw|kestrel",
+        DefaultValueFactory = _ => "raw",
+    }.AcceptOnlyFromAmong("raw", "kestrel");
+
     private readonly Option<string> _serverCores = new("--server-cores")
     {
         Description = $"Comma-separated server core counts to measure, each 1 to {MaxCores}.",
@@ -117,6 +125,7 @@ internal sealed class BenchCommand : Command
         _out.Validators.Add(ValidateOutDirectory);
 
         Options.Add(_designs);
+        Options.Add(_app);
         Options.Add(_serverCores);
         Options.Add(_clientCores);
         Options.Add(_duration);
@@ -154,12 +163,20 @@ internal sealed class BenchCommand : Command
             maxConnections: parseResult.GetValue(_maxConnections));
 
         var designs = new List<string>();
-        if (!parseResult.GetValue(_noKernel))
+        if (parseResult.GetValue(_app) == "kestrel")
         {
-            designs.AddRange(_targets.KernelDesigns);
+            designs.Add(KestrelBenchTarget.KernelDesign);
+            designs.Add(KestrelBenchTarget.FastsocketDesign);
         }
+        else
+        {
+            if (!parseResult.GetValue(_noKernel))
+            {
+                designs.AddRange(_targets.KernelDesigns);
+            }
 
-        designs.AddRange(SplitDesigns(parseResult.GetValue(_designs) ?? string.Empty));
+            designs.AddRange(SplitDesigns(parseResult.GetValue(_designs) ?? string.Empty));
+        }
         var serverCores = ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!;
         var plans = BenchPlan.Build(designs, serverCores, spec);
 
