@@ -9,6 +9,7 @@ namespace Fastsocket.Tests.Stack;
 /// short connections (connect, request, response, server close) allocate nothing per packet on the engine threads
 /// and take no lock, while base pays a lock on every packet.
 /// </summary>
+[Collection(MeasurementCollection.Name)]
 public class HotPathCounterTests
 {
     private const ushort Port = 80;
@@ -26,32 +27,41 @@ public class HotPathCounterTests
         pair.Server.UnhandledException += (_, e) => unhandled.Enqueue(e);
 
         client.RunConnections(10_000);
-        long[] serverBefore = AllocatedPerCore(pair.Server);
-        long[] clientBefore = AllocatedPerCore(pair.Client);
-        EngineStatistics statsBefore = pair.Server.TotalStatistics();
-
-        client.RunConnections(10_000);
-        long[] serverAfter = AllocatedPerCore(pair.Server);
-        long[] clientAfter = AllocatedPerCore(pair.Client);
+        // Measure rounds of 10,000 connections until one is clean: a path taken for the first time (a timeout, a
+        // cached delegate built on first use, code swapped in by tiered compilation) allocates once, not per packet.
+        // Per-packet or per-connection allocation would show in every round.
+        var rounds = new List<string>();
         EngineStatistics statsAfter = pair.Server.TotalStatistics();
+        bool clean = false;
+        for (int round = 0; round < 3 && !clean; round++)
+        {
+            long[] serverBefore = AllocatedPerCore(pair.Server);
+            long[] clientBefore = AllocatedPerCore(pair.Client);
+            EngineStatistics statsBefore = pair.Server.TotalStatistics();
+            client.RunConnections(10_000);
+            long[] serverAfter = AllocatedPerCore(pair.Server);
+            long[] clientAfter = AllocatedPerCore(pair.Client);
+            statsAfter = pair.Server.TotalStatistics();
 
-        long packets = statsAfter.PacketsIn - statsBefore.PacketsIn + statsAfter.PacketsOut - statsBefore.PacketsOut;
-        Assert.True(packets >= 10_000 * 6, $"expected at least six packets per connection, saw {packets}");
+            long packets = statsAfter.PacketsIn - statsBefore.PacketsIn + statsAfter.PacketsOut - statsBefore.PacketsOut;
+            Assert.True(packets >= 10_000 * 6, $"expected at least six packets per connection, saw {packets}");
+            // Zero per packet and per connection: even one 24-byte object per connection would total 240 KB in a
+            // round, and per packet well over a megabyte. The bound is an eighth of a byte per packet.
+            long budget = packets / 8;
+            long worst = 0;
+            for (int core = 0; core < serverBefore.Length; core++)
+            {
+                worst = Math.Max(worst, serverAfter[core] - serverBefore[core]);
+            }
+            for (int core = 0; core < clientBefore.Length; core++)
+            {
+                worst = Math.Max(worst, clientAfter[core] - clientBefore[core]);
+            }
+            rounds.Add($"{worst} bytes on the busiest engine thread over {packets} packets");
+            clean = worst <= budget;
+        }
+        Assert.True(clean, string.Join("; ", rounds) + "; " + string.Join(" | ", unhandled));
         Assert.Equal(0, client.Errors);
-        // Zero per packet and per connection: even one 24-byte object per connection would total 240 KB here, and per
-        // packet well over a megabyte. The bound (an eighth of a byte per packet) leaves room only for rare one-off
-        // growth of the runtime's own structures, seen at 0 to 7 KB per run on a loaded machine.
-        long budget = packets / 8;
-        for (int core = 0; core < serverBefore.Length; core++)
-        {
-            long allocated = serverAfter[core] - serverBefore[core];
-            Assert.True(allocated <= budget, $"server core {core} allocated {allocated} bytes over {packets} packets");
-        }
-        for (int core = 0; core < clientBefore.Length; core++)
-        {
-            long allocated = clientAfter[core] - clientBefore[core];
-            Assert.True(allocated <= budget, $"client core {core} allocated {allocated} bytes over {packets} packets; {string.Join(" | ", unhandled)}");
-        }
         Assert.Equal(0, statsAfter.LockAcquisitions);
         Assert.Equal(0, pair.Client.TotalStatistics().LockAcquisitions);
         Assert.True(server.Served >= 12_000);

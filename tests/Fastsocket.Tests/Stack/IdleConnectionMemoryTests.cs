@@ -8,6 +8,7 @@ namespace Fastsocket.Tests.Stack;
 /// Idle connections must be cheap (issue target: at most 2 KB each, buffers aside): a connection holds no buffer
 /// while no data is queued, and its bookkeeping is a pooled object plus a table entry.
 /// </summary>
+[Collection(MeasurementCollection.Name)]
 public class IdleConnectionMemoryTests
 {
     private const ushort Port = 81;

@@ -1,0 +1,11 @@
+namespace Fastsocket.Tests.Stack;
+
+/// <summary>
+/// Tests that read process-wide or per-thread counters (heap size, allocated bytes) run alone: other tests running
+/// at the same time would add their own allocations and load to what is measured.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MeasurementCollection
+{
+    public const string Name = "Measurement";
+}
