@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Fastsocket.Stack;
 
 namespace Fastsocket.AspNetCore;
@@ -6,7 +8,8 @@ namespace Fastsocket.AspNetCore;
 /// <summary>
 /// Transport options from environment variables, for apps that are not changed to call UseFastsocket:
 /// FASTSOCKET_CORES (engine cores), FASTSOCKET_DESIGN (base, reuseport, fastsocket), FASTSOCKET_DEVICE
-/// (memory, or KIND:ARGUMENT such as tun:NAME), FASTSOCKET_ADDRESS (the stack's IPv4 address) and
+/// (memory, or KIND:ARGUMENT such as tun:NAME), FASTSOCKET_ADDRESS (the stack's IPv4 address, optionally with a
+/// prefix length: 198.18.20.2/24), FASTSOCKET_HOST_ADDRESS (the kernel's side of a TUN device) and
 /// FASTSOCKET_CLIENT_CORES (the in-memory client stack's cores). A malformed value fails start-up with its name.
 /// </summary>
 public static class FastsocketEnvironment
@@ -16,6 +19,9 @@ public static class FastsocketEnvironment
     public const string Device = "FASTSOCKET_DEVICE";
     public const string Address = "FASTSOCKET_ADDRESS";
     public const string ClientCores = "FASTSOCKET_CLIENT_CORES";
+
+    /// <summary>FASTSOCKET_HOST_ADDRESS: the kernel side's IPv4 address on a TUN device, inside FASTSOCKET_ADDRESS's prefix.</summary>
+    public const string HostAddress = "FASTSOCKET_HOST_ADDRESS";
 
     /// <summary>FASTSOCKET_HTTPCLIENT=0 leaves IHttpClientFactory clients on the kernel's network.</summary>
     public const string HttpClient = "FASTSOCKET_HTTPCLIENT";
@@ -47,13 +53,36 @@ public static class FastsocketEnvironment
         }
         if (variable(Address) is { Length: > 0 } address)
         {
-            if (!System.Net.IPAddress.TryParse(address, out System.Net.IPAddress? ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            string text = address.Trim();
+            int slash = text.IndexOf('/', StringComparison.Ordinal);
+            string ipText = slash < 0 ? text : text[..slash];
+            if (!IPAddress.TryParse(ipText, out IPAddress? ip) || ip.AddressFamily != AddressFamily.InterNetwork)
             {
-                throw new InvalidOperationException($"{Address}={address}: expected an IPv4 address");
+                throw new InvalidOperationException($"{Address}={address}: expected an IPv4 address, optionally with a prefix (198.18.0.2/24)");
             }
-            options.Address = address;
+            if (slash >= 0)
+            {
+                options.PrefixLength = int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int prefix) && prefix is >= 1 and <= 30
+                    ? prefix
+                    : throw new InvalidOperationException($"{Address}={address}: the prefix length must be 1 to 30");
+            }
+            options.Address = ip.ToString();
         }
-        options.DeviceFactory = FastsocketDevices.Resolve(variable(Device));
+        if (variable(HostAddress) is { Length: > 0 } host)
+        {
+            if (!IPAddress.TryParse(host.Trim(), out IPAddress? hostIp) || hostIp.AddressFamily != AddressFamily.InterNetwork)
+            {
+                throw new InvalidOperationException($"{HostAddress}={host}: expected an IPv4 address");
+            }
+            IPAddress ours = IPAddress.Parse(options.Address);
+            if (hostIp.Equals(ours) || !SamePrefix(ours, hostIp, options.PrefixLength))
+            {
+                throw new InvalidOperationException(
+                    $"{HostAddress}={host}: must differ from {Address} ({options.Address}/{options.PrefixLength}) and lie in its prefix");
+            }
+            options.HostAddress = hostIp.ToString();
+        }
+        options.DeviceFactory = FastsocketDevices.Resolve(variable(Device), options);
     }
 
     /// <summary>Whether FASTSOCKET_HTTPCLIENT leaves HttpClient on Fastsocket.NET (the default).</summary>
@@ -61,6 +90,18 @@ public static class FastsocketEnvironment
     {
         ArgumentNullException.ThrowIfNull(variable);
         return variable(HttpClient)?.Trim() is not ("0" or "false" or "no");
+    }
+
+    private static bool SamePrefix(IPAddress a, IPAddress b, int prefix)
+    {
+        uint mask = prefix == 0 ? 0 : uint.MaxValue << (32 - prefix);
+        return (ToUInt32(a) & mask) == (ToUInt32(b) & mask);
+    }
+
+    private static uint ToUInt32(IPAddress address)
+    {
+        byte[] bytes = address.GetAddressBytes();
+        return (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
     }
 
     private static int PositiveInt(string name, string value) =>

@@ -21,6 +21,9 @@ public sealed class FastsocketNetwork : IDisposable
 
     private bool _disposed;
 
+    /// <summary>The device a <see cref="FastsocketTransportOptions.DeviceFactory"/> opened for us (a TUN device): ours to close.</summary>
+    private readonly IDisposable? _ownedDevice;
+
     public FastsocketNetwork(IOptions<FastsocketTransportOptions> options)
         : this(options?.Value ?? throw new ArgumentNullException(nameof(options)))
     {
@@ -38,6 +41,7 @@ public sealed class FastsocketNetwork : IDisposable
         if (options.DeviceFactory is { } factory)
         {
             device = factory(options.Cores);
+            _ownedDevice = device as IDisposable;
         }
         else
         {
@@ -45,32 +49,42 @@ public sealed class FastsocketNetwork : IDisposable
             Wire = new VirtualWire(MonotonicClock.Instance, new VirtualWireOptions { QueuesA = options.ClientCores, QueuesB = options.Cores });
             device = Wire.B;
         }
-        ServerStack = new FastsocketStack(new StackOptions
+        try
         {
-            Design = options.Design,
-            Cores = options.Cores,
-            LocalAddress = serverAddress,
-            Device = device,
-            Tcp = tcp,
-            PinThreads = options.PinThreads,
-            Name = "kestrel",
-        });
-        if (Wire is not null)
-        {
-            // The client is always the fastsocket design: its active connections get Receive Flow Deliver.
-            ClientStack = new FastsocketStack(new StackOptions
+            ServerStack = new FastsocketStack(new StackOptions
             {
-                Design = StackDesign.Fastsocket,
-                Cores = options.ClientCores,
-                LocalAddress = IpAddress.Parse(options.ClientAddress),
-                Device = Wire.A,
-                Tcp = tcp.Clone(),
-                PinThreads = false,
-                Name = "kestrel-client",
+                Design = options.Design,
+                Cores = options.Cores,
+                LocalAddress = serverAddress,
+                Device = device,
+                Tcp = tcp,
+                PinThreads = options.PinThreads,
+                Name = "kestrel",
             });
-            ClientStack.Start();
+            if (Wire is not null)
+            {
+                // The client is always the fastsocket design: its active connections get Receive Flow Deliver.
+                ClientStack = new FastsocketStack(new StackOptions
+                {
+                    Design = StackDesign.Fastsocket,
+                    Cores = options.ClientCores,
+                    LocalAddress = IpAddress.Parse(options.ClientAddress),
+                    Device = Wire.A,
+                    Tcp = tcp.Clone(),
+                    PinThreads = false,
+                    Name = "kestrel-client",
+                });
+                ClientStack.Start();
+            }
+            ServerStack.Start();
         }
-        ServerStack.Start();
+        catch
+        {
+            ClientStack?.Dispose();
+            ServerStack?.Dispose();
+            _ownedDevice?.Dispose();
+            throw;
+        }
     }
 
     public FastsocketTransportOptions Options { get; }
@@ -109,5 +123,7 @@ public sealed class FastsocketNetwork : IDisposable
         _disposed = true;
         ClientStack?.Dispose();
         ServerStack.Dispose();
+        // After the stack: its engines no longer poll the device's queues. Closing a TUN device deletes it.
+        _ownedDevice?.Dispose();
     }
 }

@@ -22,6 +22,15 @@ public sealed class FastsocketTransportOptions
     /// <summary>The server stack's IPv4 address (dotted quad).</summary>
     public string Address { get; set; } = FastsocketNetwork.DefaultServerAddress;
 
+    /// <summary>
+    /// Prefix length of <see cref="Address"/>'s network, for devices the kernel routes to (the TUN device gives the
+    /// kernel's side <see cref="HostAddress"/>/this prefix).
+    /// </summary>
+    public int PrefixLength { get; set; } = 24;
+
+    /// <summary>The kernel side's IPv4 address on a TUN device; unused on the in-memory network.</summary>
+    public string? HostAddress { get; set; }
+
     /// <summary>The in-memory client stack's address; unused with a <see cref="DeviceFactory"/>.</summary>
     public string ClientAddress { get; set; } = FastsocketNetwork.DefaultClientAddress;
 

@@ -67,6 +67,9 @@ public class HostingStartupTests
     [InlineData(FastsocketEnvironment.Design, "epoll")]
     [InlineData(FastsocketEnvironment.Address, "fe80::1")]
     [InlineData(FastsocketEnvironment.Device, "nosuchdevice:x")]
+    [InlineData(FastsocketEnvironment.Address, "198.18.0.2/31")]
+    [InlineData(FastsocketEnvironment.HostAddress, "198.18.1.1")]
+    [InlineData(FastsocketEnvironment.HostAddress, "198.18.0.2")]
     public void BadValuesNameTheirVariable(string variable, string value)
     {
         var options = new FastsocketTransportOptions();
@@ -88,6 +91,31 @@ public class HostingStartupTests
         Assert.NotNull(factory);
         Assert.Equal(2, factory(2).QueueCount);
         Assert.Equal("eth7", seen);
+    }
+
+    [Fact]
+    public void AnAddressWithAPrefixAndAHostAddressAreRead()
+    {
+        var options = new FastsocketTransportOptions();
+        var variables = new Dictionary<string, string>
+        {
+            [FastsocketEnvironment.Address] = "198.18.20.2/16",
+            [FastsocketEnvironment.HostAddress] = "198.18.7.1",
+        };
+        FastsocketEnvironment.Apply(options, name => variables.GetValueOrDefault(name));
+        Assert.Equal("198.18.20.2", options.Address);
+        Assert.Equal(16, options.PrefixLength);
+        Assert.Equal("198.18.7.1", options.HostAddress);
+    }
+
+    [Fact]
+    public void TunIsBuiltInAndNeedsTheHostAddressBeforeAnythingIsOpened()
+    {
+        var options = new FastsocketTransportOptions();
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() =>
+            FastsocketEnvironment.Apply(options, name => name == FastsocketEnvironment.Device ? "tun:fst0" : null));
+        // Elsewhere than Linux the kind is refused at run time, by name, rather than failing to load.
+        Assert.Contains(OperatingSystem.IsLinux() ? FastsocketEnvironment.HostAddress : "need Linux", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
