@@ -39,7 +39,7 @@ public sealed class FastsocketStack : IDisposable
             SharedConnections = new SharedConnectionTable();
         }
         PortMask = (1 << CoreBits(options.Cores)) - 1;
-        byte[] isnKey = RandomNumberGenerator.GetBytes(16);
+        byte[] isnKey = options.IsnKey ?? RandomNumberGenerator.GetBytes(16);
         _cores = new EngineCore[options.Cores];
         for (int i = 0; i < options.Cores; i++)
         {

@@ -103,9 +103,19 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         {
             throw new SocketException((int)SocketError.InvalidArgument);
         }
-        if (_listeners.ContainsKey(port))
+        if (_listeners.ContainsKey(port) || Stack?.FindListener(port) is not null)
         {
             throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+        if (Stack is not null)
+        {
+            // A core of a stack listens through the stack's listener group, so the design decides which listener
+            // takes a SYN; this engine's own listener is its entry in the local listen table.
+            ListenerGroup group = Stack.Listen(port, backlog);
+            Listener own = group.OpenLocal(CoreId);
+            own.Handler = handler;
+            group.Global.Handler ??= handler;
+            return own;
         }
         var listener = new Listener(IpAddress.None, port, backlog, CoreId, shared: false) { Handler = handler };
         _listeners.Add(port, listener);

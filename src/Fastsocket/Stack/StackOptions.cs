@@ -39,5 +39,8 @@ public sealed class StackOptions
 
     public int? RandomSeed { get; init; }
 
+    /// <summary>Key for RFC 6528 ISNs shared by the cores; random when null (tests pass one for determinism).</summary>
+    public byte[]? IsnKey { get; init; }
+
     public string Name { get; init; } = "fastsocket";
 }

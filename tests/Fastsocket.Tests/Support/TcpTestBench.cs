@@ -22,16 +22,44 @@ public sealed partial class TcpTestBench
         Clock = new VirtualClock();
         Device = new CaptureDevice(mtu);
         Config = config ?? new TcpConfig();
-        Engine = new NetworkEngine(new EngineOptions
+        Design = TestDesign.Current;
+        if (Design is StackDesign design)
         {
-            LocalAddress = Local,
-            Device = Device,
-            Clock = Clock,
-            Tcp = Config,
-            RandomSeed = 1,
-            IsnKey = new byte[16],
-        });
+            // The engine of a one-core stack in the given design, polled by the test thread (the stack is never
+            // started): every segment goes through that design's tables, listeners and locks.
+            Stack = new FastsocketStack(new StackOptions
+            {
+                Design = design,
+                Cores = 1,
+                LocalAddress = Local,
+                Device = new Fastsocket.Devices.SingleQueueDevice(Device),
+                Clock = Clock,
+                Tcp = Config,
+                PinThreads = false,
+                RandomSeed = 1,
+                IsnKey = new byte[16],
+            });
+            Engine = Stack.Core(0).Engine;
+        }
+        else
+        {
+            Engine = new NetworkEngine(new EngineOptions
+            {
+                LocalAddress = Local,
+                Device = Device,
+                Clock = Clock,
+                Tcp = Config,
+                RandomSeed = 1,
+                IsnKey = new byte[16],
+            });
+        }
     }
+
+    /// <summary>The design under test, or null for a standalone engine.</summary>
+    public StackDesign? Design { get; }
+
+    /// <summary>The one-core stack the engine belongs to, when a design is under test.</summary>
+    public FastsocketStack? Stack { get; }
 
     public VirtualClock Clock { get; }
 
