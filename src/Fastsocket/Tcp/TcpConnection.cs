@@ -69,6 +69,8 @@ public sealed class TcpConnection : TimerEntry
     private long _delayedAckDeadline;
     private long _keepAliveDeadline;
     private long _finWait2Deadline;
+    private long _windowUpdateDeadline;
+    private int _windowUpdateRetries;
     private int _keepAliveProbesSent;
     private long _lastReceiveTime;
 
@@ -256,6 +258,8 @@ public sealed class TcpConnection : TimerEntry
         _delayedAckDeadline = 0;
         _keepAliveDeadline = 0;
         _finWait2Deadline = 0;
+        _windowUpdateDeadline = 0;
+        _windowUpdateRetries = 0;
         _keepAliveProbesSent = 0;
         _lastReceiveTime = host.NowMicroseconds;
         _ackNow = false;
@@ -598,6 +602,8 @@ public sealed class TcpConnection : TimerEntry
         bool readable = false;
         if (seg.Payload.Length > 0 || seg.Has(TcpFlags.Fin))
         {
+            // Data flows again: the peer has seen our window.
+            _windowUpdateDeadline = 0;
             readable = ProcessText(ref seg);
         }
 
@@ -1132,6 +1138,14 @@ public sealed class TcpConnection : TimerEntry
         int newEdgeGain = (_rcvNxt + _receive.Window) - _rcvAdvertisedEdge;
         if (newEdgeGain >= Math.Min(_receive.Capacity / 2, 2 * _advertisedMss))
         {
+            if (ReceiveWindow < _advertisedMss)
+            {
+                // The peer is (nearly) stopped by our closed window. If this update is lost it learns of the space
+                // only from its persist timer, which backs off towards two minutes; so repeat the update until data
+                // arrives (a window update is an ACK carrying no data: a peer can never mistake it for a duplicate).
+                _windowUpdateRetries = 0;
+                _windowUpdateDeadline = _host.NowMicroseconds + _rto.CurrentRto;
+            }
             _ackNow = true;
             RequestFlush();
         }
@@ -1318,6 +1332,10 @@ public sealed class TcpConnection : TimerEntry
         {
             deadline = Math.Min(deadline, _finWait2Deadline);
         }
+        if (_windowUpdateDeadline != 0)
+        {
+            deadline = Math.Min(deadline, _windowUpdateDeadline);
+        }
         if (deadline == long.MaxValue)
         {
             _host.CancelTimer(this);
@@ -1354,6 +1372,18 @@ public sealed class TcpConnection : TimerEntry
             if (_finished)
             {
                 return;
+            }
+        }
+        if (_windowUpdateDeadline != 0 && _windowUpdateDeadline <= nowMicroseconds)
+        {
+            _windowUpdateDeadline = 0;
+            if (IsSynchronized && !_peerFinReceived && ReceiveWindow > 0)
+            {
+                SendControl(_sndNxt, TcpFlags.Ack);
+                if (++_windowUpdateRetries < 6)
+                {
+                    _windowUpdateDeadline = nowMicroseconds + (_rto.CurrentRto << _windowUpdateRetries);
+                }
             }
         }
         if (_finWait2Deadline != 0 && _finWait2Deadline <= nowMicroseconds)

@@ -114,6 +114,40 @@ public class ZeroWindowTests
     }
 
     [Fact]
+    public void AWindowUpdateAfterAZeroWindowIsRepeatedUntilDataArrives()
+    {
+        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
+        uint next = PeerIss + 1;
+        foreach (int size in new[] { 1460, 1460, 1080 })
+        {
+            bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = next, Ack = iss + 1, Payload = Peer.Data(size) });
+            next += (uint)size;
+        }
+        bench.Advance(40_000);
+        bench.Drain();
+        Assert.Equal(4000, connection.Read(new byte[4000]));
+        bench.Engine.FlushPending();
+        Assert.Equal(4000, bench.Expect().Window);
+        bench.ExpectNothing();
+
+        // The update may have been lost, and the peer's persist timer backs off towards minutes: repeat it after
+        // an RTO (1 s: no RTT sample yet) ...
+        bench.Advance(1_000_000);
+        Segment again = bench.Expect();
+        Assert.Equal(TcpFlags.Ack, again.Flags);
+        Assert.Equal(next, again.Ack);
+        Assert.Equal(4000, again.Window);
+
+        // ... until data shows the peer has seen it.
+        bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = next, Ack = iss + 1, Payload = Peer.Data(100) });
+        bench.Advance(40_000);
+        bench.Drain();
+        bench.Advance(10_000_000);
+        bench.ExpectNothing();
+    }
+
+    [Fact]
     public void SmallReadsDoNotSendTinyWindowUpdates()
     {
         var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
