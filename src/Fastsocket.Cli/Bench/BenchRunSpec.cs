@@ -74,6 +74,9 @@ public sealed class BenchRunSpec
     /// <summary>Hard cap on connections a run starts (warmup included), whatever the duration.</summary>
     public long MaxConnections { get; }
 
+    /// <summary>Established connections held idle on the server while the load runs (stack designs only).</summary>
+    public int IdleConnections { get; init; }
+
     /// <summary>Length of <see cref="Request"/> in bytes.</summary>
     public int RequestBytes { get; }
 
@@ -89,5 +92,8 @@ public sealed class BenchRunSpec
     /// <summary>This spec with another server core count; the messages are shared, not rebuilt.</summary>
     public BenchRunSpec WithServerCores(int serverCores) =>
         new(serverCores, ClientCores, Duration, Warmup, Concurrency, MaxConnections,
-            Request.ToArray(), Response.ToArray(), ResponseBytes);
+            Request.ToArray(), Response.ToArray(), ResponseBytes)
+        {
+            IdleConnections = IdleConnections,
+        };
 }

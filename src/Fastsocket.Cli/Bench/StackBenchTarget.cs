@@ -76,6 +76,11 @@ public sealed class StackBenchTarget : IBenchTarget
         var serverWork = new StackBenchServer(listener, spec.Response, stop.Token);
         serverWork.StartOnEveryCore(server);
 
+        IdleConnectionSet? idle = spec.IdleConnections > 0
+            ? IdleConnectionSet.Open(server, client, ServerAddress, spec.IdleConnections)
+            : null;
+        LastIdleConnections = idle?.Connected ?? 0;
+
         var endpoint = new IPEndPoint(ServerAddress.ToIPAddress(), ServerPort);
         var clientWork = new StackBenchClient(client, endpoint, spec, progress, stop.Token);
         EngineStatistics before = server.TotalStatistics();
@@ -84,6 +89,7 @@ public sealed class StackBenchTarget : IBenchTarget
 
         stop.Cancel();
         listener.Dispose();
+        GC.KeepAlive(idle);
         // Packets the server handled per completed connection (both directions), over the whole run.
         double packets = (after.PacketsIn - before.PacketsIn + after.PacketsOut - before.PacketsOut) / (double)Math.Max(clientWork.TotalCompleted, 1);
         EngineStatistics clientStatistics = client.TotalStatistics();
@@ -95,6 +101,9 @@ public sealed class StackBenchTarget : IBenchTarget
 
     /// <summary>The server stack's counters after the last run (lock acquisitions, hand-offs, fallbacks).</summary>
     public EngineStatistics? LastServerStatistics { get; private set; }
+
+    /// <summary>Idle connections actually established for the last run.</summary>
+    public int LastIdleConnections { get; private set; }
 
     /// <summary>The client stack's counters after the last run.</summary>
     public EngineStatistics? LastClientStatistics { get; private set; }

@@ -88,6 +88,12 @@ internal sealed class BenchCommand : Command
         DefaultValueFactory = _ => BenchRunSpec.DefaultMaxConnections,
     }.MustBePositive();
 
+    private readonly Option<int> _idleConnections = new Option<int>("--idle-connections")
+    {
+        Description = "Established connections the Fastsocket.NET server holds idle while the load runs (0 to 200000).",
+        DefaultValueFactory = _ => 0,
+    }.MustBeInRange(0, 200_000);
+
     private readonly Option<bool> _noKernel = new("--no-kernel")
     {
         Description = "Skip the kernel TCP baselines.",
@@ -134,6 +140,7 @@ internal sealed class BenchCommand : Command
         Options.Add(_requestBytes);
         Options.Add(_responseBytes);
         Options.Add(_maxConnections);
+        Options.Add(_idleConnections);
         Options.Add(_noKernel);
         Options.Add(_out);
         Options.Add(_json);
@@ -160,7 +167,10 @@ internal sealed class BenchCommand : Command
             concurrency: parseResult.GetValue(_concurrency),
             requestBytes: parseResult.GetValue(_requestBytes),
             responseBytes: parseResult.GetValue(_responseBytes),
-            maxConnections: parseResult.GetValue(_maxConnections));
+            maxConnections: parseResult.GetValue(_maxConnections))
+        {
+            IdleConnections = parseResult.GetValue(_idleConnections),
+        };
 
         var designs = new List<string>();
         if (parseResult.GetValue(_app) == "kestrel")

@@ -20,6 +20,9 @@ public class FastsocketMechanismTests
         {
             core.Post(_ => _ = AcceptLoop(listener, seen, stop.Token), null);
         }
+        // An accept loop opens its core's local listener when it first runs; connect only once all have.
+        ListenerGroup group = pair.Server.FindListener(80)!;
+        Assert.True(SpinWait.SpinUntil(() => acceptCores.All(c => group.Local(c.CoreId) is not null), Limit));
         var clients = new List<Task>();
         for (int i = 0; i < count; i++)
         {
