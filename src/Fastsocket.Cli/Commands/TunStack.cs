@@ -39,7 +39,9 @@ internal sealed class TunStack : IDisposable
                 Cores = settings.Cores,
                 LocalAddress = IpAddress.FromIPAddress(settings.Address),
                 Device = device,
-                Tcp = new TcpConfig { NoDelay = true },
+                // Buffers as Linux autotunes them for a busy connection: with 256 KB the kernel peer spent most of a lossy
+                // echo waiting on our closed window.
+                Tcp = new TcpConfig { NoDelay = true, SendBufferSize = 1 << 20, ReceiveBufferSize = 1 << 20 },
                 PinThreads = settings.Pin,
                 Name = name,
             });
