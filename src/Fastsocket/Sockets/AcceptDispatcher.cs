@@ -7,14 +7,19 @@ namespace Fastsocket.Sockets;
 /// <summary>
 /// Connects a listening <see cref="FastSocket"/> to its <see cref="ListenerGroup"/>: keeps, per core, the accepts
 /// waiting there, opens the core's local listener when an accept first runs on it (Fastsocket's local listen table)
-/// and serves each waiter on its own core, from its local queue and the global one.
+/// and serves each waiter on its own core, from its local queue and the global one. Waiting accepts are
+/// <see cref="CoreOperation{T}"/>s recycled per core, so an accept loop on an engine core allocates nothing per
+/// connection beyond the accepted <see cref="FastSocket"/> itself.
 /// </summary>
 internal sealed class AcceptDispatcher : IListenerHandler
 {
     private readonly FastSocket _owner;
     private readonly ListenerGroup _group;
     private readonly FastsocketStack _stack;
-    private readonly Queue<TaskCompletionSource<FastSocket>>[] _waiters;
+    private readonly Queue<CoreOperation<FastSocket>>[] _waiters;
+    private readonly Stack<CoreOperation<FastSocket>>[] _free;
+    private readonly ServeRequest[] _serveRequests;
+    private readonly Action<CoreOperation<FastSocket>> _recycle;
     private readonly bool[] _stopped;
     private volatile Exception? _failure;
 
@@ -23,12 +28,18 @@ internal sealed class AcceptDispatcher : IListenerHandler
         _owner = owner;
         _group = group;
         _stack = owner.Stack;
-        _waiters = new Queue<TaskCompletionSource<FastSocket>>[_stack.CoreCount];
+        _waiters = new Queue<CoreOperation<FastSocket>>[_stack.CoreCount];
+        _free = new Stack<CoreOperation<FastSocket>>[_stack.CoreCount];
+        _serveRequests = new ServeRequest[_stack.CoreCount];
         _stopped = new bool[_stack.CoreCount];
         for (int i = 0; i < _waiters.Length; i++)
         {
-            _waiters[i] = new Queue<TaskCompletionSource<FastSocket>>();
+            _waiters[i] = new Queue<CoreOperation<FastSocket>>();
+            _free[i] = new Stack<CoreOperation<FastSocket>>();
+            _serveRequests[i] = new ServeRequest(this, _stack.Core(i));
         }
+        // Runs on the waiter's core once its accept loop has taken the socket: the operation is free again.
+        _recycle = op => _free[op.Core.CoreId].Push(op);
         group.Global.Handler = this;
     }
 
@@ -42,18 +53,38 @@ internal sealed class AcceptDispatcher : IListenerHandler
         {
             return new ValueTask<FastSocket>(ready!);
         }
-        var waiter = new TaskCompletionSource<FastSocket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (core.IsCurrentThread)
+        {
+            CoreOperation<FastSocket> op = RentWaiter(core);
+            ValueTask<FastSocket> pending = op.Begin();
+            op.RegisterCancellation(cancellationToken);
+            OpenLocal(core);
+            _waiters[core.CoreId].Enqueue(op);
+            Serve(core);
+            return pending;
+        }
+        // From another thread: a one-off operation, queued by the core itself.
+        var remote = new CoreOperation<FastSocket>(core);
+        ValueTask<FastSocket> task = remote.Begin();
+        remote.RegisterCancellation(cancellationToken);
         core.Execute(() =>
         {
             OpenLocal(core);
-            _waiters[core.CoreId].Enqueue(waiter);
+            _waiters[core.CoreId].Enqueue(remote);
             Serve(core);
         });
-        if (cancellationToken.CanBeCanceled)
+        return task;
+    }
+
+    private CoreOperation<FastSocket> RentWaiter(EngineCore core)
+    {
+        if (_free[core.CoreId].TryPop(out CoreOperation<FastSocket>? op))
         {
-            cancellationToken.Register(() => waiter.TrySetCanceled(cancellationToken));
+            return op;
         }
-        return new ValueTask<FastSocket>(waiter.Task);
+        op = new CoreOperation<FastSocket>(core);
+        op.OnConsumed(_recycle);
+        return op;
     }
 
     /// <summary>On <paramref name="core"/>'s thread: takes a queued connection if there is one.</summary>
@@ -87,10 +118,10 @@ internal sealed class AcceptDispatcher : IListenerHandler
         {
             core.Execute(() =>
             {
-                Queue<TaskCompletionSource<FastSocket>> waiters = _waiters[core.CoreId];
-                while (waiters.TryDequeue(out TaskCompletionSource<FastSocket>? w))
+                Queue<CoreOperation<FastSocket>> waiters = _waiters[core.CoreId];
+                while (waiters.TryDequeue(out CoreOperation<FastSocket>? w))
                 {
-                    w.TrySetException(error);
+                    w.SetException(error);
                 }
             });
         }
@@ -103,8 +134,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
         Poller?.Notify(_owner);
         if (listener.Core >= 0)
         {
-            EngineCore core = _stack.Core(listener.Core);
-            core.Post(static s => ((ServeRequest)s!).Run(), new ServeRequest(this, core));
+            _stack.Core(listener.Core).Post(static s => ((ServeRequest)s!).Run(), _serveRequests[listener.Core]);
             return;
         }
         // The global queue: any core with a waiting accept may take it.
@@ -112,7 +142,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
         {
             if (Volatile.Read(ref _waitingCount[core.CoreId * 16]) > 0 || _stack.CoreCount == 1)
             {
-                core.Post(static s => ((ServeRequest)s!).Run(), new ServeRequest(this, core));
+                core.Post(static s => ((ServeRequest)s!).Run(), _serveRequests[core.CoreId]);
             }
         }
     }
@@ -131,12 +161,13 @@ internal sealed class AcceptDispatcher : IListenerHandler
 
     private void Serve(EngineCore core)
     {
-        Queue<TaskCompletionSource<FastSocket>> waiters = _waiters[core.CoreId];
+        Queue<CoreOperation<FastSocket>> waiters = _waiters[core.CoreId];
         while (waiters.Count > 0)
         {
-            TaskCompletionSource<FastSocket> waiter = waiters.Peek();
-            if (waiter.Task.IsCompleted)
+            CoreOperation<FastSocket> waiter = waiters.Peek();
+            if (!waiter.Pending)
             {
+                // Canceled while it waited.
                 waiters.Dequeue();
                 continue;
             }
@@ -145,18 +176,15 @@ internal sealed class AcceptDispatcher : IListenerHandler
                 break;
             }
             waiters.Dequeue();
-            FastSocket socket = FastSocket.FromAccepted(_stack, connection!);
-            if (!waiter.TrySetResult(socket))
-            {
-                socket.Dispose();
-            }
+            waiter.SetResult(FastSocket.FromAccepted(_stack, connection!));
         }
         Volatile.Write(ref _waitingCount[core.CoreId * 16], waiters.Count);
     }
 
-    private sealed record ServeRequest(AcceptDispatcher Dispatcher, EngineCore Core)
+    /// <summary>One per core, made once: posting it asks that core to hand queued connections to its waiters.</summary>
+    private sealed class ServeRequest(AcceptDispatcher dispatcher, EngineCore core)
     {
-        public void Run() => Dispatcher.Serve(Core);
+        public void Run() => dispatcher.Serve(core);
     }
 
     internal FastSocket Owner => _owner;

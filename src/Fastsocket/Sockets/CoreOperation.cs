@@ -8,11 +8,19 @@ namespace Fastsocket.Sockets;
 /// that owns the socket. An await that began on that core resumes inline on it from the engine loop's work queue
 /// (run-to-completion, no allocation, no thread hop); an await from any other thread resumes on that thread's
 /// synchronization context or the thread pool. Only one operation of a kind may be pending at a time, as with
-/// <c>SocketAsyncEventArgs</c>.
+/// <c>SocketAsyncEventArgs</c>. Operations are recycled on their core (see <see cref="Rent"/>), so a socket's
+/// life allocates none once the core's pool is warm; as with any pooled <see cref="ValueTask"/> source, an
+/// awaitable must be awaited once only.
 /// </summary>
 internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
 {
     private static readonly Action<object?> Sentinel = static _ => { };
+
+    /// <summary>Bounds what an engine thread keeps for reuse: enough for its busiest moment, not a leak.</summary>
+    private const int PoolCapacity = 4096;
+
+    [ThreadStatic]
+    private static Stack<CoreOperation<T>>? t_pool;
 
     private readonly EngineCore _core;
     private Action<object?>? _continuation;
@@ -23,15 +31,94 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
     private T? _result;
     private Exception? _error;
     private volatile bool _completed;
+    private volatile bool _consumed = true;
     private short _version;
+    private CancellationTokenRegistration _cancellation;
+    private CancellationToken _cancelToken;
+    private Action<object?>? _onCanceled;
+    private object? _onCanceledState;
+    private Action<CoreOperation<T>>? _recycle;
 
     public CoreOperation(EngineCore core)
     {
         _core = core;
     }
 
+    /// <summary>The core that completes this operation.</summary>
+    public EngineCore Core => _core;
+
     /// <summary>Whether an operation is in flight.</summary>
     public bool Pending { get; private set; }
+
+    /// <summary>
+    /// An operation for <paramref name="core"/>: one this thread recycled when called on that core's thread (an
+    /// engine thread only ever holds its own core's), else a new one.
+    /// </summary>
+    public static CoreOperation<T> Rent(EngineCore core)
+    {
+        if (core.IsCurrentThread && t_pool is { Count: > 0 } pool)
+        {
+            return pool.Pop();
+        }
+        return new CoreOperation<T>(core);
+    }
+
+    /// <summary>
+    /// Gives the operation back to its core's pool when that is safe: on the core's thread, nothing in flight and
+    /// the last result already taken (so no awaiter can still be reading it). Otherwise the collector has it.
+    /// </summary>
+    public void Return()
+    {
+        if (Pending || !_consumed || !_core.IsCurrentThread)
+        {
+            return;
+        }
+        _onCanceled = null;
+        _onCanceledState = null;
+        _recycle = null;
+        Stack<CoreOperation<T>> pool = t_pool ??= new Stack<CoreOperation<T>>();
+        if (pool.Count < PoolCapacity)
+        {
+            pool.Push(this);
+        }
+    }
+
+    /// <summary>Called (on the core) once an awaiter has taken this operation's result, for owners that pool it themselves.</summary>
+    public void OnConsumed(Action<CoreOperation<T>> recycle) => _recycle = recycle;
+
+    /// <summary>
+    /// Completes the pending operation as canceled when <paramref name="token"/> fires, after running
+    /// <paramref name="onCanceled"/> on the core (to abort what the operation was waiting for). The registration is
+    /// released when the operation completes, so a long-lived token does not collect one callback per operation.
+    /// </summary>
+    public void RegisterCancellation(CancellationToken token, Action<object?>? onCanceled = null, object? state = null)
+    {
+        if (!token.CanBeCanceled)
+        {
+            return;
+        }
+        _cancelToken = token;
+        _onCanceled = onCanceled;
+        _onCanceledState = state;
+        // Registering on a token that is already canceled runs the callback at once; that posts, so it is safe here.
+        _cancellation = token.UnsafeRegister(static (s, t) =>
+        {
+            var op = (CoreOperation<T>)s!;
+            op._core.Post(static o => ((CoreOperation<T>)o!).CancelOnCore(), op);
+        }, this);
+    }
+
+    private void CancelOnCore()
+    {
+        // The callback may run after this operation completed and was reused; only an operation still waiting
+        // under a canceled token of its own is canceled (a later one on the same canceled token would be anyway).
+        if (!Pending || !_cancelToken.IsCancellationRequested)
+        {
+            return;
+        }
+        _onCanceled?.Invoke(_onCanceledState);
+        SetException(new OperationCanceledException(_cancelToken));
+    }
 
     /// <summary>Arms the operation and returns the awaitable for it.</summary>
     public ValueTask<T> Begin()
@@ -53,6 +140,7 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
             throw new InvalidOperationException("an operation of this kind is already in progress on this socket");
         }
         Pending = true;
+        _consumed = false;
         _completed = false;
         _error = null;
         _result = default;
@@ -82,6 +170,13 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
             return;
         }
         Pending = false;
+        if (_cancelToken.CanBeCanceled)
+        {
+            // Unregister, not Dispose: it never waits for a callback running elsewhere, so the engine never blocks.
+            _cancellation.Unregister();
+            _cancellation = default;
+            _cancelToken = default;
+        }
         _completed = true;
         Action<object?>? continuation = _continuation ?? Interlocked.CompareExchange(ref _continuation, Sentinel, null);
         if (continuation is null)
@@ -195,6 +290,11 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
         T result = _result!;
         _error = null;
         _result = default;
+        _consumed = true;
+        if (_recycle is { } recycle && _core.IsCurrentThread)
+        {
+            recycle(this);
+        }
         if (error is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);

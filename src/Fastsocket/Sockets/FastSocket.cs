@@ -37,6 +37,12 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     private IPEndPoint? _boundEndPoint;
     private IPEndPoint? _remoteEndPoint;
     private IPEndPoint? _localEndPoint;
+    private LingerOption? _lingerState;
+    private bool _attached;
+    private FlowKey _key;
+    private IpAddress _connectRemote;
+    private ushort _connectRemotePort;
+    private ushort _connectLocalPort;
 
     /// <summary>Creates an unconnected socket on <paramref name="stack"/> (as new Socket(Stream, Tcp)).</summary>
     public FastSocket(FastsocketStack stack)
@@ -70,9 +76,30 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
 
     public bool Connected => _connection is not null && !_connection.Finished && _connection.IsSynchronized;
 
-    public EndPoint? LocalEndPoint => _localEndPoint ?? _boundEndPoint;
+    // The end points are built on first use: most servers never ask, and each costs two objects per connection.
+    public EndPoint? LocalEndPoint
+    {
+        get
+        {
+            if (_localEndPoint is null && _attached)
+            {
+                _localEndPoint = new IPEndPoint(_key.LocalAddress.ToIPAddress(), _key.LocalPort);
+            }
+            return _localEndPoint ?? _boundEndPoint;
+        }
+    }
 
-    public EndPoint? RemoteEndPoint => _remoteEndPoint;
+    public EndPoint? RemoteEndPoint
+    {
+        get
+        {
+            if (_remoteEndPoint is null && _attached)
+            {
+                _remoteEndPoint = new IPEndPoint(_key.RemoteAddress.ToIPAddress(), _key.RemotePort);
+            }
+            return _remoteEndPoint;
+        }
+    }
 
     /// <summary>Bytes readable without waiting (read on the owning core; approximate from elsewhere).</summary>
     public int Available => _connection?.Readable ?? 0;
@@ -86,7 +113,10 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         set
         {
             _noDelay = value;
-            OnCore(c => c.NoDelay = value);
+            if (_connection is not null)
+            {
+                OnCore(value ? static c => c.NoDelay = true : static c => c.NoDelay = false);
+            }
         }
     }
 
@@ -96,7 +126,10 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         set
         {
             _keepAlive = value;
-            OnCore(c => c.KeepAlive = value);
+            if (_connection is not null)
+            {
+                OnCore(value ? static c => c.KeepAlive = true : static c => c.KeepAlive = false);
+            }
         }
     }
 
@@ -104,7 +137,12 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     public bool ReuseAddress { get; set; }
 
     /// <summary>SO_LINGER. Enabled with a zero timeout, Close resets the connection (RST) instead of a graceful FIN.</summary>
-    public LingerOption LingerState { get; set; } = new(false, 0);
+    public LingerOption LingerState
+    {
+        // Made on first use: LingerOption is mutable, so no instance can be shared, and few sockets ever touch it.
+        get => _lingerState ??= new LingerOption(false, 0);
+        set => _lingerState = value;
+    }
 
     public int SendBufferSize
     {
@@ -113,11 +151,16 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
             _sendBufferSize = value;
-            OnCore(c => c.SendBufferCapacity = Math.Max(value, c.Unacknowledged));
+            if (_connection is not null)
+            {
+                ApplySendBufferSize(value);
+            }
         }
     }
 
     /// <summary>SO_RCVBUF. Takes effect for connections opened after it is set, as on Linux where it sizes the window scale.</summary>
+    private void ApplySendBufferSize(int value) => OnCore(c => c.SendBufferCapacity = Math.Max(value, c.Unacknowledged));
+
     public int ReceiveBufferSize
     {
         get => _receiveBufferSize;
@@ -250,23 +293,13 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             _core = current;
         }
-        _connectOp = new CoreOperation<int>(_core);
-        ValueTask task = _connectOp.BeginVoid();
-        var remote = IpAddress.FromIPAddress(ip.Address);
-        var remotePort = (ushort)ip.Port;
-        ushort localPort = (ushort)(_boundEndPoint?.Port ?? 0);
-        _core.Execute(() => StartConnect(remote, remotePort, localPort));
-        if (cancellationToken.CanBeCanceled)
-        {
-            cancellationToken.Register(() => _core.Execute(() =>
-            {
-                if (_connectOp.Pending)
-                {
-                    _connection?.Abort();
-                    _connectOp.SetException(new OperationCanceledException(cancellationToken));
-                }
-            }));
-        }
+        CoreOperation<int> op = _connectOp ??= CoreOperation<int>.Rent(_core);
+        ValueTask task = op.BeginVoid();
+        _connectRemote = IpAddress.FromIPAddress(ip.Address);
+        _connectRemotePort = (ushort)ip.Port;
+        _connectLocalPort = (ushort)(_boundEndPoint?.Port ?? 0);
+        _core.Execute(static s => ((FastSocket)s!).StartConnect(), this);
+        op.RegisterCancellation(cancellationToken, static s => ((FastSocket)s!)._connection?.Abort(), this);
         return task;
     }
 
@@ -282,11 +315,12 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
 
     public void Connect(IPAddress address, int port) => Connect(new IPEndPoint(address, port));
 
-    private void StartConnect(IpAddress remote, ushort remotePort, ushort localPort)
+    private void StartConnect()
     {
         try
         {
-            TcpConnection connection = _core.Engine.Connect(remote, remotePort, this, localPort, _sendBufferSize, _receiveBufferSize);
+            TcpConnection connection = _core.Engine.Connect(_connectRemote, _connectRemotePort, this, _connectLocalPort,
+                _sendBufferSize, _receiveBufferSize);
             AttachConnection(connection);
         }
         catch (SocketException e)
@@ -307,11 +341,16 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             connection.KeepAlive = true;
         }
-        FlowKey key = connection.Key;
-        _localEndPoint = new IPEndPoint(key.LocalAddress.ToIPAddress(), key.LocalPort);
-        _remoteEndPoint = new IPEndPoint(key.RemoteAddress.ToIPAddress(), key.RemotePort);
-        _receiveOp = new CoreOperation<int>(_core);
-        _sendOp = new CoreOperation<int>(_core);
+        _key = connection.Key;
+        _attached = true;
+    }
+
+    private void ThrowIfNotAttached()
+    {
+        if (!_attached)
+        {
+            throw new SocketException((int)SocketError.NotConnected);
+        }
     }
 
     // ---------------------------------------------------------------- receive
@@ -320,7 +359,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        CoreOperation<int> op = _receiveOp ?? throw new SocketException((int)SocketError.NotConnected);
+        ThrowIfNotAttached();
         if (_core.IsCurrentThread)
         {
             // Fast path on the owning core: data already here completes synchronously, with no allocation.
@@ -333,14 +372,16 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
                 return ValueTask.FromException<int>(new SocketException((int)SocketError.WouldBlock));
             }
             _receiveBuffer = buffer;
-            ValueTask<int> pending = op.Begin();
-            RegisterCancellation(op, cancellationToken);
+            CoreOperation<int> waiting = _receiveOp ??= CoreOperation<int>.Rent(_core);
+            ValueTask<int> pending = waiting.Begin();
+            waiting.RegisterCancellation(cancellationToken);
             return pending;
         }
         _receiveBuffer = buffer;
+        CoreOperation<int> op = _receiveOp ??= CoreOperation<int>.Rent(_core);
         ValueTask<int> task = op.Begin();
         _core.Post(static s => ((FastSocket)s!).ContinueReceive(), this);
-        RegisterCancellation(op, cancellationToken);
+        op.RegisterCancellation(cancellationToken);
         return task;
     }
 
@@ -349,10 +390,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     public int Receive(Span<byte> buffer)
     {
         ThrowIfDisposed();
-        if (_receiveOp is null)
-        {
-            throw new SocketException((int)SocketError.NotConnected);
-        }
+        ThrowIfNotAttached();
         if (_core.IsCurrentThread || !Blocking)
         {
             if (!_core.IsCurrentThread)
@@ -447,7 +485,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        CoreOperation<int> op = _sendOp ?? throw new SocketException((int)SocketError.NotConnected);
+        ThrowIfNotAttached();
         if (_core.IsCurrentThread)
         {
             int n = TryWriteNow(buffer.Span, out SocketError error);
@@ -465,15 +503,17 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
             }
             _sendBuffer = buffer;
             _sendDone = n;
-            ValueTask<int> pending = op.Begin();
-            RegisterCancellation(op, cancellationToken);
+            CoreOperation<int> waiting = _sendOp ??= CoreOperation<int>.Rent(_core);
+            ValueTask<int> pending = waiting.Begin();
+            waiting.RegisterCancellation(cancellationToken);
             return pending;
         }
         _sendBuffer = buffer;
         _sendDone = 0;
+        CoreOperation<int> op = _sendOp ??= CoreOperation<int>.Rent(_core);
         ValueTask<int> task = op.Begin();
         _core.Post(static s => ((FastSocket)s!).ContinueSend(), this);
-        RegisterCancellation(op, cancellationToken);
+        op.RegisterCancellation(cancellationToken);
         return task;
     }
 
@@ -482,10 +522,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     public int Send(ReadOnlySpan<byte> buffer)
     {
         ThrowIfDisposed();
-        if (_sendOp is null)
-        {
-            throw new SocketException((int)SocketError.NotConnected);
-        }
+        ThrowIfNotAttached();
         if (_core.IsCurrentThread)
         {
             int n = TryWriteNow(buffer, out SocketError error);
@@ -583,25 +620,42 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
             _acceptDispatcher?.Fail(new SocketException((int)SocketError.OperationAborted));
             return;
         }
-        bool abort = LingerState.Enabled && LingerState.LingerTime == 0;
-        _core.Execute(() =>
+        _core.Execute(static s => ((FastSocket)s!).CloseOnCore(), this);
+    }
+
+    private void CloseOnCore()
+    {
+        TcpConnection? c = LiveConnection();
+        _connection = null;
+        if (c is not null)
         {
-            TcpConnection? c = LiveConnection();
-            _connection = null;
-            if (c is not null)
+            c.Handler = null;
+            c.UserState = null;
+            if (_lingerState is { Enabled: true, LingerTime: 0 })
             {
-                c.Handler = null;
-                c.UserState = null;
-                if (abort)
-                {
-                    c.Abort();
-                }
-                c.Close();
+                c.Abort();
             }
-            _receiveOp?.SetException(new SocketException((int)SocketError.OperationAborted));
-            _sendOp?.SetException(new SocketException((int)SocketError.OperationAborted));
-            _connectOp?.SetException(new SocketException((int)SocketError.OperationAborted));
-        });
+            c.Close();
+        }
+        _receiveOp = AbortOrReturn(_receiveOp);
+        _sendOp = AbortOrReturn(_sendOp);
+        _connectOp = AbortOrReturn(_connectOp);
+    }
+
+    /// <summary>Fails an operation still waiting; gives an idle one back to the core's pool.</summary>
+    private static CoreOperation<int>? AbortOrReturn(CoreOperation<int>? op)
+    {
+        if (op is null)
+        {
+            return null;
+        }
+        if (op.Pending)
+        {
+            op.SetException(new SocketException((int)SocketError.OperationAborted));
+            return op;
+        }
+        op.Return();
+        return null;
     }
 
     // ---------------------------------------------------------------- engine callbacks (owning core)
@@ -688,21 +742,6 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
                 action(c);
             }
         });
-    }
-
-    private void RegisterCancellation(CoreOperation<int> op, CancellationToken token)
-    {
-        if (!token.CanBeCanceled)
-        {
-            return;
-        }
-        token.Register(() => _core.Execute(() =>
-        {
-            if (op.Pending)
-            {
-                op.SetException(new OperationCanceledException(token));
-            }
-        }));
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

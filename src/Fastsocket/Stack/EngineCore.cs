@@ -90,6 +90,20 @@ public sealed class EngineCore : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="callback"/> with <paramref name="state"/> on this core: at once when already on it, else posted. Allocates nothing.</summary>
+    public void Execute(SendOrPostCallback callback, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        if (IsCurrentThread)
+        {
+            callback(state);
+        }
+        else
+        {
+            Post(callback, state);
+        }
+    }
+
     /// <summary>Runs a function on this core and returns its result to the caller, from any thread.</summary>
     public Task<T> InvokeAsync<T>(Func<T> function)
     {
