@@ -25,7 +25,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     private readonly IsnGenerator _isn;
     private readonly TimerWheel _timers;
     private readonly Stack<TcpConnection> _pool = new(4096);
-    private readonly Random _random;
+    private readonly EphemeralPortSelector _ports;
     private TcpConnection[] _flushList = new TcpConnection[256];
     private int _flushCount;
     private long _now;
@@ -56,7 +56,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         _transmitBuffer = new byte[Math.Max(_device.Mtu, 576)];
         _timeWait = new TimeWaitTable(Config.MaxTimeWaitRecords);
         _isn = options.IsnKey is null ? new IsnGenerator() : new IsnGenerator(options.IsnKey);
-        _random = options.RandomSeed is int seed ? new Random(seed) : new Random();
+        _ports = options.RandomSeed is int seed ? new EphemeralPortSelector(seed) : new EphemeralPortSelector();
         _now = _clock.NowMicroseconds;
         _timers = new TimerWheel(_now);
     }
@@ -176,9 +176,10 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
 
     /// <summary>
     /// Picks a free ephemeral port towards the peer and registers the connection under it, in one step so that two
-    /// cores sharing a table cannot take the same port. RFC 6056 algorithm 1 (random start, then a walk). With
+    /// cores sharing a table cannot take the same port. With
     /// Receive Flow Deliver the walk visits only ports p with p &amp; PortMask == this core, so every reply to the
     /// connection can be steered to it. Exhaustion is AddressNotAvailable, as EADDRNOTAVAIL from connect(2).
+    /// The walk starts where <see cref="EphemeralPortSelector"/> says (RFC 6056 algorithm 4, as Linux).
     /// </summary>
     private FlowKey AllocateEphemeralFlow(IpAddress remoteAddress, ushort remotePort, TcpConnection connection)
     {
@@ -195,7 +196,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         int count = (last - offset - first) / stride + 1;
         if (count > 0)
         {
-            int start = _random.Next(count);
+            int start = _ports.Start(LocalAddress, remoteAddress, remotePort, count, out int slot);
             for (int i = 0; i < count; i++)
             {
                 var port = (ushort)(first + offset + (start + i) % count * stride);
@@ -206,6 +207,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
                 }
                 if (TryAddConnection(key, connection))
                 {
+                    _ports.Advance(slot, i);
                     return key;
                 }
             }

@@ -13,7 +13,8 @@ public sealed class StackPair : IDisposable
     public static readonly IpAddress ServerAddress = IpAddress.FromIPv4(198, 18, 0, 2);
     public static readonly IpAddress ClientAddress = IpAddress.FromIPv4(198, 18, 0, 1);
 
-    public StackPair(StackDesign design, int serverCores = 2, int clientCores = 2, bool clientSteering = true, TcpConfig? tcp = null)
+    public StackPair(StackDesign design, int serverCores = 2, int clientCores = 2, bool clientSteering = true, TcpConfig? tcp = null,
+        ushort clientEphemeralFirst = 32768, ushort clientEphemeralLast = 60999)
     {
         Wire = new VirtualWire(MonotonicClock.Instance, new VirtualWireOptions { QueuesA = clientCores, QueuesB = serverCores });
         Server = new FastsocketStack(new StackOptions
@@ -35,6 +36,8 @@ public sealed class StackPair : IDisposable
             Tcp = tcp?.Clone() ?? new TcpConfig { NoDelay = true },
             PinThreads = false,
             UseDeviceSteering = clientSteering,
+            EphemeralPortFirst = clientEphemeralFirst,
+            EphemeralPortLast = clientEphemeralLast,
             Name = "test-client",
         });
         Server.Start();
