@@ -7,7 +7,8 @@ namespace Fastsocket.Cli.Bench;
 public static class BenchCsvWriter
 {
     public const string Header =
-        "design,server_cores,client_cores,cps,per_core_cps,p50_us,p99_us,p999_us,errors,connections,seconds,packets_per_connection,drops,ratio_to_kernel";
+        "design,server_cores,client_cores,cps,per_core_cps,p50_us,p99_us,p999_us,errors,connections,seconds,packets_per_connection,drops,ratio_to_kernel," +
+        "allocated_bytes_per_connection,gc_pause_share";
 
     public static string ToCsv(BenchReport report)
     {
@@ -30,7 +31,9 @@ public static class BenchCsvWriter
                 .Append(r.Seconds.ToString("R", c)).Append(',')
                 .Append(r.PacketsPerConnection?.ToString("R", c)).Append(',')
                 .Append(r.Drops?.ToString(c)).Append(',')
-                .Append(report.RatioToKernel(r)?.ToString("F4", c))
+                .Append(report.RatioToKernel(r)?.ToString("F4", c)).Append(',')
+                .Append(r.AllocatedBytesPerConnection?.ToString("R", c)).Append(',')
+                .Append(r.GcPauseShare?.ToString("R", c))
                 .Append('\n');
         }
 

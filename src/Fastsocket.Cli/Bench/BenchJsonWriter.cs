@@ -34,6 +34,23 @@ public static class BenchJsonWriter
                 json.WriteNumber("seconds", result.Seconds);
                 WriteNullable(json, "packets_per_connection", result.PacketsPerConnection);
                 WriteNullable(json, "drops", result.Drops);
+                if (result.DropReasons is { } reasons)
+                {
+                    json.WriteStartObject("drop_reasons");
+                    foreach (var (reason, count) in reasons.OrderBy(r => r.Key, StringComparer.Ordinal))
+                    {
+                        json.WriteNumber(reason, count);
+                    }
+
+                    json.WriteEndObject();
+                }
+                else
+                {
+                    json.WriteNull("drop_reasons");
+                }
+
+                WriteNullable(json, "allocated_bytes_per_connection", result.AllocatedBytesPerConnection);
+                WriteNullable(json, "gc_pause_share", result.GcPauseShare);
                 WriteNullable(json, "ratio_to_kernel", report.RatioToKernel(result) is { } ratio ? Math.Round(ratio, 4) : null);
                 json.WriteEndObject();
             }

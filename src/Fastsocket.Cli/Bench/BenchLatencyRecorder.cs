@@ -26,6 +26,13 @@ public sealed class BenchLatencyRecorder
     public void RecordMicroseconds(long microseconds) =>
         _histogram.RecordValue(Math.Clamp(microseconds, 1, HighestTrackableUs));
 
+    /// <summary>Adds every latency <paramref name="other"/> recorded (for recorders kept per core and merged at the end).</summary>
+    public void Add(BenchLatencyRecorder other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _histogram.Add(other._histogram);
+    }
+
     /// <summary>The value at <paramref name="percentile"/> (0 to 100) in microseconds; 0 when nothing was recorded.</summary>
     public double PercentileUs(double percentile) =>
         _histogram.TotalCount == 0 ? 0 : _histogram.GetValueAtPercentile(percentile);

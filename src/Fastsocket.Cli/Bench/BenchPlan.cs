@@ -10,16 +10,19 @@ public sealed record BenchPlan(string Design, BenchRunSpec Spec)
 
     /// <summary>
     /// Every run, ordered by server core count and, within one, kernel baselines first and then the
-    /// designs as given, so each ratio's baseline was measured moments before it.
+    /// designs as given, so each ratio's baseline was measured moments before it. With <paramref name="clientCoresMatchServer"/>
+    /// each run gets as many client cores as server cores, so the load grows with the server being measured.
     /// </summary>
-    public static IReadOnlyList<BenchPlan> Build(IEnumerable<string> designs, IEnumerable<int> serverCores, BenchRunSpec spec)
+    public static IReadOnlyList<BenchPlan> Build(IEnumerable<string> designs, IEnumerable<int> serverCores, BenchRunSpec spec,
+        bool clientCoresMatchServer = false)
     {
         ArgumentNullException.ThrowIfNull(designs);
         ArgumentNullException.ThrowIfNull(serverCores);
         ArgumentNullException.ThrowIfNull(spec);
         var designList = designs.Distinct(StringComparer.Ordinal).ToList();
         return serverCores.Distinct()
-            .SelectMany(cores => designList.Select(design => new BenchPlan(design, spec.WithServerCores(cores))))
+            .SelectMany(cores => designList.Select(design => new BenchPlan(design,
+                spec.WithCores(cores, clientCoresMatchServer ? cores : spec.ClientCores))))
             .ToList();
     }
 }

@@ -33,6 +33,18 @@ public sealed record BenchResult
     /// <summary>Packets or connections dropped (queue overflows, listen drops); null when unknown.</summary>
     public long? Drops { get; init; }
 
+    /// <summary>The drops by reason (server and client stacks together); null when the target cannot tell.</summary>
+    public IReadOnlyDictionary<string, long>? DropReasons { get; init; }
+
+    /// <summary>
+    /// Managed bytes the whole process (client and server) allocated per completed connection over the run,
+    /// warm-up included; null when unknown. A shared GC heap is the one thing every core touches.
+    /// </summary>
+    public double? AllocatedBytesPerConnection { get; init; }
+
+    /// <summary>Share of the run's wall time the process spent paused for garbage collection (0 to 1); null when unknown.</summary>
+    public double? GcPauseShare { get; init; }
+
     /// <summary>Connections per second over the measured period.</summary>
     public double Cps => Seconds > 0 ? Connections / Seconds : 0;
 

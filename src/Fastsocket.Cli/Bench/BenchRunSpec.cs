@@ -89,9 +89,9 @@ public sealed class BenchRunSpec
     /// <summary>The exact response (header and body) the server sends before it closes.</summary>
     public ReadOnlyMemory<byte> Response { get; }
 
-    /// <summary>This spec with another server core count; the messages are shared, not rebuilt.</summary>
-    public BenchRunSpec WithServerCores(int serverCores) =>
-        new(serverCores, ClientCores, Duration, Warmup, Concurrency, MaxConnections,
+    /// <summary>This spec with other server and client core counts; the messages are shared, not rebuilt.</summary>
+    public BenchRunSpec WithCores(int serverCores, int clientCores) =>
+        new(serverCores, clientCores, Duration, Warmup, Concurrency, MaxConnections,
             Request.ToArray(), Response.ToArray(), ResponseBytes)
         {
             IdleConnections = IdleConnections,

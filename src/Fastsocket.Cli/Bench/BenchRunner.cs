@@ -85,6 +85,8 @@ public sealed class BenchRunner
     {
         var target = _targets.Create(plan.Design);
         var progress = new BenchProgress();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+        var pausedBefore = GC.GetTotalPauseDuration();
 
         // A thread of its own: targets may block in Run, and the thread pool stays free for their sockets.
         // On cancellation the target ends early by itself, so the wait below always waits for it.
@@ -108,6 +110,14 @@ public sealed class BenchRunner
         }
 
         var result = run.GetAwaiter().GetResult();
+        var wall = Stopwatch.GetElapsedTime(start);
+        var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
+        var paused = GC.GetTotalPauseDuration() - pausedBefore;
+        result = result with
+        {
+            AllocatedBytesPerConnection = progress.Completed > 0 ? Math.Round(allocated / (double)progress.Completed, 1) : null,
+            GcPauseShare = wall > TimeSpan.Zero ? Math.Round(paused / wall, 4) : null,
+        };
         if (result.Design != plan.Design)
         {
             // The table and ratios key on the requested name; a target reporting another one is a bug there.

@@ -17,13 +17,9 @@ internal sealed class StackBenchClient
     private readonly BenchRunSpec _spec;
     private readonly BenchProgress _progress;
     private readonly CancellationToken _stop;
-    private readonly BenchLatencyRecorder _latency = new();
+    private readonly CoreTally[] _tallies;
     private long _measureStart;
     private long _measureEnd;
-    private long _started;
-    private long _completed;
-    private long _errors;
-    private long _totalCompleted;
 
     public StackBenchClient(FastsocketStack stack, IPEndPoint server, BenchRunSpec spec, BenchProgress progress, CancellationToken stop)
     {
@@ -32,54 +28,94 @@ internal sealed class StackBenchClient
         _spec = spec;
         _progress = progress;
         _stop = stop;
+        _tallies = new CoreTally[stack.CoreCount];
+        for (int i = 0; i < _tallies.Length; i++)
+        {
+            _tallies[i] = new CoreTally();
+        }
     }
 
     /// <summary>Connections completed over the whole run, warm-up included.</summary>
-    public long TotalCompleted => Interlocked.Read(ref _totalCompleted);
+    public long TotalCompleted => _tallies.Sum(t => Volatile.Read(ref t.TotalCompleted));
 
     public BenchLoadOutcome Run()
     {
         long now = Stopwatch.GetTimestamp();
         _measureStart = now + (long)(_spec.Warmup.TotalSeconds * Stopwatch.Frequency);
         _measureEnd = _measureStart + (long)(_spec.Duration.TotalSeconds * Stopwatch.Frequency);
+        // The cap on connections, shared out between the loops so that no loop needs a counter another core writes.
+        long perLoopCap = Math.Max(1, _spec.MaxConnections / _spec.ClientLoops);
         var loops = new List<Task>();
         foreach (EngineCore core in _stack.Cores)
         {
+            CoreTally tally = _tallies[core.CoreId];
             for (int i = 0; i < _spec.Concurrency; i++)
             {
-                loops.Add(core.InvokeAsync(Loop).Unwrap());
+                loops.Add(core.InvokeAsync(() => Loop(tally, perLoopCap)).Unwrap());
             }
         }
         TimeSpan limit = _spec.Warmup + _spec.Duration + BenchLoadGenerator.DrainGrace;
-        if (!Task.WhenAll(loops).Wait(limit + TimeSpan.FromSeconds(10)))
+        bool finished = Task.WhenAll(loops).Wait(limit + TimeSpan.FromSeconds(10));
+        var latency = new BenchLatencyRecorder();
+        long completed = 0;
+        long errors = finished ? 0 : 1;
+        foreach (CoreTally tally in _tallies)
         {
-            Interlocked.Increment(ref _errors);
+            completed += Volatile.Read(ref tally.Completed);
+            errors += Volatile.Read(ref tally.Errors);
+            latency.Add(tally.Latency);
         }
-        double seconds = _spec.Duration.TotalSeconds;
-        return new BenchLoadOutcome(Interlocked.Read(ref _completed), Interlocked.Read(ref _errors), seconds, _latency);
+        return new BenchLoadOutcome(completed, errors, _spec.Duration.TotalSeconds, latency);
     }
 
-    private async Task Loop()
+    /// <summary>
+    /// One connection after another, all in this one method so its state machine is made once per loop, not once
+    /// per connection. Runs on its core's thread only, so its tally needs no atomics.
+    /// </summary>
+    private async Task Loop(CoreTally tally, long cap)
     {
         byte[] buffer = new byte[4096];
-        while (!_stop.IsCancellationRequested)
+        for (long started = 0; started < cap && !_stop.IsCancellationRequested; started++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            if (t0 >= _measureEnd || Interlocked.Increment(ref _started) > _spec.MaxConnections)
+            if (t0 >= _measureEnd)
             {
                 return;
             }
-            bool ok = await OneConnection(buffer);
+            bool ok = false;
+            // No cancellation token per operation: each registration would take the token's lock, which every
+            // core shares. A run ends by its clock; the server answers every connection it accepted.
+            var socket = new FastSocket(_stack) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(_server);
+                await socket.SendAsync(_spec.Request);
+                int total = 0;
+                int n;
+                while ((n = await socket.ReceiveAsync(buffer)) > 0)
+                {
+                    total += n;
+                }
+                ok = total >= _spec.Response.Length;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+            finally
+            {
+                socket.Dispose();
+            }
+
             long t1 = Stopwatch.GetTimestamp();
             bool measured = t1 >= _measureStart && t1 <= _measureEnd;
             if (ok)
             {
-                Interlocked.Increment(ref _totalCompleted);
+                tally.TotalCompleted++;
                 _progress.AddCompleted();
                 if (measured)
                 {
-                    Interlocked.Increment(ref _completed);
-                    _latency.RecordTicks(t0, t1);
+                    tally.Completed++;
+                    tally.Latency.RecordTicks(t0, t1);
                 }
             }
             else
@@ -87,38 +123,18 @@ internal sealed class StackBenchClient
                 _progress.AddError();
                 if (t1 >= _measureStart)
                 {
-                    Interlocked.Increment(ref _errors);
+                    tally.Errors++;
                 }
             }
         }
     }
 
-    private async ValueTask<bool> OneConnection(byte[] buffer)
+    /// <summary>What one client core counted; written by that core's thread only, read once the loops are done.</summary>
+    private sealed class CoreTally
     {
-        var socket = new FastSocket(_stack) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(_server, _stop);
-            await socket.SendAsync(_spec.Request, _stop);
-            int total = 0;
-            int n;
-            while ((n = await socket.ReceiveAsync(buffer, _stop)) > 0)
-            {
-                total += n;
-            }
-            return total >= _spec.Response.Length;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-        finally
-        {
-            socket.Dispose();
-        }
+        public long TotalCompleted;
+        public long Completed;
+        public long Errors;
+        public readonly BenchLatencyRecorder Latency = new();
     }
 }

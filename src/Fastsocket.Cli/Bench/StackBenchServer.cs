@@ -3,79 +3,105 @@ using Fastsocket.Stack;
 
 namespace Fastsocket.Cli.Bench;
 
-/// <summary>The benchmark's HTTP server on Fastsocket.NET: an accept loop per core; each connection reads one request, answers and closes.</summary>
+/// <summary>
+/// The benchmark's HTTP server on Fastsocket.NET: a fixed set of workers on each core, each one accepting a
+/// connection, reading its request, answering and closing, then accepting the next. Long-lived workers (rather
+/// than a task per connection) keep the server's own code from allocating per connection, so what the run
+/// measures is the stack and not the collector.
+/// </summary>
 internal sealed class StackBenchServer
 {
     private readonly FastSocket _listener;
     private readonly ReadOnlyMemory<byte> _response;
     private readonly CancellationToken _stop;
+    private readonly int _workersPerCore;
 
-    public StackBenchServer(FastSocket listener, ReadOnlyMemory<byte> response, CancellationToken stop)
+    public StackBenchServer(FastSocket listener, ReadOnlyMemory<byte> response, int workersPerCore, CancellationToken stop)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workersPerCore, 1);
         _listener = listener;
         _response = response;
+        _workersPerCore = workersPerCore;
         _stop = stop;
+    }
+
+    /// <summary>
+    /// Workers a core needs so that accepting never limits the load: every client loop may land on one core
+    /// (RSS spreads them, but not evenly), with a floor for small runs.
+    /// </summary>
+    public static int WorkersPerCore(BenchRunSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return Math.Clamp(2 * spec.ClientLoops / spec.ServerCores, 64, 4096);
     }
 
     public void StartOnEveryCore(FastsocketStack stack)
     {
         foreach (EngineCore core in stack.Cores)
         {
-            // Posted to the core, so AcceptAsync runs there and opens that core's local listener.
-            core.Post(static s => _ = ((StackBenchServer)s!).AcceptLoop(), this);
+            for (int i = 0; i < _workersPerCore; i++)
+            {
+                // Posted to the core, so AcceptAsync runs there and opens that core's local listener.
+                core.Post(static s => _ = ((StackBenchServer)s!).Worker(), this);
+            }
         }
     }
 
-    private async Task AcceptLoop()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            FastSocket connection;
-            try
-            {
-                connection = await _listener.AcceptAsync(_stop);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                return;
-            }
-            _ = Serve(connection);
-        }
-    }
-
-    private async Task Serve(FastSocket connection)
+    private async Task Worker()
     {
         byte[] buffer = RequestBuffer.Rent();
         try
         {
-            int received = 0;
-            while (true)
+            while (!_stop.IsCancellationRequested)
             {
-                int n = await connection.ReceiveAsync(buffer.AsMemory(received));
-                if (n == 0)
+                FastSocket connection;
+                try
+                {
+                    // No token: registering one per accept would put every core on the token's lock. Closing the
+                    // listener at the end of the run fails the waiting accepts instead.
+                    connection = await _listener.AcceptAsync();
+                }
+                catch (Exception) when (_stop.IsCancellationRequested)
                 {
                     return;
                 }
-                received += n;
-                if (buffer.AsSpan(0, received).IndexOf(BenchMessages.HeaderEnd) >= 0 || received == buffer.Length)
+                catch (System.Net.Sockets.SocketException)
                 {
-                    break;
+                    return;
+                }
+
+                try
+                {
+                    int received = 0;
+                    bool complete = false;
+                    while (!complete)
+                    {
+                        int n = await connection.ReceiveAsync(buffer.AsMemory(received));
+                        if (n == 0)
+                        {
+                            break;
+                        }
+                        received += n;
+                        complete = buffer.AsSpan(0, received).IndexOf(BenchMessages.HeaderEnd) >= 0 || received == buffer.Length;
+                    }
+                    if (complete)
+                    {
+                        await connection.SendAsync(_response);
+                    }
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // A client that went away: nothing to answer.
+                }
+                finally
+                {
+                    connection.Dispose();
                 }
             }
-            await connection.SendAsync(_response);
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            // A client that went away: nothing to answer.
         }
         finally
         {
             RequestBuffer.Return(buffer);
-            connection.Dispose();
         }
     }
 }

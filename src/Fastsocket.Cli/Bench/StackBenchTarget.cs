@@ -73,7 +73,7 @@ public sealed class StackBenchTarget : IBenchTarget
         listener.Bind(new IPEndPoint(IPAddress.Any, ServerPort));
         listener.Listen(4096);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var serverWork = new StackBenchServer(listener, spec.Response, stop.Token);
+        var serverWork = new StackBenchServer(listener, spec.Response, StackBenchServer.WorkersPerCore(spec), stop.Token);
         serverWork.StartOnEveryCore(server);
 
         IdleConnectionSet? idle = spec.IdleConnections > 0
@@ -96,7 +96,12 @@ public sealed class StackBenchTarget : IBenchTarget
         long drops = after.Drops.Total + clientStatistics.Drops.Total;
         LastServerStatistics = after;
         LastClientStatistics = clientStatistics;
-        return outcome.ToResult(Design, spec, packets, drops);
+        var dropReasons = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (reason, count) in after.Drops.NonZero().Concat(clientStatistics.Drops.NonZero()))
+        {
+            dropReasons[reason.ToString()] = dropReasons.GetValueOrDefault(reason.ToString()) + count;
+        }
+        return outcome.ToResult(Design, spec, packets, drops) with { DropReasons = dropReasons };
     }
 
     /// <summary>The server stack's counters after the last run (lock acquisitions, hand-offs, fallbacks).</summary>

@@ -14,6 +14,7 @@ namespace Fastsocket.Cli.Commands;
 internal sealed class BenchCommand : Command
 {
     private const int MaxCores = 1024;
+    private const string SameCores = "same";
     private const double MaxSeconds = 3600;
     private const string JsonFile = "results.json";
     private const string CsvFile = "results.csv";
@@ -44,11 +45,13 @@ internal sealed class BenchCommand : Command
         HelpName = "list",
     };
 
-    private readonly Option<int> _clientCores = new Option<int>("--client-cores")
+    private readonly Option<string> _clientCores = new("--client-cores")
     {
-        Description = $"Client cores, each keeping --concurrency connections in flight (1 to {MaxCores}).",
-        DefaultValueFactory = _ => 1,
-    }.MustBeInRange(1, MaxCores);
+        Description = $"Client cores, each keeping --concurrency connections in flight (1 to {MaxCores}), or " +
+                      $"'{SameCores}' for as many client cores as each run's server cores (the scaling run).",
+        DefaultValueFactory = _ => "1",
+        HelpName = $"N|{SameCores}",
+    };
 
     private readonly Option<double> _duration = new("--duration")
     {
@@ -119,6 +122,13 @@ internal sealed class BenchCommand : Command
         _targets = targets;
 
         _designs.Validators.Add(ValidateDesigns);
+        _clientCores.Validators.Add(result =>
+        {
+            if (TryGetValue<string>(result, out var text) && ParseClientCores(text) is null)
+            {
+                result.AddError(Invalid(result, $"'{text}'", $"must be a whole number from 1 to {MaxCores} or '{SameCores}'"));
+            }
+        });
         _serverCores.Validators.Add(result =>
         {
             if (TryGetValue<string>(result, out var text) && ParseCoreList(text, out var error) is null)
@@ -159,9 +169,11 @@ internal sealed class BenchCommand : Command
 
     private int Execute(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        // 0 means "same": the plans set each run's client cores, so the spec's own count is a placeholder.
+        var clientCores = ParseClientCores(parseResult.GetValue(_clientCores) ?? "1") ?? 1;
         var spec = new BenchRunSpec(
             serverCores: 1,
-            clientCores: parseResult.GetValue(_clientCores),
+            clientCores: Math.Max(clientCores, 1),
             duration: TimeSpan.FromSeconds(parseResult.GetValue(_duration)),
             warmup: TimeSpan.FromSeconds(parseResult.GetValue(_warmup)),
             concurrency: parseResult.GetValue(_concurrency),
@@ -188,7 +200,7 @@ internal sealed class BenchCommand : Command
             designs.AddRange(SplitDesigns(parseResult.GetValue(_designs) ?? string.Empty));
         }
         var serverCores = ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!;
-        var plans = BenchPlan.Build(designs, serverCores, spec);
+        var plans = BenchPlan.Build(designs, serverCores, spec, clientCoresMatchServer: clientCores == 0);
 
         var json = parseResult.GetValue(_json);
         var interactive = !json && ReferenceEquals(_console.Out, Console.Out) && !Console.IsOutputRedirected;
@@ -346,6 +358,19 @@ internal sealed class BenchCommand : Command
 
         error = null;
         return cores;
+    }
+
+    /// <summary>The client core count; 0 for <c>same</c> (one client core per server core); null when malformed.</summary>
+    private static int? ParseClientCores(string text)
+    {
+        if (string.Equals(text.Trim(), SameCores, StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1 && count <= MaxCores
+            ? count
+            : null;
     }
 
     private static bool TryGetValue<T>(OptionResult result, out T value) => OptionValidation.TryGetValue(result, out value);

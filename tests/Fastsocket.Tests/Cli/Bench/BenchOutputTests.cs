@@ -54,6 +54,20 @@ public sealed class BenchOutputTests
     }
 
     [Fact]
+    public void Client_cores_same_gives_each_run_as_many_client_cores_as_server_cores()
+    {
+        var (exitCode, stdout, _) = BenchCliTestSupport.Invoke(BenchCliTestSupport.FakeRegistry(),
+            "bench", "--designs", "fastsocket", "--no-kernel", "--server-cores", "1,2,4", "--client-cores", "same", "--json");
+
+        Assert.Equal(0, exitCode);
+        using var document = JsonDocument.Parse(stdout);
+        var pairs = document.RootElement.GetProperty("results").EnumerateArray()
+            .Select(r => (r.GetProperty("server_cores").GetInt32(), r.GetProperty("client_cores").GetInt32()))
+            .ToList();
+        Assert.Equal([(1, 1), (2, 2), (4, 4)], pairs);
+    }
+
+    [Fact]
     public void No_kernel_leaves_the_baselines_out_and_the_ratio_null()
     {
         var (exitCode, stdout, _) = BenchCliTestSupport.Invoke(BenchCliTestSupport.FakeRegistry(),

@@ -19,6 +19,8 @@ public sealed class BenchUsageTests
     [InlineData(new[] { "bench", "--server-cores", "-1" }, "--server-cores")]
     [InlineData(new[] { "bench", "--server-cores", "1025" }, "--server-cores")]
     [InlineData(new[] { "bench", "--client-cores", "0" }, "--client-cores")]
+    [InlineData(new[] { "bench", "--client-cores", "all" }, "--client-cores")]
+    [InlineData(new[] { "bench", "--client-cores", "1025" }, "--client-cores")]
     [InlineData(new[] { "bench", "--duration", "0" }, "--duration")]
     [InlineData(new[] { "bench", "--duration", "-1" }, "--duration")]
     [InlineData(new[] { "bench", "--duration", "NaN" }, "--duration")]

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Issue 4's scaling run: every design and both kernel baselines at 1, 2, 4 and 8 server cores, each with as many
+# client cores (so 8 + 8 engine threads fill a 16-core machine), on the in-memory network. It takes a published
+# build (`dotnet publish src/Fastsocket.Cli -c Release -r linux-x64 --self-contained -o DIR`), so the machine needs
+# no .NET SDK. Writes machine.txt, bench-output.txt and the bench's results.json/csv/png to OUT_DIR.
+# Usage: bench/scripts/scaling-run.sh PUBLISHED_DIR OUT_DIR [SECONDS_PER_RUN]
+set -uo pipefail
+published=$1
+out=$2
+duration=${3:-5}
+mkdir -p "$out"
+{
+    echo "processors: $(nproc)"
+    grep -m1 "model name" /proc/cpuinfo
+    grep Cpus_allowed_list /proc/self/status
+    echo "kernel: $(uname -r)"
+} | tee "$out/machine.txt"
+"$published/Fastsocket.Cli" bench --server-cores 1,2,4,8 --client-cores same --duration "$duration" --warmup 2 --out "$out" 2>&1 \
+    | tee "$out/bench-output.txt"
+exit "${PIPESTATUS[0]}"
