@@ -43,19 +43,20 @@ internal sealed class AcceptDispatcher : IListenerHandler
         group.Global.Handler = this;
     }
 
-    public ValueTask<FastSocket> AcceptAsync(EngineCore core, CancellationToken cancellationToken)
+    public ValueTask<FastSocket> AcceptAsync(EngineCore core, FastSocket? acceptSocket, CancellationToken cancellationToken)
     {
         if (_failure is Exception failure)
         {
             return ValueTask.FromException<FastSocket>(failure);
         }
-        if (core.IsCurrentThread && TryAcceptNow(core, out FastSocket? ready))
+        if (core.IsCurrentThread && TryAcceptNow(core, acceptSocket, out FastSocket? ready))
         {
             return new ValueTask<FastSocket>(ready!);
         }
         if (core.IsCurrentThread)
         {
             CoreOperation<FastSocket> op = RentWaiter(core);
+            op.Tag = acceptSocket;
             ValueTask<FastSocket> pending = op.Begin();
             op.RegisterCancellation(cancellationToken);
             OpenLocal(core);
@@ -63,8 +64,13 @@ internal sealed class AcceptDispatcher : IListenerHandler
             Serve(core);
             return pending;
         }
-        // From another thread: a one-off operation, queued by the core itself.
-        var remote = new CoreOperation<FastSocket>(core);
+        return AcceptFromElsewhere(core, acceptSocket, cancellationToken);
+    }
+
+    /// <summary>From another thread: a one-off operation, queued by the core itself. Apart so that its closure is made only here.</summary>
+    private ValueTask<FastSocket> AcceptFromElsewhere(EngineCore core, FastSocket? acceptSocket, CancellationToken cancellationToken)
+    {
+        var remote = new CoreOperation<FastSocket>(core) { Tag = acceptSocket };
         ValueTask<FastSocket> task = remote.Begin();
         remote.RegisterCancellation(cancellationToken);
         core.Execute(() =>
@@ -88,7 +94,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
     }
 
     /// <summary>On <paramref name="core"/>'s thread: takes a queued connection if there is one.</summary>
-    public bool TryAcceptNow(EngineCore core, out FastSocket? socket)
+    public bool TryAcceptNow(EngineCore core, FastSocket? acceptSocket, out FastSocket? socket)
     {
         if (core.IsCurrentThread)
         {
@@ -96,7 +102,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
         }
         if (_group.TryAccept(core.CoreId, core.Engine.Statistics, out TcpConnection? connection))
         {
-            socket = FastSocket.FromAccepted(_stack, connection!);
+            socket = Deliver(acceptSocket, connection!);
             return true;
         }
         socket = null;
@@ -176,9 +182,22 @@ internal sealed class AcceptDispatcher : IListenerHandler
                 break;
             }
             waiters.Dequeue();
-            waiter.SetResult(FastSocket.FromAccepted(_stack, connection!));
+            var acceptSocket = (FastSocket?)waiter.Tag;
+            waiter.Tag = null;
+            waiter.SetResult(Deliver(acceptSocket, connection!));
         }
         Volatile.Write(ref _waitingCount[core.CoreId * 16], waiters.Count);
+    }
+
+    /// <summary>The accepted connection in the socket the caller passed for reuse, or in a new one.</summary>
+    private FastSocket Deliver(FastSocket? acceptSocket, TcpConnection connection)
+    {
+        if (acceptSocket is null)
+        {
+            return FastSocket.FromAccepted(_stack, connection);
+        }
+        acceptSocket.AttachAccepted(connection);
+        return acceptSocket;
     }
 
     /// <summary>One per core, made once: posting it asks that core to hand queued connections to its waiters.</summary>

@@ -50,6 +50,9 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
     /// <summary>Whether an operation is in flight.</summary>
     public bool Pending { get; private set; }
 
+    /// <summary>What the owner needs to complete this operation (an accept's socket to reuse); never read here.</summary>
+    public object? Tag { get; set; }
+
     /// <summary>
     /// An operation for <paramref name="core"/>: one this thread recycled when called on that core's thread (an
     /// engine thread only ever holds its own core's), else a new one.
@@ -76,6 +79,7 @@ internal sealed class CoreOperation<T> : IValueTaskSource<T>, IValueTaskSource
         _onCanceled = null;
         _onCanceledState = null;
         _recycle = null;
+        Tag = null;
         Stack<CoreOperation<T>> pool = t_pool ??= new Stack<CoreOperation<T>>();
         if (pool.Count < PoolCapacity)
         {

@@ -30,6 +30,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     private SocketError _closeError;
     private bool _peerClosed;
     private bool _disposed;
+    private bool _disconnectedForGood;
     private bool _noDelay;
     private bool _keepAlive;
     private int _sendBufferSize;
@@ -220,14 +221,22 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     /// Accepts a connection. Called on an engine core, it opens that core's local listener (Fastsocket's local listen
     /// table) and returns connections that arrived on this core first, then ones from the global queue.
     /// </summary>
-    public ValueTask<FastSocket> AcceptAsync(CancellationToken cancellationToken = default)
+    public ValueTask<FastSocket> AcceptAsync(CancellationToken cancellationToken = default) => AcceptAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Accepts a connection into <paramref name="acceptSocket"/> when one is given (as Socket.AcceptAsync(Socket?,
+    /// CancellationToken)): a socket of this stack that was never connected, or one released with
+    /// <see cref="Disconnect(bool)"/>(true). A server that keeps its sockets this way allocates nothing per connection.
+    /// </summary>
+    public ValueTask<FastSocket> AcceptAsync(FastSocket? acceptSocket, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
         if (_acceptDispatcher is null)
         {
             throw new SocketException((int)SocketError.InvalidArgument);
         }
-        return _acceptDispatcher.AcceptAsync(_stack.NextCore(), cancellationToken);
+        acceptSocket?.ThrowIfNotReusable(_stack);
+        return _acceptDispatcher.AcceptAsync(_stack.NextCore(), acceptSocket, cancellationToken);
     }
 
     public FastSocket Accept()
@@ -240,7 +249,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         EngineCore core = _stack.NextCore();
         if (core.IsCurrentThread || !Blocking)
         {
-            if (_acceptDispatcher.TryAcceptNow(core, out FastSocket? accepted))
+            if (_acceptDispatcher.TryAcceptNow(core, null, out FastSocket? accepted))
             {
                 return accepted!;
             }
@@ -269,6 +278,22 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
 
     internal static FastSocket FromAccepted(FastsocketStack stack, TcpConnection connection) => new(stack, connection);
 
+    /// <summary>On the connection's core: this released socket now carries an accepted connection.</summary>
+    internal void AttachAccepted(TcpConnection connection) => AttachConnection(connection);
+
+    private void ThrowIfNotReusable(FastsocketStack stack)
+    {
+        ThrowIfDisposed();
+        if (!ReferenceEquals(stack, _stack) || _connection is not null || _attached || _listenerGroup is not null)
+        {
+            throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        if (_disconnectedForGood)
+        {
+            throw new InvalidOperationException("This socket was disconnected without reuseSocket and cannot be used again.");
+        }
+    }
+
     // ---------------------------------------------------------------- connect
 
     public ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
@@ -278,13 +303,17 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             throw new SocketException((int)SocketError.AddressFamilyNotSupported);
         }
-        if (_connection is not null)
+        if (_connection is not null || _attached)
         {
             throw new SocketException((int)SocketError.IsConnected);
         }
         if (_listenerGroup is not null)
         {
             throw new SocketException((int)SocketError.InvalidArgument);
+        }
+        if (_disconnectedForGood)
+        {
+            throw new InvalidOperationException("This socket was disconnected without reuseSocket and cannot be used again.");
         }
         // Connect on the calling core when it is one of ours (the connection then belongs to it, and RFD picks a
         // port that maps to it); from elsewhere, on the core chosen when the socket was created.
@@ -601,6 +630,65 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             OnCore(static c => c.Shutdown());
         }
+    }
+
+    /// <summary>
+    /// Closes the connection as <see cref="Dispose"/> does (FIN, or RST under a zero linger) but keeps the object:
+    /// with <paramref name="reuseSocket"/> it may then connect again or be passed to
+    /// <see cref="AcceptAsync(FastSocket?, CancellationToken)"/>, as with Socket.Disconnect. Options set on it stay.
+    /// </summary>
+    public void Disconnect(bool reuseSocket)
+    {
+        ThrowIfDisposed();
+        if (!_attached)
+        {
+            throw new SocketException((int)SocketError.NotConnected);
+        }
+        if (_core.IsCurrentThread)
+        {
+            DisconnectOnCore(reuseSocket);
+            return;
+        }
+        DisconnectFromElsewhere(reuseSocket).GetAwaiter().GetResult();
+    }
+
+    // Apart from the callers so that the closure is only made off the core (C# makes it on entry to the method).
+    private Task<bool> DisconnectFromElsewhere(bool reuseSocket) => _core.InvokeAsync(() =>
+    {
+        DisconnectOnCore(reuseSocket);
+        return true;
+    });
+
+    /// <summary>As <see cref="Disconnect(bool)"/>; completes at once on the socket's core.</summary>
+    public ValueTask DisconnectAsync(bool reuseSocket, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_attached)
+        {
+            throw new SocketException((int)SocketError.NotConnected);
+        }
+        if (_core.IsCurrentThread)
+        {
+            DisconnectOnCore(reuseSocket);
+            return ValueTask.CompletedTask;
+        }
+        return new ValueTask(DisconnectFromElsewhere(reuseSocket));
+    }
+
+    private void DisconnectOnCore(bool reuseSocket)
+    {
+        CloseOnCore();
+        _attached = false;
+        _key = default;
+        _localEndPoint = null;
+        _remoteEndPoint = null;
+        _closeError = SocketError.Success;
+        _peerClosed = false;
+        _receiveBuffer = default;
+        _sendBuffer = default;
+        _sendDone = 0;
+        _disconnectedForGood = !reuseSocket;
     }
 
     public void Close() => Dispose();
