@@ -75,57 +75,74 @@ internal sealed class StackBenchClient
     private async Task Loop(CoreTally tally, long cap)
     {
         byte[] buffer = new byte[4096];
-        for (long started = 0; started < cap && !_stop.IsCancellationRequested; started++)
+        // One socket per loop, reconnected after Disconnect(reuseSocket: true): nothing allocated per connection.
+        var socket = new FastSocket(_stack) { NoDelay = true };
+        try
         {
-            long t0 = Stopwatch.GetTimestamp();
-            if (t0 >= _measureEnd)
+            for (long started = 0; started < cap && !_stop.IsCancellationRequested; started++)
             {
-                return;
-            }
-            bool ok = false;
-            // No cancellation token per operation: each registration would take the token's lock, which every
-            // core shares. A run ends by its clock; the server answers every connection it accepted.
-            var socket = new FastSocket(_stack) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(_server);
-                await socket.SendAsync(_spec.Request);
-                int total = 0;
-                int n;
-                while ((n = await socket.ReceiveAsync(buffer)) > 0)
+                long t0 = Stopwatch.GetTimestamp();
+                if (t0 >= _measureEnd)
                 {
-                    total += n;
+                    return;
                 }
-                ok = total >= _spec.Response.Length;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-            }
-            finally
-            {
-                socket.Dispose();
-            }
+                bool ok = false;
+                // No cancellation token per operation: each registration would take the token's lock, which every
+                // core shares. A run ends by its clock; the server answers every connection it accepted.
+                try
+                {
+                    await socket.ConnectAsync(_server);
+                    await socket.SendAsync(_spec.Request);
+                    int total = 0;
+                    int n;
+                    while ((n = await socket.ReceiveAsync(buffer)) > 0)
+                    {
+                        total += n;
+                    }
+                    ok = total >= _spec.Response.Length;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                }
+                finally
+                {
+                    if (socket.Connected || ok)
+                    {
+                        socket.Disconnect(reuseSocket: true);
+                    }
+                }
+                if (!ok)
+                {
+                    // A failed connection may leave the socket half set up; start the next one afresh.
+                    socket.Dispose();
+                    socket = new FastSocket(_stack) { NoDelay = true };
+                }
 
-            long t1 = Stopwatch.GetTimestamp();
-            bool measured = t1 >= _measureStart && t1 <= _measureEnd;
-            if (ok)
-            {
-                tally.TotalCompleted++;
-                _progress.AddCompleted();
-                if (measured)
+                long t1 = Stopwatch.GetTimestamp();
+                bool measured = t1 >= _measureStart && t1 <= _measureEnd;
+                if (ok)
                 {
-                    tally.Completed++;
-                    tally.Latency.RecordTicks(t0, t1);
+                    tally.TotalCompleted++;
+                    _progress.AddCompleted();
+                    if (measured)
+                    {
+                        tally.Completed++;
+                        tally.Latency.RecordTicks(t0, t1);
+                    }
+                }
+                else
+                {
+                    _progress.AddError();
+                    if (t1 >= _measureStart)
+                    {
+                        tally.Errors++;
+                    }
                 }
             }
-            else
-            {
-                _progress.AddError();
-                if (t1 >= _measureStart)
-                {
-                    tally.Errors++;
-                }
-            }
+        }
+        finally
+        {
+            socket.Dispose();
         }
     }
 

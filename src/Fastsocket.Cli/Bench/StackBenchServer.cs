@@ -5,9 +5,9 @@ namespace Fastsocket.Cli.Bench;
 
 /// <summary>
 /// The benchmark's HTTP server on Fastsocket.NET: a fixed set of workers on each core, each one accepting a
-/// connection, reading its request, answering and closing, then accepting the next. Long-lived workers (rather
-/// than a task per connection) keep the server's own code from allocating per connection, so what the run
-/// measures is the stack and not the collector.
+/// connection, reading its request, answering and closing, then accepting the next into the same socket.
+/// Long-lived workers and reused sockets (rather than a task and a socket per connection) keep the server from
+/// allocating per connection, so what the run measures is the stack and not the collector.
 /// </summary>
 internal sealed class StackBenchServer
 {
@@ -50,16 +50,18 @@ internal sealed class StackBenchServer
     private async Task Worker()
     {
         byte[] buffer = RequestBuffer.Rent();
+        // One socket per worker, released with Disconnect(reuseSocket: true) and handed back to AcceptAsync: the
+        // System.Net.Sockets pattern for servers that must not allocate per connection.
+        var connection = new FastSocket(_listener.Stack);
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                FastSocket connection;
                 try
                 {
                     // No token: registering one per accept would put every core on the token's lock. Closing the
                     // listener at the end of the run fails the waiting accepts instead.
-                    connection = await _listener.AcceptAsync();
+                    await _listener.AcceptAsync(connection);
                 }
                 catch (Exception) when (_stop.IsCancellationRequested)
                 {
@@ -95,12 +97,13 @@ internal sealed class StackBenchServer
                 }
                 finally
                 {
-                    connection.Dispose();
+                    connection.Disconnect(reuseSocket: true);
                 }
             }
         }
         finally
         {
+            connection.Dispose();
             RequestBuffer.Return(buffer);
         }
     }
