@@ -108,7 +108,7 @@ internal sealed class StackBenchClient
                 {
                     if (socket.Connected || ok)
                     {
-                        socket.Disconnect(reuseSocket: true);
+                        await socket.DisconnectAsync(reuseSocket: true);
                     }
                 }
                 if (!ok)

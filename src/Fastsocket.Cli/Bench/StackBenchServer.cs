@@ -97,7 +97,9 @@ internal sealed class StackBenchServer
                 }
                 finally
                 {
-                    connection.Disconnect(reuseSocket: true);
+                    // Awaited, not blocking: under the shared designs the connection may live on another core, and
+                    // an engine thread that waited for another core could wait for one waiting for it.
+                    await connection.DisconnectAsync(reuseSocket: true);
                 }
             }
         }

@@ -649,6 +649,11 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
             DisconnectOnCore(reuseSocket);
             return;
         }
+        if (EngineCore.Current is not null)
+        {
+            // Waiting here for another core could deadlock two engines waiting for each other; DisconnectAsync does not wait.
+            throw new SocketException((int)SocketError.WouldBlock);
+        }
         DisconnectFromElsewhere(reuseSocket).GetAwaiter().GetResult();
     }
 

@@ -49,6 +49,47 @@ public sealed class FastSocketReuseTests
         client.Dispose();
     }
 
+    public static TheoryData<StackDesign> Designs => new() { StackDesign.Base, StackDesign.ReusePort, StackDesign.Fastsocket };
+
+    /// <summary>
+    /// Under base and reuseport a connection accepted on one core may live on another, so the worker that reuses its
+    /// socket must not block its engine waiting for that core (two engines waiting for each other hung a 16-core run).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Designs))]
+    public async Task ServerWorkersThatReuseSocketsServeEveryConnectionUnderEveryDesign(StackDesign design)
+    {
+        using var pair = new StackPair(design, serverCores: 2, clientCores: 2);
+        using var listener = new FastSocket(pair.Server);
+        listener.Bind(new IPEndPoint(IPAddress.Any, 80));
+        listener.Listen(1024);
+        using var stop = new CancellationTokenSource();
+        var spec = new Fastsocket.Cli.Bench.BenchRunSpec();
+        new Fastsocket.Cli.Bench.StackBenchServer(listener, spec.Response, workersPerCore: 8, stop.Token).StartOnEveryCore(pair.Server);
+
+        var loops = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            var socket = new FastSocket(pair.Client);
+            byte[] buffer = new byte[4096];
+            for (int i = 0; i < 100; i++)
+            {
+                await socket.ConnectAsync(pair.ServerEndPoint(80));
+                await socket.SendAsync(spec.Request);
+                int total = 0;
+                int n;
+                while ((n = await socket.ReceiveAsync(buffer)) > 0)
+                {
+                    total += n;
+                }
+                Assert.Equal(spec.Response.Length, total);
+                socket.Disconnect(reuseSocket: true);
+            }
+            socket.Dispose();
+        })).ToArray();
+        await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(60));
+        stop.Cancel();
+    }
+
     [Fact]
     public async Task DisconnectWithoutReuseEndsTheSocketsUse()
     {
