@@ -656,7 +656,12 @@ public sealed class TcpConnection : TimerEntry
         int length = seg.SequenceLength;
         if (length == 0)
         {
-            return window == 0 ? seg.Seq == _rcvNxt : seg.Seq.IsInRange(_rcvNxt, _rcvNxt + window);
+            // RFC 9293's table takes RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND, but asks for "special allowance" for valid
+            // ACKs. A peer that filled our window to its right edge sends every ACK with SEG.SEQ = its SND.NXT = that
+            // edge; while a lost segment keeps RCV.NXT below it, the strict test drops those ACKs, and with them the
+            // acknowledgments of the data we send. Like Linux (tcp_sequence), take the right edge itself as well; with
+            // a zero window that is exactly RCV.NXT, as the RFC asks.
+            return seg.Seq.IsInRange(_rcvNxt, _rcvNxt + window + 1);
         }
         if (window == 0)
         {

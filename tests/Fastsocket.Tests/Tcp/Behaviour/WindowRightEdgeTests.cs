@@ -65,4 +65,32 @@ public class WindowRightEdgeTests
         // And every byte it sent was taken: none lay beyond an edge we had announced.
         Assert.Equal((int)(peerNext - peerStart), connection.Readable);
     }
+
+    [Fact]
+    public void AnAckAtTheRightEdgeIsProcessedWhileALossKeepsReceiveNextBelowIt()
+    {
+        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
+        bench.WriteAndFlush(connection, Peer.Data(1000));
+        Assert.Equal(1000, bench.Expect().Payload.Length);
+
+        // The peer fills our 4000-byte window, but its first segment is lost: RCV.NXT stays at the start while
+        // the rest is held out of order up to the right edge.
+        uint next = PeerIss + 1;
+        bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = next + 1460, Ack = iss + 1, Payload = Peer.Data(1460) });
+        bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = next + 2920, Ack = iss + 1, Payload = Peer.Data(1080) });
+        bench.Drain();
+        Assert.Equal(0, connection.Readable);
+
+        // Its ACK of our data carries SEG.SEQ = its SND.NXT = our right edge.
+        bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = next + 4000, Ack = iss + 1001 });
+        Assert.Equal(0, bench.Engine.Statistics.Drops[DropReason.TcpOutOfWindow]);
+        Assert.Equal(0, connection.Unacknowledged);
+
+        // One past the edge is still out of window, and answered with an ACK.
+        bench.Drain();
+        bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = next + 4001, Ack = iss + 1001 });
+        Assert.Equal(1, bench.Engine.Statistics.Drops[DropReason.TcpOutOfWindow]);
+        Assert.Equal(next, bench.Expect().Ack);
+    }
 }
