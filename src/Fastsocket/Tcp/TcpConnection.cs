@@ -34,6 +34,7 @@ public sealed class TcpConnection : TimerEntry
 
     private SeqNumber _irs;
     private SeqNumber _rcvNxt;
+    /// <summary>The highest right edge (RCV.NXT + window) ever announced: segments are accepted up to it.</summary>
     private SeqNumber _rcvAdvertisedEdge;
     private SeqNumber _lastAckSent;
     private int _rcvShift;
@@ -655,7 +656,12 @@ public sealed class TcpConnection : TimerEntry
         int length = seg.SequenceLength;
         if (length == 0)
         {
-            return window == 0 ? seg.Seq == _rcvNxt : seg.Seq.IsInRange(_rcvNxt, _rcvNxt + window);
+            // RFC 9293's table takes RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND, but asks for "special allowance" for valid
+            // ACKs. A peer that filled our window to its right edge sends every ACK with SEG.SEQ = its SND.NXT = that
+            // edge; while a lost segment keeps RCV.NXT below it, the strict test drops those ACKs, and with them the
+            // acknowledgments of the data we send. Like Linux (tcp_sequence), take the right edge itself as well; with
+            // a zero window that is exactly RCV.NXT, as the RFC asks.
+            return seg.Seq.IsInRange(_rcvNxt, _rcvNxt + window + 1);
         }
         if (window == 0)
         {
@@ -1151,10 +1157,10 @@ public sealed class TcpConnection : TimerEntry
         }
     }
 
-    /// <summary>RCV.WND as last advertised: what the peer may send beyond RCV.NXT.</summary>
+    /// <summary>RCV.WND: what the peer may send beyond RCV.NXT, up to the highest right edge we have announced.</summary>
     private int ReceiveWindow => Math.Max(_rcvAdvertisedEdge - _rcvNxt, 0);
 
-    /// <summary>The window to advertise now: never shrinks the right edge (RFC 9293 3.8.6.2.2) and grows in useful steps.</summary>
+    /// <summary>The window to advertise now: the edge we accept up to never moves back (RFC 9293 3.8.6.2.2), and it grows in useful steps.</summary>
     private ushort ComputeWindowField()
     {
         int free = _receive.Window;
@@ -1169,7 +1175,15 @@ public sealed class TcpConnection : TimerEntry
         }
         int window = edge - _rcvNxt;
         int field = Math.Min(window >> _rcvShift, ushort.MaxValue);
-        _rcvAdvertisedEdge = _rcvNxt + (field << _rcvShift);
+        // The scaled field counts units of 2^shift bytes from RCV.NXT, which moves by arbitrary amounts, so rounding
+        // down can announce an edge up to 2^shift - 1 bytes short of one announced before (RFC 7323 appendix F). The
+        // peer may already have sent up to that earlier edge, and an edge pulled back behind its SND.NXT made us drop
+        // its bytes and, worse, every ACK it sent (SEG.SEQ = its SND.NXT beyond our window), deaf to acknowledgments of
+        // our own data until its backed-off retransmission timer fired. So the announcement may fall short, but the
+        // edge we accept segments up to never moves back. Rounding up instead (Linux's choice) would promise bytes
+        // beyond the buffer, and more with every ACK while the application does not read, which we could only drop.
+        // Every edge announced lies within the buffer (RCV.NXT plus free space never decreases), so all can be honoured.
+        _rcvAdvertisedEdge = SeqNumber.Max(_rcvAdvertisedEdge, _rcvNxt + (field << _rcvShift));
         return (ushort)field;
     }
 
