@@ -103,10 +103,9 @@ public static class BenchLoadGenerator
         }
 
         var end = Stopwatch.GetTimestamp();
+        // Shorter than the duration when the run was cancelled or reached --max-connections early.
         var measured = Math.Clamp(end, measureStart, measureEnd) - measureStart;
-        var seconds = cancellationToken.IsCancellationRequested
-            ? (double)measured / Stopwatch.Frequency
-            : spec.Duration.TotalSeconds;
+        var seconds = (double)measured / Stopwatch.Frequency;
         return new BenchLoadOutcome(Interlocked.Read(ref completed), Interlocked.Read(ref errors), seconds, latency);
     }
 

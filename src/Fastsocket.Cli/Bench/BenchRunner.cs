@@ -13,6 +13,7 @@ namespace Fastsocket.Cli.Bench;
 public sealed class BenchRunner
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan SustainedReportInterval = TimeSpan.FromSeconds(30);
     private readonly BenchTargets _targets;
 
     public BenchRunner(BenchTargets targets)
@@ -42,12 +43,12 @@ public sealed class BenchRunner
 
                     var total = (plan.Spec.Warmup + plan.Spec.Duration).TotalSeconds;
                     var task = context.AddTask(Markup.Escape(plan.Label), maxValue: total);
-                    var result = Execute(plan, (elapsed, rate, errors) =>
+                    var result = Execute(plan, (elapsed, rate, progress) =>
                     {
                         task.Value = Math.Min(elapsed.TotalSeconds, total);
                         var phase = elapsed < plan.Spec.Warmup ? "warmup" : "measure";
                         task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                            $"{plan.Label}  {phase} {rate,9:N0} conn/s  {errors} errors"));
+                            $"{plan.Label}  {phase} {rate,9:N0} conn/s  {progress.Errors} errors"));
                     }, cancellationToken);
                     task.Value = total;
                     task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
@@ -72,7 +73,22 @@ public sealed class BenchRunner
                 break;
             }
 
-            var result = Execute(plan, static (_, _, _) => { }, cancellationToken);
+            // Long runs report their rate every half minute, so a log shows whether the rate held.
+            var lastReport = TimeSpan.Zero;
+            var completedAtLastReport = 0L;
+            var result = Execute(plan, (elapsed, _, progress) =>
+            {
+                if (elapsed - lastReport < SustainedReportInterval)
+                {
+                    return;
+                }
+
+                var completed = progress.Completed;
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"bench: {plan.Label}: {elapsed.TotalSeconds:F0} s, {(completed - completedAtLastReport) / (elapsed - lastReport).TotalSeconds:F0} conn/s over the last {(elapsed - lastReport).TotalSeconds:F0} s, {progress.Errors} errors, {GC.GetTotalMemory(false) / (1 << 20)} MB managed heap"));
+                lastReport = elapsed;
+                completedAtLastReport = completed;
+            }, cancellationToken);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"bench: {plan.Label}: {result.Cps:F0} conn/s, p99 {result.P99Us:F0} us, {result.Errors} errors"));
             results.Add(result);
@@ -81,7 +97,7 @@ public sealed class BenchRunner
         return results;
     }
 
-    private BenchResult Execute(BenchPlan plan, Action<TimeSpan, double, long> update, CancellationToken cancellationToken)
+    private BenchResult Execute(BenchPlan plan, Action<TimeSpan, double, BenchProgress> update, CancellationToken cancellationToken)
     {
         var target = _targets.Create(plan.Design);
         var progress = new BenchProgress();
@@ -104,7 +120,7 @@ public sealed class BenchRunner
             var now = Stopwatch.GetTimestamp();
             var completed = progress.Completed;
             var rate = (completed - lastCompleted) * (double)Stopwatch.Frequency / Math.Max(1, now - lastTime);
-            update(Stopwatch.GetElapsedTime(start, now), rate, progress.Errors);
+            update(Stopwatch.GetElapsedTime(start, now), rate, progress);
             lastTime = now;
             lastCompleted = completed;
         }

@@ -56,6 +56,8 @@ internal sealed class StackBenchClient
         }
         TimeSpan limit = _spec.Warmup + _spec.Duration + BenchLoadGenerator.DrainGrace;
         bool finished = Task.WhenAll(loops).Wait(limit + TimeSpan.FromSeconds(10));
+        // Shorter than the duration when the loops reached --max-connections before the clock ran out.
+        long measured = Math.Clamp(Stopwatch.GetTimestamp(), _measureStart, _measureEnd) - _measureStart;
         var latency = new BenchLatencyRecorder();
         long completed = 0;
         long errors = finished ? 0 : 1;
@@ -65,7 +67,7 @@ internal sealed class StackBenchClient
             errors += Volatile.Read(ref tally.Errors);
             latency.Add(tally.Latency);
         }
-        return new BenchLoadOutcome(completed, errors, _spec.Duration.TotalSeconds, latency);
+        return new BenchLoadOutcome(completed, errors, (double)measured / Stopwatch.Frequency, latency);
     }
 
     /// <summary>
