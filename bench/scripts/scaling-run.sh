@@ -13,6 +13,11 @@ mkdir -p "$out"
     echo "processors: $(nproc)"
     grep -m1 "model name" /proc/cpuinfo
     grep Cpus_allowed_list /proc/self/status
+    # Whether the "cores" are hyperthreads: 8 + 8 engine threads on 8 physical cores share each core's pipeline.
+    lscpu 2>/dev/null | grep -E "^(Thread\(s\) per core|Core\(s\) per socket|Socket\(s\)|NUMA node\(s\)|L3 cache)" || true
+    for cpu in 0 1 8; do
+        echo "cpu$cpu siblings: $(cat /sys/devices/system/cpu/cpu$cpu/topology/thread_siblings_list 2>/dev/null || echo unknown)"
+    done
     echo "kernel: $(uname -r)"
 } | tee "$out/machine.txt"
 "$published/Fastsocket.Cli" bench --server-cores 1,2,4,8 --client-cores same --duration "$duration" --warmup 2 --out "$out" 2>&1 \
