@@ -362,11 +362,17 @@ public sealed class MultiQueueNicTests
         }
 
         Run(100); // warm up: JIT, tiering, lazy initialisation
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(500);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Measured in rounds until one is clean: code swapped in by tiered compilation during a round allocates once
+        // (a CI run saw 6,960 bytes in one round); per-packet allocation would show in every round.
+        var allocated = new List<long>();
+        for (int round = 0; round < 3 && (allocated.Count == 0 || allocated[^1] != 0); round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(500);
+            allocated.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.Equal(0, allocated);
+        Assert.True(allocated[^1] == 0, $"bytes allocated per round of 16,000 packets: {string.Join(", ", allocated)}");
         Assert.True(receiver.Count > 0);
         Assert.True(server.Queues[3].SteeredExact > 0);
         Assert.True(server.Queues[2].SteeredPortMask > 0);
