@@ -67,7 +67,13 @@ internal sealed class AcceptDispatcher : IListenerHandler
         return AcceptFromElsewhere(core, acceptSocket, cancellationToken);
     }
 
-    /// <summary>From another thread: a one-off operation, queued by the core itself. Apart so that its closure is made only here.</summary>
+    /// <summary>
+    /// From another thread: a one-off operation, queued by the core itself. It opens no local listener: a local
+    /// listen table entry belongs to an acceptor running on that core (as in Fastsocket), and one opened for a
+    /// caller elsewhere would keep the connections arriving there from the waiters on other cores. Such a waiter
+    /// takes connections from the global listener, and from the core's local queue if an acceptor there opened one.
+    /// Apart from AcceptAsync so that its closure is made only here.
+    /// </summary>
     private ValueTask<FastSocket> AcceptFromElsewhere(EngineCore core, FastSocket? acceptSocket, CancellationToken cancellationToken)
     {
         var remote = new CoreOperation<FastSocket>(core) { Tag = acceptSocket };
@@ -75,7 +81,6 @@ internal sealed class AcceptDispatcher : IListenerHandler
         remote.RegisterCancellation(cancellationToken);
         core.Execute(() =>
         {
-            OpenLocal(core);
             _waiters[core.CoreId].Enqueue(remote);
             Serve(core);
         });
