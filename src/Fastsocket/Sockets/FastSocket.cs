@@ -44,6 +44,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     private IpAddress _connectRemote;
     private ushort _connectRemotePort;
     private ushort _connectLocalPort;
+    private IpAddress? _boundAddress;
 
     /// <summary>Creates an unconnected socket on <paramref name="stack"/> (as new Socket(Stream, Tcp)).</summary>
     public FastSocket(FastsocketStack stack)
@@ -185,7 +186,8 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             throw new SocketException((int)SocketError.InvalidArgument);
         }
-        if (!ip.Address.Equals(IPAddress.Any) && !IpAddress.FromIPAddress(ip.Address).Equals(_stack.LocalAddress))
+        IpAddress local = ip.Address.Equals(IPAddress.Any) ? _stack.LocalAddress : IpAddress.FromIPAddress(ip.Address);
+        if (!_stack.IsLocalAddress(local))
         {
             throw new SocketException((int)SocketError.AddressNotAvailable);
         }
@@ -193,7 +195,8 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             throw new SocketException((int)SocketError.AddressAlreadyInUse);
         }
-        _boundEndPoint = new IPEndPoint(_stack.LocalAddress.ToIPAddress(), ip.Port);
+        _boundAddress = local;
+        _boundEndPoint = new IPEndPoint(local.ToIPAddress(), ip.Port);
     }
 
     public void Listen(int backlog = 512)
@@ -349,7 +352,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         try
         {
             TcpConnection connection = _core.Engine.Connect(_connectRemote, _connectRemotePort, this, _connectLocalPort,
-                _sendBufferSize, _receiveBufferSize);
+                _sendBufferSize, _receiveBufferSize, _boundAddress);
             AttachConnection(connection);
         }
         catch (SocketException e)

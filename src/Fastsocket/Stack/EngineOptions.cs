@@ -10,6 +10,9 @@ public sealed class EngineOptions
 {
     public required IpAddress LocalAddress { get; init; }
 
+    /// <summary>Further local addresses (see <see cref="StackOptions.AdditionalAddresses"/>).</summary>
+    public IReadOnlyList<IpAddress> AdditionalAddresses { get; init; } = [];
+
     public required IPacketDevice Device { get; init; }
 
     public IClock Clock { get; init; } = MonotonicClock.Instance;

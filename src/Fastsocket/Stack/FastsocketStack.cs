@@ -46,6 +46,7 @@ public sealed class FastsocketStack : IDisposable
             var engine = new NetworkEngine(new EngineOptions
             {
                 LocalAddress = options.LocalAddress,
+                AdditionalAddresses = options.AdditionalAddresses,
                 Device = options.Device.GetQueue(i),
                 Clock = options.Clock,
                 Tcp = options.Tcp,
@@ -83,6 +84,23 @@ public sealed class FastsocketStack : IDisposable
     public int CoreCount => _cores.Length;
 
     public IpAddress LocalAddress => Options.LocalAddress;
+
+    /// <summary>Whether <paramref name="address"/> is one of this host's addresses.</summary>
+    public bool IsLocalAddress(in IpAddress address)
+    {
+        if (address == Options.LocalAddress)
+        {
+            return true;
+        }
+        foreach (IpAddress extra in Options.AdditionalAddresses)
+        {
+            if (extra == address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>2^ceil(log2 N) - 1: an active port p belongs to core p &amp; PortMask.</summary>
     public int PortMask { get; }

@@ -47,6 +47,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         _design = stack?.Design ?? StackDesign.Fastsocket;
         _shared = stack?.SharedConnections;
         LocalAddress = options.LocalAddress;
+        _additionalAddresses = options.AdditionalAddresses.ToArray();
         _device = options.Device;
         _clock = options.Clock;
         Config = options.Tcp;
@@ -62,6 +63,25 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     }
 
     public IpAddress LocalAddress { get; }
+
+    private readonly IpAddress[] _additionalAddresses;
+
+    /// <summary>Whether a packet to <paramref name="address"/> is ours: the main address, or one of the few others.</summary>
+    private bool IsLocal(in IpAddress address)
+    {
+        if (address == LocalAddress)
+        {
+            return true;
+        }
+        foreach (IpAddress extra in _additionalAddresses)
+        {
+            if (extra == address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>The stack this engine is a core of, or null for a standalone single engine.</summary>
     public FastsocketStack? Stack { get; }
@@ -139,16 +159,24 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         }
     }
 
-    /// <summary>Opens a connection (sends SYN). The handler hears OnConnected when the handshake ends.</summary>
+    /// <summary>
+    /// Opens a connection (sends SYN) from <paramref name="localAddress"/> (one of ours; the main address when null).
+    /// The handler hears OnConnected when the handshake ends.
+    /// </summary>
     public TcpConnection Connect(IpAddress remoteAddress, ushort remotePort, ITcpConnectionHandler? handler, ushort localPort = 0,
-        int sendBufferSize = 0, int receiveBufferSize = 0)
+        int sendBufferSize = 0, int receiveBufferSize = 0, IpAddress? localAddress = null)
     {
+        IpAddress source = localAddress ?? LocalAddress;
+        if (!IsLocal(source))
+        {
+            throw new SocketException((int)SocketError.AddressNotAvailable);
+        }
         Refresh();
         TcpConnection connection = Rent();
         FlowKey key;
         if (localPort != 0)
         {
-            key = new FlowKey(LocalAddress, localPort, remoteAddress, remotePort);
+            key = new FlowKey(source, localPort, remoteAddress, remotePort);
             if (_timeWait.TryGet(key, out _) || !TryAddConnection(key, connection))
             {
                 _pool.Push(connection);
@@ -157,7 +185,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         }
         else
         {
-            key = AllocateEphemeralFlow(remoteAddress, remotePort, connection);
+            key = AllocateEphemeralFlow(source, remoteAddress, remotePort, connection);
         }
         connection.OpenActive(this, key, _isn.Next(key, _now), handler,
             sendBufferSize > 0 ? sendBufferSize : Config.SendBufferSize,
@@ -181,7 +209,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     /// connection can be steered to it. Exhaustion is AddressNotAvailable, as EADDRNOTAVAIL from connect(2).
     /// The walk starts where <see cref="EphemeralPortSelector"/> says (RFC 6056 algorithm 4, as Linux).
     /// </summary>
-    private FlowKey AllocateEphemeralFlow(IpAddress remoteAddress, ushort remotePort, TcpConnection connection)
+    private FlowKey AllocateEphemeralFlow(IpAddress localAddress, IpAddress remoteAddress, ushort remotePort, TcpConnection connection)
     {
         int first = EphemeralPortFirst;
         int last = EphemeralPortLast;
@@ -196,11 +224,11 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         int count = (last - offset - first) / stride + 1;
         if (count > 0)
         {
-            int start = _ports.Start(LocalAddress, remoteAddress, remotePort, count, out int slot);
+            int start = _ports.Start(localAddress, remoteAddress, remotePort, count, out int slot);
             for (int i = 0; i < count; i++)
             {
                 var port = (ushort)(first + offset + (start + i) % count * stride);
-                var key = new FlowKey(LocalAddress, port, remoteAddress, remotePort);
+                var key = new FlowKey(localAddress, port, remoteAddress, remotePort);
                 if (_timeWait.TryGet(key, out _) || _listeners.ContainsKey(port) || Stack?.FindListener(port) is not null)
                 {
                     continue;
@@ -320,7 +348,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
             Statistics.Drops.Add(reason);
             return;
         }
-        if (ip.Destination != LocalAddress)
+        if (!IsLocal(ip.Destination))
         {
             Statistics.Drops.Add(DropReason.NotForThisHost);
             return;
@@ -331,7 +359,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
                 ReceiveTcp(ip.Source, ip.Destination, ip.Payload, packet);
                 break;
             case IpProtocol.Icmp:
-                ReceiveIcmp(ip.Source, ip.Payload);
+                ReceiveIcmp(ip.Source, ip.Destination, ip.Payload);
                 break;
             default:
                 Statistics.Drops.Add(DropReason.UnsupportedProtocol);
@@ -554,7 +582,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         TransmitPacket(IPv4Header.Length + tcpLength);
     }
 
-    private void ReceiveIcmp(IpAddress source, ReadOnlySpan<byte> message)
+    private void ReceiveIcmp(IpAddress source, IpAddress destination, ReadOnlySpan<byte> message)
     {
         if (!IcmpV4Packet.TryParse(message, out IcmpV4Packet icmp, out DropReason reason))
         {
@@ -574,7 +602,8 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         }
         Span<byte> packet = _transmitBuffer;
         int length = IcmpV4Writer.WriteEcho(packet[IPv4Header.Length..], reply: true, icmp.Identifier, icmp.SequenceNumber, data);
-        IPv4Header.Write(packet, LocalAddress, source, IpProtocol.Icmp, length, NextIpIdentification());
+        // The reply comes from the address that was pinged, which need not be the main one.
+        IPv4Header.Write(packet, destination, source, IpProtocol.Icmp, length, NextIpIdentification());
         Statistics.IcmpEchoReplies++;
         TransmitPacket(IPv4Header.Length + length);
     }

@@ -15,6 +15,12 @@ public sealed class StackOptions
 
     public required IpAddress LocalAddress { get; init; }
 
+    /// <summary>
+    /// Further addresses this host answers to and may connect from. A load generator binds its sockets to them in
+    /// turn: each address brings its own ephemeral ports towards every server port, as when Linux clients add IPs.
+    /// </summary>
+    public IReadOnlyList<IpAddress> AdditionalAddresses { get; init; } = [];
+
     public required IMultiQueueDevice Device { get; init; }
 
     public TcpConfig Tcp { get; init; } = new();

@@ -14,7 +14,7 @@ public sealed class StackPair : IDisposable
     public static readonly IpAddress ClientAddress = IpAddress.FromIPv4(198, 18, 0, 1);
 
     public StackPair(StackDesign design, int serverCores = 2, int clientCores = 2, bool clientSteering = true, TcpConfig? tcp = null,
-        ushort clientEphemeralFirst = 32768, ushort clientEphemeralLast = 60999)
+        ushort clientEphemeralFirst = 32768, ushort clientEphemeralLast = 60999, IpAddress[]? clientAdditionalAddresses = null)
     {
         Wire = new VirtualWire(MonotonicClock.Instance, new VirtualWireOptions { QueuesA = clientCores, QueuesB = serverCores });
         Server = new FastsocketStack(new StackOptions
@@ -36,6 +36,7 @@ public sealed class StackPair : IDisposable
             Tcp = tcp?.Clone() ?? new TcpConfig { NoDelay = true },
             PinThreads = false,
             UseDeviceSteering = clientSteering,
+            AdditionalAddresses = clientAdditionalAddresses ?? [],
             EphemeralPortFirst = clientEphemeralFirst,
             EphemeralPortLast = clientEphemeralLast,
             Name = "test-client",
