@@ -77,6 +77,9 @@ public sealed class BenchRunSpec
     /// <summary>Established connections held idle on the server while the load runs (stack designs only).</summary>
     public int IdleConnections { get; init; }
 
+    /// <summary>Source addresses the client loops bind to in turn (1: the client's one address).</summary>
+    public int ClientAddresses { get; init; } = 1;
+
     /// <summary>Length of <see cref="Request"/> in bytes.</summary>
     public int RequestBytes { get; }
 
@@ -95,5 +98,6 @@ public sealed class BenchRunSpec
             Request.ToArray(), Response.ToArray(), ResponseBytes)
         {
             IdleConnections = IdleConnections,
+            ClientAddresses = ClientAddresses,
         };
 }

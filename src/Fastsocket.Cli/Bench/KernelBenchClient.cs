@@ -14,10 +14,13 @@ internal sealed class KernelBenchClient
     private readonly ReadOnlyMemory<byte> _request;
     private readonly int _responseLength;
     private readonly byte[] _buffer;
+    private readonly IPEndPoint? _source;
 
-    public KernelBenchClient(IPEndPoint server, BenchRunSpec spec)
+    /// <param name="source">Loopback address to connect from (port 0), or null for the kernel's choice.</param>
+    public KernelBenchClient(IPEndPoint server, BenchRunSpec spec, IPAddress? source = null)
     {
         _server = server;
+        _source = source is null ? null : new IPEndPoint(source, 0);
         _request = spec.Request;
         _responseLength = spec.Response.Length;
         _buffer = new byte[Math.Clamp(_responseLength + 1, 1024, 64 * 1024)];
@@ -28,6 +31,10 @@ internal sealed class KernelBenchClient
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.NoDelay = true;
         socket.LingerState = new LingerOption(false, 0);
+        if (_source is not null)
+        {
+            socket.Bind(_source);
+        }
         await socket.ConnectAsync(_server, token).ConfigureAwait(false);
 
         var sent = 0;

@@ -38,7 +38,9 @@ public sealed class KernelBenchTarget : IBenchTarget
             var clients = new KernelBenchClient[spec.ClientLoops];
             for (var i = 0; i < clients.Length; i++)
             {
-                clients[i] = new KernelBenchClient(server.EndPoint, spec);
+                // Loop i connects from 127.0.0.(1 + i mod N): all of 127/8 is loopback, no setup needed.
+                IPAddress? source = spec.ClientAddresses > 1 ? new IPAddress(new byte[] { 127, 0, 0, (byte)(1 + (i % spec.ClientAddresses)) }) : null;
+                clients[i] = new KernelBenchClient(server.EndPoint, spec, source);
             }
 
             // One untimed connection first: it proves the server answers before the clock starts, and

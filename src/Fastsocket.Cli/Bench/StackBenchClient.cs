@@ -46,12 +46,16 @@ internal sealed class StackBenchClient
         // The cap on connections, shared out between the loops so that no loop needs a counter another core writes.
         long perLoopCap = Math.Max(1, _spec.MaxConnections / _spec.ClientLoops);
         var loops = new List<Task>();
+        IPAddress[] sources = [_stack.LocalAddress.ToIPAddress(), .. _stack.Options.AdditionalAddresses.Select(a => a.ToIPAddress())];
+        int loopIndex = 0;
         foreach (EngineCore core in _stack.Cores)
         {
             CoreTally tally = _tallies[core.CoreId];
             for (int i = 0; i < _spec.Concurrency; i++)
             {
-                loops.Add(core.InvokeAsync(() => Loop(tally, perLoopCap)).Unwrap());
+                // Loops take the client's addresses in turn, so each address brings its own ports to the server port.
+                IPAddress source = sources[loopIndex++ % sources.Length];
+                loops.Add(core.InvokeAsync(() => Loop(tally, perLoopCap, source)).Unwrap());
             }
         }
         TimeSpan limit = _spec.Warmup + _spec.Duration + BenchLoadGenerator.DrainGrace;
@@ -74,11 +78,11 @@ internal sealed class StackBenchClient
     /// One connection after another, all in this one method so its state machine is made once per loop, not once
     /// per connection. Runs on its core's thread only, so its tally needs no atomics.
     /// </summary>
-    private async Task Loop(CoreTally tally, long cap)
+    private async Task Loop(CoreTally tally, long cap, IPAddress source)
     {
         byte[] buffer = new byte[4096];
         // One socket per loop, reconnected after Disconnect(reuseSocket: true): nothing allocated per connection.
-        var socket = new FastSocket(_stack) { NoDelay = true };
+        FastSocket socket = NewSocket(source);
         try
         {
             for (long started = 0; started < cap && !_stop.IsCancellationRequested; started++)
@@ -117,7 +121,7 @@ internal sealed class StackBenchClient
                 {
                     // A failed connection may leave the socket half set up; start the next one afresh.
                     socket.Dispose();
-                    socket = new FastSocket(_stack) { NoDelay = true };
+                    socket = NewSocket(source);
                 }
 
                 long t1 = Stopwatch.GetTimestamp();
@@ -146,6 +150,13 @@ internal sealed class StackBenchClient
         {
             socket.Dispose();
         }
+    }
+
+    private FastSocket NewSocket(IPAddress source)
+    {
+        var socket = new FastSocket(_stack) { NoDelay = true };
+        socket.Bind(new IPEndPoint(source, 0));
+        return socket;
     }
 
     /// <summary>What one client core counted; written by that core's thread only, read once the loops are done.</summary>

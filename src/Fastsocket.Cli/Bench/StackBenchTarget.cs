@@ -63,6 +63,7 @@ public sealed class StackBenchTarget : IBenchTarget
             LocalAddress = ClientAddress,
             Device = wire.A,
             Tcp = clientTcp,
+            AdditionalAddresses = AdditionalClientAddresses(spec.ClientAddresses),
             Name = "client",
             FirstCpu = spec.ServerCores,
         });
@@ -103,6 +104,10 @@ public sealed class StackBenchTarget : IBenchTarget
         }
         return outcome.ToResult(Design, spec, packets, drops) with { DropReasons = dropReasons };
     }
+
+    /// <summary>The client's addresses beyond its main one: 198.18.1.1, 198.18.1.2, ...</summary>
+    internal static IpAddress[] AdditionalClientAddresses(int count) =>
+        Enumerable.Range(1, count - 1).Select(i => IpAddress.FromIPv4(198, 18, 1, (byte)i)).ToArray();
 
     /// <summary>The server stack's counters after the last run (lock acquisitions, hand-offs, fallbacks).</summary>
     public EngineStatistics? LastServerStatistics { get; private set; }

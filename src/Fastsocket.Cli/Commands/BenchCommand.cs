@@ -97,6 +97,13 @@ internal sealed class BenchCommand : Command
         DefaultValueFactory = _ => 0,
     }.MustBeInRange(0, 200_000);
 
+    private readonly Option<int> _clientAddresses = new Option<int>("--client-addresses")
+    {
+        Description = "Source addresses the client loops bind to in turn (1 to 250): more 4-tuples per server port, as " +
+                      "when a load generator adds IPs. The kernel baselines use 127.0.0.1 upwards.",
+        DefaultValueFactory = _ => 1,
+    }.MustBeInRange(1, 250);
+
     private readonly Option<bool> _noKernel = new("--no-kernel")
     {
         Description = "Skip the kernel TCP baselines.",
@@ -151,6 +158,7 @@ internal sealed class BenchCommand : Command
         Options.Add(_responseBytes);
         Options.Add(_maxConnections);
         Options.Add(_idleConnections);
+        Options.Add(_clientAddresses);
         Options.Add(_noKernel);
         Options.Add(_out);
         Options.Add(_json);
@@ -182,6 +190,7 @@ internal sealed class BenchCommand : Command
             maxConnections: parseResult.GetValue(_maxConnections))
         {
             IdleConnections = parseResult.GetValue(_idleConnections),
+            ClientAddresses = parseResult.GetValue(_clientAddresses),
         };
 
         var designs = new List<string>();

@@ -21,6 +21,8 @@ public sealed class BenchUsageTests
     [InlineData(new[] { "bench", "--client-cores", "0" }, "--client-cores")]
     [InlineData(new[] { "bench", "--client-cores", "all" }, "--client-cores")]
     [InlineData(new[] { "bench", "--client-cores", "1025" }, "--client-cores")]
+    [InlineData(new[] { "bench", "--client-addresses", "0" }, "--client-addresses")]
+    [InlineData(new[] { "bench", "--client-addresses", "251" }, "--client-addresses")]
     [InlineData(new[] { "bench", "--duration", "0" }, "--duration")]
     [InlineData(new[] { "bench", "--duration", "-1" }, "--duration")]
     [InlineData(new[] { "bench", "--duration", "NaN" }, "--duration")]

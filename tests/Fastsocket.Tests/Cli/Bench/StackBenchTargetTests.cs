@@ -23,4 +23,21 @@ public sealed class StackBenchTargetTests
         Assert.Equal(result.Connections / result.Seconds, result.Cps, precision: 6);
         Assert.Empty(result.DropReasons!);
     }
+
+    [Fact]
+    public void ClientLoopsSpreadOverSeveralSourceAddresses()
+    {
+        var target = new StackBenchTarget(StackDesign.Fastsocket);
+        var spec = new BenchRunSpec(serverCores: 1, clientCores: 1, duration: TimeSpan.FromSeconds(60), warmup: TimeSpan.Zero,
+            concurrency: 6, maxConnections: 1_200)
+        {
+            ClientAddresses = 3,
+        };
+
+        BenchResult result = target.Run(spec, new BenchProgress(), CancellationToken.None);
+
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(1_200, result.Connections);
+        Assert.Empty(result.DropReasons!);
+    }
 }
