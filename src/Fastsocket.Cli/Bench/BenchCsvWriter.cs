@@ -8,7 +8,7 @@ public static class BenchCsvWriter
 {
     public const string Header =
         "design,server_cores,client_cores,cps,per_core_cps,p50_us,p99_us,p999_us,errors,connections,seconds,packets_per_connection,drops,ratio_to_kernel," +
-        "allocated_bytes_per_connection,gc_pause_share";
+        "allocated_bytes_per_connection,gc_pause_share,locks_per_connection,handoffs_per_connection";
 
     public static string ToCsv(BenchReport report)
     {
@@ -33,7 +33,9 @@ public static class BenchCsvWriter
                 .Append(r.Drops?.ToString(c)).Append(',')
                 .Append(report.RatioToKernel(r)?.ToString("F4", c)).Append(',')
                 .Append(r.AllocatedBytesPerConnection?.ToString("R", c)).Append(',')
-                .Append(r.GcPauseShare?.ToString("R", c))
+                .Append(r.GcPauseShare?.ToString("R", c)).Append(',')
+                .Append(r.LocksPerConnection?.ToString("R", c)).Append(',')
+                .Append(r.HandoffsPerConnection?.ToString("R", c))
                 .Append('\n');
         }
 

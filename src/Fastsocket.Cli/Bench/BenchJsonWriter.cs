@@ -49,6 +49,8 @@ public static class BenchJsonWriter
                     json.WriteNull("drop_reasons");
                 }
 
+                WriteNullable(json, "locks_per_connection", result.LocksPerConnection);
+                WriteNullable(json, "handoffs_per_connection", result.HandoffsPerConnection);
                 WriteNullable(json, "allocated_bytes_per_connection", result.AllocatedBytesPerConnection);
                 WriteNullable(json, "gc_pause_share", result.GcPauseShare);
                 WriteNullable(json, "ratio_to_kernel", report.RatioToKernel(result) is { } ratio ? Math.Round(ratio, 4) : null);

@@ -33,6 +33,15 @@ public sealed record BenchResult
     /// <summary>Packets or connections dropped (queue overflows, listen drops); null when unknown.</summary>
     public long? Drops { get; init; }
 
+    /// <summary>
+    /// Lock acquisitions on the server's shared tables and listeners per completed connection (base and reuseport pay
+    /// them; fastsocket should show 0); null when the target cannot count them (the kernel).
+    /// </summary>
+    public double? LocksPerConnection { get; init; }
+
+    /// <summary>Packets the server's cores handed to the owning core (software RFD) per completed connection; null when unknown.</summary>
+    public double? HandoffsPerConnection { get; init; }
+
     /// <summary>The drops by reason (server and client stacks together); null when the target cannot tell.</summary>
     public IReadOnlyDictionary<string, long>? DropReasons { get; init; }
 

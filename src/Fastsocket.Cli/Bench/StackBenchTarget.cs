@@ -102,7 +102,13 @@ public sealed class StackBenchTarget : IBenchTarget
         {
             dropReasons[reason.ToString()] = dropReasons.GetValueOrDefault(reason.ToString()) + count;
         }
-        return outcome.ToResult(Design, spec, packets, drops) with { DropReasons = dropReasons };
+        double completed = Math.Max(clientWork.TotalCompleted, 1);
+        return outcome.ToResult(Design, spec, packets, drops) with
+        {
+            DropReasons = dropReasons,
+            LocksPerConnection = Math.Round((after.LockAcquisitions - before.LockAcquisitions) / completed, 2),
+            HandoffsPerConnection = Math.Round((after.RfdHandoffs - before.RfdHandoffs) / completed, 3),
+        };
     }
 
     /// <summary>The client's addresses beyond its main one: 198.18.1.1, 198.18.1.2, ...</summary>

@@ -165,7 +165,10 @@ internal sealed class BenchCommand : Command
 
         Validators.Add(result =>
         {
-            var designs = SplitDesigns(result.GetValue(_designs) ?? string.Empty);
+            // An option the user left out has no result here, and GetValue then gives null, not the default.
+            var designs = result.GetResult(_designs) is null
+                ? BenchTargets.PaperDesigns.ToList()
+                : SplitDesigns(result.GetValue(_designs) ?? string.Empty);
             if (designs.Count == 0 && (result.GetValue(_noKernel) || _targets.KernelDesigns.Count == 0))
             {
                 result.AddError("Nothing to run: '--designs' is empty and '--no-kernel' skips the kernel baselines.");

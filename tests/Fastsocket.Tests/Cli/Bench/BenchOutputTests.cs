@@ -68,6 +68,19 @@ public sealed class BenchOutputTests
     }
 
     [Fact]
+    public void No_kernel_alone_runs_the_default_designs()
+    {
+        var targets = BenchCliTestSupport.FakeRegistry();
+        targets.Register("reuseport", () => new FakeBenchTarget("reuseport", 8_000));
+        var (exitCode, stdout, stderr) = BenchCliTestSupport.Invoke(targets, "bench", "--no-kernel", "--json");
+
+        Assert.True(exitCode == 0, stderr);
+        using var document = JsonDocument.Parse(stdout);
+        var designs = document.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("design").GetString()).ToList();
+        Assert.Equal(["base", "reuseport", "fastsocket"], designs);
+    }
+
+    [Fact]
     public void No_kernel_leaves_the_baselines_out_and_the_ratio_null()
     {
         var (exitCode, stdout, _) = BenchCliTestSupport.Invoke(BenchCliTestSupport.FakeRegistry(),

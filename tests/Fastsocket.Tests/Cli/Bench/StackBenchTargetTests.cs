@@ -40,4 +40,21 @@ public sealed class StackBenchTargetTests
         Assert.Equal(1_200, result.Connections);
         Assert.Empty(result.DropReasons!);
     }
+
+    [Theory]
+    [InlineData(StackDesign.Fastsocket, false)]
+    [InlineData(StackDesign.Base, true)]
+    public void EachResultCountsTheServersLocksPerConnection(StackDesign design, bool locks)
+    {
+        var target = new StackBenchTarget(design);
+        var spec = new BenchRunSpec(serverCores: 2, clientCores: 2, duration: TimeSpan.FromSeconds(60), warmup: TimeSpan.Zero,
+            concurrency: 4, maxConnections: 1_000);
+
+        BenchResult result = target.Run(spec, new BenchProgress(), CancellationToken.None);
+
+        Assert.Equal(0, result.Errors);
+        // base looks up every packet in one shared, locked table: several locks per connection; fastsocket none.
+        Assert.True(locks ? result.LocksPerConnection >= 1 : result.LocksPerConnection == 0, $"{result.LocksPerConnection} locks per connection");
+        Assert.NotNull(result.HandoffsPerConnection);
+    }
 }
