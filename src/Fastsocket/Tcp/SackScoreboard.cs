@@ -19,6 +19,20 @@ internal sealed class SackScoreboard
 
     public void Clear() => _count = 0;
 
+    /// <summary>Bytes the ranges cover: grows when an ACK reports data not SACKed before (RFC 6675's DupAck test).</summary>
+    public long SackedBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                total += _ends[i] - _starts[i];
+            }
+            return total;
+        }
+    }
+
     /// <summary>Adds the blocks of one ACK, ignoring any part outside (SND.UNA, SND.MAX] (RFC 2018 lets us distrust those).</summary>
     public void Add(in TcpOptions options, SeqNumber sndUna, SeqNumber sndMax)
     {

@@ -752,19 +752,25 @@ public sealed class TcpConnection : TimerEntry
         }
 
         int scaledWindow = seg.Window << _sndShift;
+        bool newlySacked = false;
         if (_sack && seg.Options.SackCount > 0)
         {
+            long sackedBefore = _scoreboard.SackedBytes;
             _scoreboard.Add(seg.Options, SeqNumber.Max(_sndUna, seg.Ack), _sndMax);
+            newlySacked = _scoreboard.SackedBytes > sackedBefore;
         }
         if (seg.Ack > _sndUna)
         {
             OnNewAck(seg, seg.Ack);
         }
-        else if (seg.Ack == _sndUna && seg.Payload.Length == 0 && !seg.Has(TcpFlags.Fin) &&
-                 scaledWindow == _sndWnd && scaledWindow != 0 && _sndMax > _sndUna)
+        else if (seg.Ack == _sndUna && scaledWindow != 0 && _sndMax > _sndUna &&
+                 ((seg.Payload.Length == 0 && !seg.Has(TcpFlags.Fin) && scaledWindow == _sndWnd) || newlySacked))
         {
-            // A duplicate ACK by RFC 5681's definition. A zero window is excluded: the peer answering our
-            // zero-window probes is not reporting loss, and fast retransmit would push data into a closed window.
+            // A duplicate ACK: by RFC 5681's definition (no data, same window), or by RFC 6675's when SACK is on (any
+            // ACK that SACKs bytes not SACKed before, even one carrying data or moving the window, as a peer sending
+            // data of its own does: an echo peer's duplicate ACKs mostly ride on its data). A zero window is excluded:
+            // the peer answering our zero-window probes is not reporting loss, and fast retransmit would push data
+            // into a closed window.
             OnDuplicateAck();
         }
 
