@@ -38,9 +38,8 @@ public sealed class LossyEchoTests
 
             // socat reads the file into the connection, half-closes when it ends, and writes what comes back until
             // the server half-closes too. -t bounds that wait; the whole command is bounded by ExecWithin. Runs here
-            // take 32 to 55 s, most of it in some 170 to 215 retransmission timeouts of ours: the kernel's ACKs mostly
-            // ride on its data, and only pure ACKs with an unchanged window count as duplicates (RFC 5681), so few
-            // of our losses are repaired by fast retransmit.
+            // take about 30 s; the kernel's ACKs mostly ride on its echoed data, so our fast retransmits depend on
+            // counting ACKs that SACK new bytes as duplicates (RFC 6675), which took runs down from 32-55 s.
             CommandResult socat = ns.ExecWithin(TimeSpan.FromSeconds(300), "socat", "-b", "65536", "-t", "280", "-T", "280",
                 "TCP:198.18.14.2:7", $"OPEN:{input},rdonly!!OPEN:{echoed},wronly,creat,trunc");
             CommandResult drops = ns.Exec("iptables", "-L", "-v", "-n", "-x");
