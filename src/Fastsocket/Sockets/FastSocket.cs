@@ -160,9 +160,10 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         }
     }
 
-    /// <summary>SO_RCVBUF. Takes effect for connections opened after it is set, as on Linux where it sizes the window scale.</summary>
+    // Apart from the setter so that the closure is only made for a connected socket (C# makes it on entry to the method).
     private void ApplySendBufferSize(int value) => OnCore(c => c.SendBufferCapacity = Math.Max(value, c.Unacknowledged));
 
+    /// <summary>SO_RCVBUF. Takes effect for connections opened after it is set, as on Linux where it sizes the window scale.</summary>
     public int ReceiveBufferSize
     {
         get => _receiveBufferSize;
@@ -291,6 +292,11 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             throw new SocketException((int)SocketError.InvalidArgument);
         }
+        ThrowIfDisconnectedForGood();
+    }
+
+    private void ThrowIfDisconnectedForGood()
+    {
         if (_disconnectedForGood)
         {
             throw new InvalidOperationException("This socket was disconnected without reuseSocket and cannot be used again.");
@@ -314,10 +320,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         {
             throw new SocketException((int)SocketError.InvalidArgument);
         }
-        if (_disconnectedForGood)
-        {
-            throw new InvalidOperationException("This socket was disconnected without reuseSocket and cannot be used again.");
-        }
+        ThrowIfDisconnectedForGood();
         // Connect on the calling core when it is one of ours (the connection then belongs to it, and RFD picks a
         // port that maps to it); from elsewhere, on the core chosen when the socket was created.
         EngineCore? current = EngineCore.Current;
@@ -404,16 +407,11 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
                 return ValueTask.FromException<int>(new SocketException((int)SocketError.WouldBlock));
             }
             _receiveBuffer = buffer;
-            CoreOperation<int> waiting = _receiveOp ??= CoreOperation<int>.Rent(_core);
-            ValueTask<int> pending = waiting.Begin();
-            waiting.RegisterCancellation(cancellationToken);
-            return pending;
+            return BeginWaiting(ref _receiveOp, cancellationToken);
         }
         _receiveBuffer = buffer;
-        CoreOperation<int> op = _receiveOp ??= CoreOperation<int>.Rent(_core);
-        ValueTask<int> task = op.Begin();
+        ValueTask<int> task = BeginWaiting(ref _receiveOp, cancellationToken);
         _core.Post(static s => ((FastSocket)s!).ContinueReceive(), this);
-        op.RegisterCancellation(cancellationToken);
         return task;
     }
 
@@ -535,18 +533,22 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
             }
             _sendBuffer = buffer;
             _sendDone = n;
-            CoreOperation<int> waiting = _sendOp ??= CoreOperation<int>.Rent(_core);
-            ValueTask<int> pending = waiting.Begin();
-            waiting.RegisterCancellation(cancellationToken);
-            return pending;
+            return BeginWaiting(ref _sendOp, cancellationToken);
         }
         _sendBuffer = buffer;
         _sendDone = 0;
-        CoreOperation<int> op = _sendOp ??= CoreOperation<int>.Rent(_core);
-        ValueTask<int> task = op.Begin();
+        ValueTask<int> task = BeginWaiting(ref _sendOp, cancellationToken);
         _core.Post(static s => ((FastSocket)s!).ContinueSend(), this);
-        op.RegisterCancellation(cancellationToken);
         return task;
+    }
+
+    /// <summary>Arms the socket's operation of one kind (taken from the core's pool on first need) for a wait.</summary>
+    private ValueTask<int> BeginWaiting(ref CoreOperation<int>? slot, CancellationToken cancellationToken)
+    {
+        CoreOperation<int> op = slot ??= CoreOperation<int>.Rent(_core);
+        ValueTask<int> pending = op.Begin();
+        op.RegisterCancellation(cancellationToken);
+        return pending;
     }
 
     public ValueTask<int> SendAsync(ArraySegment<byte> buffer, SocketFlags socketFlags) => SendAsync(buffer.AsMemory());
@@ -643,10 +645,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     public void Disconnect(bool reuseSocket)
     {
         ThrowIfDisposed();
-        if (!_attached)
-        {
-            throw new SocketException((int)SocketError.NotConnected);
-        }
+        ThrowIfNotAttached();
         if (_core.IsCurrentThread)
         {
             DisconnectOnCore(reuseSocket);
@@ -672,10 +671,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_attached)
-        {
-            throw new SocketException((int)SocketError.NotConnected);
-        }
+        ThrowIfNotAttached();
         if (_core.IsCurrentThread)
         {
             DisconnectOnCore(reuseSocket);

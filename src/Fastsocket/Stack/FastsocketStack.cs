@@ -85,22 +85,8 @@ public sealed class FastsocketStack : IDisposable
 
     public IpAddress LocalAddress => Options.LocalAddress;
 
-    /// <summary>Whether <paramref name="address"/> is one of this host's addresses.</summary>
-    public bool IsLocalAddress(in IpAddress address)
-    {
-        if (address == Options.LocalAddress)
-        {
-            return true;
-        }
-        foreach (IpAddress extra in Options.AdditionalAddresses)
-        {
-            if (extra == address)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    /// <summary>Whether <paramref name="address"/> is one of this host's addresses (every core has the same ones).</summary>
+    public bool IsLocalAddress(in IpAddress address) => _cores[0].Engine.IsLocalAddress(address);
 
     /// <summary>2^ceil(log2 N) - 1: an active port p belongs to core p &amp; PortMask.</summary>
     public int PortMask { get; }

@@ -26,6 +26,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     private readonly TimerWheel _timers;
     private readonly Stack<TcpConnection> _pool = new(4096);
     private readonly EphemeralPortSelector _ports;
+    private readonly IpAddress[] _additionalAddresses;
     private TcpConnection[] _flushList = new TcpConnection[256];
     private int _flushCount;
     private long _now;
@@ -64,10 +65,8 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
 
     public IpAddress LocalAddress { get; }
 
-    private readonly IpAddress[] _additionalAddresses;
-
-    /// <summary>Whether a packet to <paramref name="address"/> is ours: the main address, or one of the few others.</summary>
-    private bool IsLocal(in IpAddress address)
+    /// <summary>Whether <paramref name="address"/> is ours: the main address, or one of the few others.</summary>
+    public bool IsLocalAddress(in IpAddress address)
     {
         if (address == LocalAddress)
         {
@@ -167,7 +166,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         int sendBufferSize = 0, int receiveBufferSize = 0, IpAddress? localAddress = null)
     {
         IpAddress source = localAddress ?? LocalAddress;
-        if (!IsLocal(source))
+        if (!IsLocalAddress(source))
         {
             throw new SocketException((int)SocketError.AddressNotAvailable);
         }
@@ -204,10 +203,10 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
 
     /// <summary>
     /// Picks a free ephemeral port towards the peer and registers the connection under it, in one step so that two
-    /// cores sharing a table cannot take the same port. With
-    /// Receive Flow Deliver the walk visits only ports p with p &amp; PortMask == this core, so every reply to the
-    /// connection can be steered to it. Exhaustion is AddressNotAvailable, as EADDRNOTAVAIL from connect(2).
-    /// The walk starts where <see cref="EphemeralPortSelector"/> says (RFC 6056 algorithm 4, as Linux).
+    /// cores sharing a table cannot take the same port. The walk starts where <see cref="EphemeralPortSelector"/> says
+    /// (RFC 6056 algorithm 4, as Linux). With Receive Flow Deliver it visits only ports p with p &amp; PortMask == this
+    /// core, so every reply to the connection can be steered to it. Exhaustion is AddressNotAvailable, as
+    /// EADDRNOTAVAIL from connect(2).
     /// </summary>
     private FlowKey AllocateEphemeralFlow(IpAddress localAddress, IpAddress remoteAddress, ushort remotePort, TcpConnection connection)
     {
@@ -348,7 +347,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
             Statistics.Drops.Add(reason);
             return;
         }
-        if (!IsLocal(ip.Destination))
+        if (!IsLocalAddress(ip.Destination))
         {
             Statistics.Drops.Add(DropReason.NotForThisHost);
             return;
