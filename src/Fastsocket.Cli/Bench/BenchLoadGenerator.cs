@@ -14,6 +14,27 @@ public static class BenchLoadGenerator
     /// <summary>How long in-flight connections get, after the window closes, before they are cancelled and counted as errors.</summary>
     public static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(3);
 
+    private static readonly TimeSpan PrimeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// One untimed connection before the clock starts: it proves <paramref name="server"/> answers, and it
+    /// JIT-compiles both ends' paths, which on a busy machine can otherwise eat a short run's whole measured window.
+    /// </summary>
+    public static async Task PrimeAsync(Func<CancellationToken, ValueTask> connectOnce, string server, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connectOnce);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(PrimeTimeout);
+        try
+        {
+            await connectOnce(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"{server} did not serve a first connection: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>
     /// Drives the load; <paramref name="connectOnce"/> gets the loop index (0 to ClientLoops - 1, so
     /// loop / Concurrency is its client core) and a token that fires at the hard stop, and must throw

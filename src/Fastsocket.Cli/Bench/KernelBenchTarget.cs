@@ -15,8 +15,6 @@ public sealed class KernelBenchTarget : IBenchTarget
     public const string SharedListenerDesign = "kernel";
     public const string ReusePortDesign = "kernel-reuseport";
 
-    private static readonly TimeSpan PrimeTimeout = TimeSpan.FromSeconds(10);
-
     private readonly bool _reusePort;
 
     public KernelBenchTarget(bool reusePort)
@@ -43,10 +41,8 @@ public sealed class KernelBenchTarget : IBenchTarget
                 clients[i] = new KernelBenchClient(server.EndPoint, spec, source);
             }
 
-            // One untimed connection first: it proves the server answers before the clock starts, and
-            // it JIT-compiles both ends' socket paths, which on a busy machine can otherwise eat a
-            // short run's whole measured window.
-            Prime(clients[0], cancellationToken);
+            BenchLoadGenerator.PrimeAsync(clients[0].RunOnceAsync, "The kernel bench server", cancellationToken)
+                .GetAwaiter().GetResult();
 
             outcome = BenchLoadGenerator
                 .RunAsync(spec, progress, (loop, token) => clients[loop].RunOnceAsync(token), cancellationToken)
@@ -56,19 +52,5 @@ public sealed class KernelBenchTarget : IBenchTarget
         var dropsAfter = KernelTcpCounters.ReadListenDrops();
         long? drops = dropsBefore is { } before && dropsAfter is { } after ? Math.Max(0, after - before) : null;
         return outcome.ToResult(Design, spec, packetsPerConnection: null, drops: drops);
-    }
-
-    private static void Prime(KernelBenchClient client, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(PrimeTimeout);
-        try
-        {
-            client.RunOnceAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new InvalidOperationException($"The kernel bench server did not serve a first connection: {ex.Message}", ex);
-        }
     }
 }

@@ -24,7 +24,6 @@ public sealed class KestrelBenchTarget : IBenchTarget
     public const string FastsocketDesign = "kestrel-fastsocket";
     public const string KernelDesign = "kestrel-kernel";
 
-    private static readonly TimeSpan PrimeTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly bool _overFastsocket;
@@ -81,7 +80,7 @@ public sealed class KestrelBenchTarget : IBenchTarget
             {
                 clients[i] = new KestrelBenchClient(server, network?.ClientStack, spec);
             }
-            await PrimeAsync(clients[0], cancellationToken).ConfigureAwait(false);
+            await BenchLoadGenerator.PrimeAsync(clients[0].RunOnceAsync, "Kestrel", cancellationToken).ConfigureAwait(false);
             BenchLoadOutcome outcome = await BenchLoadGenerator
                 .RunAsync(spec, progress, (loop, token) => clients[loop].RunOnceAsync(token), cancellationToken)
                 .ConfigureAwait(false);
@@ -104,19 +103,5 @@ public sealed class KestrelBenchTarget : IBenchTarget
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(address);
         return new IPEndPoint(network?.ServerAddress ?? IPAddress.Loopback, uri.Port);
-    }
-
-    private static async Task PrimeAsync(KestrelBenchClient client, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(PrimeTimeout);
-        try
-        {
-            await client.RunOnceAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new InvalidOperationException($"Kestrel did not serve a first connection: {ex.Message}", ex);
-        }
     }
 }
