@@ -29,20 +29,38 @@ internal sealed class StackBenchClient
         _progress = progress;
         _stop = stop;
         _tallies = new CoreTally[stack.CoreCount];
-        for (int i = 0; i < _tallies.Length; i++)
+        foreach (EngineCore core in stack.Cores)
         {
-            _tallies[i] = new CoreTally();
+            // Made by the core that writes it: tallies made here in a row would sit side by side, and each core's
+            // counts, bumped on every connection, would share cache lines with its neighbour's.
+            _tallies[core.CoreId] = core.InvokeAsync(static () => new CoreTally()).GetAwaiter().GetResult();
         }
     }
 
     /// <summary>Connections completed over the whole run, warm-up included.</summary>
     public long TotalCompleted => _tallies.Sum(t => Volatile.Read(ref t.TotalCompleted));
 
-    public BenchLoadOutcome Run()
+    /// <summary>Stopwatch timestamp at which the measured window opens; set when <see cref="Run"/> starts.</summary>
+    public long MeasureStart => _measureStart;
+
+    /// <summary>Stopwatch timestamp at which the measured window closes.</summary>
+    public long MeasureEnd => _measureEnd;
+
+    /// <summary>Sets the measured window from now: warm-up first, then the duration.</summary>
+    public void OpenWindow()
     {
         long now = Stopwatch.GetTimestamp();
         _measureStart = now + (long)(_spec.Warmup.TotalSeconds * Stopwatch.Frequency);
         _measureEnd = _measureStart + (long)(_spec.Duration.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    /// <summary>Runs the load over the window <see cref="OpenWindow"/> set (opening it now if it was not).</summary>
+    public BenchLoadOutcome Run()
+    {
+        if (_measureStart == 0)
+        {
+            OpenWindow();
+        }
         // The cap on connections, shared out between the loops so that no loop needs a counter another core writes.
         long perLoopCap = Math.Max(1, _spec.MaxConnections / _spec.ClientLoops);
         var loops = new List<Task>();

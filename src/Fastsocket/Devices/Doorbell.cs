@@ -15,6 +15,15 @@ public sealed class Doorbell : IDisposable
     {
         // Store-load fence (Dekker): either we see the sleeper's flag, or the sleeper's re-check sees our work.
         Interlocked.MemoryBarrier();
+        RingAfterFence();
+    }
+
+    /// <summary>
+    /// Producer side, for a caller that has already issued a full fence after the store that made its work visible
+    /// (a ring's publish does): the same as <see cref="Ring"/> without a second fence per flush.
+    /// </summary>
+    internal void RingAfterFence()
+    {
         if (Volatile.Read(ref _sleeping) != 0)
         {
             _event.Set();

@@ -17,20 +17,17 @@ public sealed class NicQueue : IPacketDevice
     // Transmit side, touched only by this queue's engine. Set once when the wire is built, before any traffic.
     private WireChannel[] _outgoing = [];
     private NicQueue[] _peerQueues = [];
-    private long _transmittedPackets;
-    private long _transmittedBytes;
-    private long _oversizeDrops;
-    private long _transmitQueueFullDrops;
-    private long _noCarrierDrops;
 
     // Receive side, touched only by this queue's engine (counters are read by anyone via Volatile.Read).
     private WireChannel[] _incoming = [];
     private PacketRing[] _incomingRings = [];
     private FaultInjector?[] _incomingFaults = [];
-    private int _nextRing;
-    private long _receivedPackets;
 
     private Doorbell? _doorbell;
+
+    // Counters and the poll cursor, written by this queue's engine on every packet, padded off the lines that
+    // neighbouring queues (other cores) read. Read by anyone via Volatile.Read.
+    private NicQueueHotFields _hot;
 
     internal NicQueue(MultiQueueNic nic, int index, IClock clock, PcapWriter? capture)
     {
@@ -48,36 +45,36 @@ public sealed class NicQueue : IPacketDevice
     public int Mtu => Nic.Mtu;
 
     /// <summary>Packets this queue put on the wire (not counting drops).</summary>
-    public long TransmittedPackets => Volatile.Read(ref _transmittedPackets);
+    public long TransmittedPackets => Volatile.Read(ref _hot.TransmittedPackets);
 
-    public long TransmittedBytes => Volatile.Read(ref _transmittedBytes);
+    public long TransmittedBytes => Volatile.Read(ref _hot.TransmittedBytes);
 
     /// <summary>Transmits dropped for exceeding <see cref="Mtu"/>.</summary>
-    public long OversizeDrops => Volatile.Read(ref _oversizeDrops);
+    public long OversizeDrops => Volatile.Read(ref _hot.OversizeDrops);
 
     /// <summary>Transmits from this queue tail-dropped because the ring to the chosen peer queue was full.</summary>
-    public long TransmitQueueFullDrops => Volatile.Read(ref _transmitQueueFullDrops);
+    public long TransmitQueueFullDrops => Volatile.Read(ref _hot.TransmitQueueFullDrops);
 
     /// <summary>Transmits dropped because the NIC is not connected to a wire.</summary>
-    public long NoCarrierDrops => Volatile.Read(ref _noCarrierDrops);
+    public long NoCarrierDrops => Volatile.Read(ref _hot.NoCarrierDrops);
 
     /// <summary>Packets handed to a receiver by <see cref="Poll"/>, duplicates included.</summary>
-    public long ReceivedPackets => Volatile.Read(ref _receivedPackets);
+    public long ReceivedPackets => Volatile.Read(ref _hot.ReceivedPackets);
 
     /// <summary>Packets the peer steered to this receive queue by an exact-match rule (drops included).</summary>
-    public long SteeredExact => SumIncoming(static c => Volatile.Read(ref c.SteeredExact));
+    public long SteeredExact => SumIncoming(static c => Volatile.Read(ref c.Hot.SteeredExact));
 
     /// <summary>Packets the peer steered to this receive queue by a port-mask rule (drops included).</summary>
-    public long SteeredPortMask => SumIncoming(static c => Volatile.Read(ref c.SteeredPortMask));
+    public long SteeredPortMask => SumIncoming(static c => Volatile.Read(ref c.Hot.SteeredPortMask));
 
     /// <summary>Packets the peer sent to this receive queue by RSS (drops included).</summary>
-    public long SteeredRss => SumIncoming(static c => Volatile.Read(ref c.SteeredRss));
+    public long SteeredRss => SumIncoming(static c => Volatile.Read(ref c.Hot.SteeredRss));
 
     /// <summary>Packets sent here as the default queue because they had no ports to classify on.</summary>
-    public long Unclassified => SumIncoming(static c => Volatile.Read(ref c.Unclassified));
+    public long Unclassified => SumIncoming(static c => Volatile.Read(ref c.Hot.Unclassified));
 
     /// <summary>Packets bound for this receive queue dropped because its ring was full (a NIC's rx_missed).</summary>
-    public long ReceiveQueueFullDrops => SumIncoming(static c => Volatile.Read(ref c.QueueFullDrops));
+    public long ReceiveQueueFullDrops => SumIncoming(static c => Volatile.Read(ref c.Hot.QueueFullDrops));
 
     /// <summary>Whether packets wait here, including ones the fault injector holds back. Safe from any thread.</summary>
     public bool HasPackets
@@ -124,7 +121,7 @@ public sealed class NicQueue : IPacketDevice
         }
 
         int delivered = 0;
-        int start = _nextRing;
+        int start = _hot.NextRing;
         try
         {
             int before;
@@ -158,10 +155,10 @@ public sealed class NicQueue : IPacketDevice
             }
         }
 
-        _nextRing = start + 1 == rings ? 0 : start + 1;
+        _hot.NextRing = start + 1 == rings ? 0 : start + 1;
         if (delivered > 0)
         {
-            _receivedPackets += delivered;
+            _hot.ReceivedPackets += delivered;
         }
 
         return delivered;
@@ -175,7 +172,7 @@ public sealed class NicQueue : IPacketDevice
     {
         if (packet.Length > Mtu)
         {
-            _oversizeDrops++;
+            _hot.OversizeDrops++;
             return;
         }
 
@@ -184,7 +181,7 @@ public sealed class NicQueue : IPacketDevice
         MultiQueueNic? peer = Nic.Peer;
         if (peer is null)
         {
-            _noCarrierDrops++;
+            _hot.NoCarrierDrops++;
             return;
         }
 
@@ -193,14 +190,14 @@ public sealed class NicQueue : IPacketDevice
         channel.Count(decision);
         if (!channel.Ring.TryEnqueue(packet))
         {
-            channel.QueueFullDrops++;
-            _transmitQueueFullDrops++;
+            channel.Hot.QueueFullDrops++;
+            _hot.TransmitQueueFullDrops++;
             return;
         }
 
-        channel.Pending++;
-        _transmittedPackets++;
-        _transmittedBytes += packet.Length;
+        channel.Hot.Pending++;
+        _hot.TransmittedPackets++;
+        _hot.TransmittedBytes += packet.Length;
     }
 
     /// <summary>Publishes every ring this queue wrote to since the last flush and rings those queues' doorbells.</summary>
@@ -210,21 +207,22 @@ public sealed class NicQueue : IPacketDevice
         for (int j = 0; j < outgoing.Length; j++)
         {
             WireChannel channel = outgoing[j];
-            if (channel.Pending == 0)
+            if (channel.Hot.Pending == 0)
             {
                 continue;
             }
 
-            channel.Pending = 0;
+            channel.Hot.Pending = 0;
+            // Publish ends with a full fence after the new tail, which is the fence the doorbell needs too.
             channel.Ring.Publish();
-            _peerQueues[j].RingDoorbell();
+            _peerQueues[j].RingDoorbellAfterFence();
         }
     }
 
     internal void AttachDoorbell(Doorbell doorbell) => Volatile.Write(ref _doorbell, doorbell);
 
-    /// <summary>Called by a peer's transmitting engine after publishing a ring this queue reads.</summary>
-    internal void RingDoorbell() => Volatile.Read(ref _doorbell)?.Ring();
+    /// <summary>Called by a peer's transmitting engine right after publishing (and so fencing) a ring this queue reads.</summary>
+    private void RingDoorbellAfterFence() => Volatile.Read(ref _doorbell)?.RingAfterFence();
 
     internal void ConnectTransmit(WireChannel[] outgoing, NicQueue[] peerQueues)
     {

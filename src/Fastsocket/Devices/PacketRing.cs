@@ -82,7 +82,11 @@ internal sealed class PacketRing
         return true;
     }
 
-    /// <summary>Producer side: makes every enqueued packet visible to the consumer and wakes it if it sleeps.</summary>
+    /// <summary>
+    /// Producer side: makes every enqueued packet visible to the consumer and wakes it if it sleeps. When it
+    /// publishes anything it ends with a full fence after the new tail, which the engine doorbell rung right after
+    /// relies on (<see cref="Doorbell.RingAfterFence"/>).
+    /// </summary>
     public void Publish()
     {
         long pending = _pendingTail.Value;

@@ -6,10 +6,10 @@ namespace Fastsocket.Devices;
 /// A long alone on its cache line. Ring cursors written by one core and read by another would otherwise
 /// share lines with each other and bounce between cores on every packet (false sharing).
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 128)]
+[StructLayout(LayoutKind.Explicit, Size = (2 * CacheLine.Size) + sizeof(long))]
 internal struct PaddedLong
 {
-    // 64 bytes of padding on each side also keeps the adjacent-line prefetcher from pairing it with a neighbour.
-    [FieldOffset(64)]
+    // A whole line of padding on each side: wherever the struct lands, no line that holds the value holds anything else.
+    [FieldOffset(CacheLine.Size)]
     public long Value;
 }

@@ -8,6 +8,9 @@ namespace Fastsocket.Devices;
 /// </summary>
 internal sealed class WireChannel
 {
+    // Written only by the producer; read by anyone through Volatile.Read for a diagnostic snapshot.
+    public WireChannelHotFields Hot;
+
     public WireChannel(PacketRing ring, FaultInjector? faults)
     {
         Ring = ring;
@@ -19,31 +22,21 @@ internal sealed class WireChannel
     /// <summary>Applied on the receiving side, by the consumer; null when the direction is fault-free.</summary>
     public FaultInjector? Faults { get; }
 
-    // Producer-private: enqueued since the last flush, so flush publishes and rings only the rings it touched.
-    public int Pending;
-
-    // Written only by the producer, read by anyone through Volatile.Read for a diagnostic snapshot.
-    public long SteeredExact;
-    public long SteeredPortMask;
-    public long SteeredRss;
-    public long Unclassified;
-    public long QueueFullDrops;
-
     public void Count(SteeringDecision decision)
     {
         switch (decision)
         {
             case SteeringDecision.ExactMatch:
-                SteeredExact++;
+                Hot.SteeredExact++;
                 break;
             case SteeringDecision.PortMask:
-                SteeredPortMask++;
+                Hot.SteeredPortMask++;
                 break;
             case SteeringDecision.Rss:
-                SteeredRss++;
+                Hot.SteeredRss++;
                 break;
             default:
-                Unclassified++;
+                Hot.Unclassified++;
                 break;
         }
     }

@@ -16,8 +16,9 @@ internal sealed class AcceptDispatcher : IListenerHandler
     private readonly FastSocket _owner;
     private readonly ListenerGroup _group;
     private readonly FastsocketStack _stack;
-    private readonly Queue<CoreOperation<FastSocket>>[] _waiters;
-    private readonly Stack<CoreOperation<FastSocket>>[] _free;
+    // Per core, made by that core on first use (see Waiters): every accept writes them.
+    private readonly Queue<CoreOperation<FastSocket>>?[] _waiters;
+    private readonly Stack<CoreOperation<FastSocket>>?[] _free;
     private readonly ServeRequest[] _serveRequests;
     private readonly Action<CoreOperation<FastSocket>> _recycle;
     private readonly bool[] _stopped;
@@ -28,18 +29,16 @@ internal sealed class AcceptDispatcher : IListenerHandler
         _owner = owner;
         _group = group;
         _stack = owner.Stack;
-        _waiters = new Queue<CoreOperation<FastSocket>>[_stack.CoreCount];
-        _free = new Stack<CoreOperation<FastSocket>>[_stack.CoreCount];
+        _waiters = new Queue<CoreOperation<FastSocket>>?[_stack.CoreCount];
+        _free = new Stack<CoreOperation<FastSocket>>?[_stack.CoreCount];
         _serveRequests = new ServeRequest[_stack.CoreCount];
         _stopped = new bool[_stack.CoreCount];
-        for (int i = 0; i < _waiters.Length; i++)
+        for (int i = 0; i < _serveRequests.Length; i++)
         {
-            _waiters[i] = new Queue<CoreOperation<FastSocket>>();
-            _free[i] = new Stack<CoreOperation<FastSocket>>();
             _serveRequests[i] = new ServeRequest(this, _stack.Core(i));
         }
         // Runs on the waiter's core once its accept loop has taken the socket: the operation is free again.
-        _recycle = op => _free[op.Core.CoreId].Push(op);
+        _recycle = op => FreeOperations(op.Core).Push(op);
         group.Global.Handler = this;
     }
 
@@ -60,7 +59,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
             ValueTask<FastSocket> pending = op.Begin();
             op.RegisterCancellation(cancellationToken);
             OpenLocal(core);
-            _waiters[core.CoreId].Enqueue(op);
+            Waiters(core).Enqueue(op);
             Serve(core);
             return pending;
         }
@@ -81,7 +80,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
         remote.RegisterCancellation(cancellationToken);
         core.Execute(() =>
         {
-            _waiters[core.CoreId].Enqueue(remote);
+            Waiters(core).Enqueue(remote);
             Serve(core);
         });
         return task;
@@ -89,7 +88,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
 
     private CoreOperation<FastSocket> RentWaiter(EngineCore core)
     {
-        if (_free[core.CoreId].TryPop(out CoreOperation<FastSocket>? op))
+        if (FreeOperations(core).TryPop(out CoreOperation<FastSocket>? op))
         {
             return op;
         }
@@ -129,7 +128,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
         {
             core.Execute(() =>
             {
-                Queue<CoreOperation<FastSocket>> waiters = _waiters[core.CoreId];
+                Queue<CoreOperation<FastSocket>> waiters = Waiters(core);
                 while (waiters.TryDequeue(out CoreOperation<FastSocket>? w))
                 {
                     w.SetException(error);
@@ -170,9 +169,22 @@ internal sealed class AcceptDispatcher : IListenerHandler
         local.Handler = this;
     }
 
+    /// <summary>
+    /// <paramref name="core"/>'s queue of waiting accepts, on its own thread only. Made there on first use rather
+    /// than with the dispatcher: objects one thread allocates in a row sit side by side, and every core's queue and
+    /// free list written on every accept, all on a few shared cache lines, would pass those lines between the cores
+    /// on every connection. A core's own allocations come from its own allocation context.
+    /// </summary>
+    private Queue<CoreOperation<FastSocket>> Waiters(EngineCore core)
+        => _waiters[core.CoreId] ??= new Queue<CoreOperation<FastSocket>>();
+
+    /// <summary><paramref name="core"/>'s recycled accept operations, on its own thread only; made there, as <see cref="Waiters"/>.</summary>
+    private Stack<CoreOperation<FastSocket>> FreeOperations(EngineCore core) =>
+        _free[core.CoreId] ??= new Stack<CoreOperation<FastSocket>>();
+
     private void Serve(EngineCore core)
     {
-        Queue<CoreOperation<FastSocket>> waiters = _waiters[core.CoreId];
+        Queue<CoreOperation<FastSocket>> waiters = Waiters(core);
         while (waiters.Count > 0)
         {
             CoreOperation<FastSocket> waiter = waiters.Peek();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Fastsocket.Devices;
 using Fastsocket.Interop;
 
@@ -23,6 +24,7 @@ public sealed class EngineCore : IDisposable
     private readonly Func<bool> _hasWork;
     private volatile bool _stopping;
     private int _managedThreadId = -1;
+    private EngineActivity _activity;
 
     internal EngineCore(FastsocketStack stack, int coreId, NetworkEngine engine, int batchSize)
     {
@@ -52,7 +54,32 @@ public sealed class EngineCore : IDisposable
     public bool Pinned { get; private set; }
 
     /// <summary>Times the engine went to sleep for lack of work.</summary>
-    public long Sleeps { get; private set; }
+    public long Sleeps => Volatile.Read(ref _activity.Sleeps);
+
+    /// <summary>
+    /// Stopwatch ticks the engine's loop has spent without work (spinning or asleep) since it started, the idle
+    /// period under way included. Against wall time it tells a saturated core from one waiting for its peers.
+    /// </summary>
+    public long IdleTicks
+    {
+        get
+        {
+            while (true)
+            {
+                // The engine adds a closed period's ticks before it clears IdleSince; the same IdleSince on both
+                // sides of the read means no period closed in between, so the open one is counted exactly once.
+                long since = Volatile.Read(ref _activity.IdleSince);
+                long closed = Volatile.Read(ref _activity.IdleTicks);
+                if (Volatile.Read(ref _activity.IdleSince) == since)
+                {
+                    return since == 0 ? closed : closed + Math.Max(0, Stopwatch.GetTimestamp() - since);
+                }
+            }
+        }
+    }
+
+    /// <summary>The kernel's id of the engine thread (Linux, once started; 0 elsewhere), for /proc/self/task/ID.</summary>
+    public int NativeThreadId { get; private set; }
 
     public bool IsCurrentThread => Environment.CurrentManagedThreadId == _managedThreadId;
 
@@ -149,6 +176,10 @@ public sealed class EngineCore : IDisposable
     {
         _managedThreadId = Environment.CurrentManagedThreadId;
         t_current = this;
+        if (OperatingSystem.IsLinux())
+        {
+            NativeThreadId = Interop.Libc.GetTid();
+        }
         if (_stack.Options.PinThreads)
         {
             Pinned = ThreadAffinity.TryPinCurrentThread((_stack.Options.FirstCpu + CoreId) % Environment.ProcessorCount);
@@ -175,7 +206,17 @@ public sealed class EngineCore : IDisposable
             {
                 Engine.FlushPending();
                 idle = 0;
+                if (_activity.IdleSince != 0)
+                {
+                    // Two timestamps per idle period, none per busy turn: a saturated engine pays nothing.
+                    _activity.IdleTicks += Stopwatch.GetTimestamp() - _activity.IdleSince;
+                    Volatile.Write(ref _activity.IdleSince, 0);
+                }
                 continue;
+            }
+            if (_activity.IdleSince == 0)
+            {
+                Volatile.Write(ref _activity.IdleSince, Stopwatch.GetTimestamp());
             }
             if (++idle < SpinsBeforeSleep)
             {
@@ -189,7 +230,7 @@ public sealed class EngineCore : IDisposable
             {
                 continue;
             }
-            Sleeps++;
+            _activity.Sleeps++;
             Doorbell.Sleep((int)Math.Clamp((waitMicros + 999) / 1000, 1, MaxSleepMilliseconds), _hasWork);
         }
         SynchronizationContext.SetSynchronizationContext(null);

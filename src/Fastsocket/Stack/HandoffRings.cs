@@ -37,8 +37,9 @@ internal sealed class HandoffRings
         {
             return false;
         }
+        // Publish fences after the new tail; the doorbell needs no second fence.
         ring.Publish();
-        _doorbells[to]?.Ring();
+        _doorbells[to]?.RingAfterFence();
         return true;
     }
 
