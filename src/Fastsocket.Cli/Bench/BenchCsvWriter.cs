@@ -8,7 +8,8 @@ public static class BenchCsvWriter
 {
     public const string Header =
         "design,server_cores,client_cores,cps,per_core_cps,p50_us,p99_us,p999_us,errors,connections,seconds,packets_per_connection,drops,ratio_to_kernel," +
-        "allocated_bytes_per_connection,gc_pause_share,locks_per_connection,handoffs_per_connection";
+        "allocated_bytes_per_connection,gc_pause_share,locks_per_connection,handoffs_per_connection,server_idle_share,client_idle_share," +
+        "engine_run_queue_wait_share";
 
     public static string ToCsv(BenchReport report)
     {
@@ -35,7 +36,10 @@ public static class BenchCsvWriter
                 .Append(r.AllocatedBytesPerConnection?.ToString("R", c)).Append(',')
                 .Append(r.GcPauseShare?.ToString("R", c)).Append(',')
                 .Append(r.LocksPerConnection?.ToString("R", c)).Append(',')
-                .Append(r.HandoffsPerConnection?.ToString("R", c))
+                .Append(r.HandoffsPerConnection?.ToString("R", c)).Append(',')
+                .Append(r.ServerIdleShare?.ToString("R", c)).Append(',')
+                .Append(r.ClientIdleShare?.ToString("R", c)).Append(',')
+                .Append(r.EngineRunQueueWaitShare?.ToString("R", c))
                 .Append('\n');
         }
 

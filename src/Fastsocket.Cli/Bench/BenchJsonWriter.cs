@@ -53,6 +53,9 @@ public static class BenchJsonWriter
                 WriteNullable(json, "handoffs_per_connection", result.HandoffsPerConnection);
                 WriteNullable(json, "allocated_bytes_per_connection", result.AllocatedBytesPerConnection);
                 WriteNullable(json, "gc_pause_share", result.GcPauseShare);
+                WriteNullable(json, "server_idle_share", result.ServerIdleShare);
+                WriteNullable(json, "client_idle_share", result.ClientIdleShare);
+                WriteNullable(json, "engine_run_queue_wait_share", result.EngineRunQueueWaitShare);
                 WriteNullable(json, "ratio_to_kernel", report.RatioToKernel(result) is { } ratio ? Math.Round(ratio, 4) : null);
                 json.WriteEndObject();
             }

@@ -46,13 +46,28 @@ public sealed record BenchResult
     public IReadOnlyDictionary<string, long>? DropReasons { get; init; }
 
     /// <summary>
-    /// Managed bytes the whole process (client and server) allocated per completed connection over the run,
-    /// warm-up included; null when unknown. A shared GC heap is the one thing every core touches.
+    /// Managed bytes the whole process (client and server) allocated per connection completed in the measured
+    /// window (set-up and warm-up excluded); null when unknown. A shared GC heap is the one thing every core touches.
     /// </summary>
     public double? AllocatedBytesPerConnection { get; init; }
 
-    /// <summary>Share of the run's wall time the process spent paused for garbage collection (0 to 1); null when unknown.</summary>
+    /// <summary>Share of the measured window the process spent paused for garbage collection (0 to 1); null when unknown.</summary>
     public double? GcPauseShare { get; init; }
+
+    /// <summary>
+    /// Share of the measured window the server's engine loops found no work (0 to 1); null for targets without
+    /// engines. Near 0: the server cores were saturated. Well above 0: they waited for the clients.
+    /// </summary>
+    public double? ServerIdleShare { get; init; }
+
+    /// <summary>The same for the client stack's engines, the load generator.</summary>
+    public double? ClientIdleShare { get; init; }
+
+    /// <summary>
+    /// Share of the measured window the engine threads (server and client) were ready to run but waited for a CPU
+    /// (the kernel's run-queue time, Linux); null where unknown. Above 0 the machine had fewer CPUs than busy threads.
+    /// </summary>
+    public double? EngineRunQueueWaitShare { get; init; }
 
     /// <summary>Connections per second over the measured period.</summary>
     public double Cps => Seconds > 0 ? Connections / Seconds : 0;

@@ -14,13 +14,29 @@ public sealed class BenchRunner
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan SustainedReportInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a run may take beyond its warm-up, duration and drain before it counts as hung: time for the load
+    /// loops' own deadline and for tearing both stacks down.
+    /// </summary>
+    public static readonly TimeSpan HangAllowance = TimeSpan.FromSeconds(60);
     private readonly BenchTargets _targets;
 
-    public BenchRunner(BenchTargets targets)
+    private readonly TimeSpan _hangAllowance;
+
+    /// <param name="hangAllowance">Overrides <see cref="HangAllowance"/> (tests).</param>
+    public BenchRunner(BenchTargets targets, TimeSpan? hangAllowance = null)
     {
         ArgumentNullException.ThrowIfNull(targets);
         _targets = targets;
+        _hangAllowance = hangAllowance ?? HangAllowance;
     }
+
+    /// <summary>
+    /// Why the runner stopped before the last plan, when a run hung: nothing after a hung run is trustworthy (its
+    /// threads still hold their cores), so the runner returns what finished before it. Null when every run ended.
+    /// </summary>
+    public string? Failure { get; private set; }
 
     /// <summary>Runs with a live display on <paramref name="live"/>.</summary>
     public IReadOnlyList<BenchResult> RunLive(IReadOnlyList<BenchPlan> plans, IAnsiConsole live, CancellationToken cancellationToken)
@@ -50,6 +66,12 @@ public sealed class BenchRunner
                         task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                             $"{plan.Label}  {phase} {rate,9:N0} conn/s  {progress.Errors} errors"));
                     }, cancellationToken);
+                    if (result is null)
+                    {
+                        task.Description = Markup.Escape($"{plan.Label}  did not finish");
+                        task.StopTask();
+                        return;
+                    }
                     task.Value = total;
                     task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                         $"{plan.Label}  {result.Cps,9:N0} conn/s  {result.Errors} errors"));
@@ -89,6 +111,11 @@ public sealed class BenchRunner
                 lastReport = elapsed;
                 completedAtLastReport = completed;
             }, cancellationToken);
+            if (result is null)
+            {
+                log.WriteLine($"bench: {plan.Label}: {Failure}");
+                break;
+            }
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"bench: {plan.Label}: {result.Cps:F0} conn/s, p99 {result.P99Us:F0} us, {result.Errors} errors"));
             results.Add(result);
@@ -97,12 +124,14 @@ public sealed class BenchRunner
         return results;
     }
 
-    private BenchResult Execute(BenchPlan plan, Action<TimeSpan, double, BenchProgress> update, CancellationToken cancellationToken)
+    /// <summary>One run; null (with <see cref="Failure"/> set) when it did not finish within its time and the hang allowance.</summary>
+    private BenchResult? Execute(BenchPlan plan, Action<TimeSpan, double, BenchProgress> update, CancellationToken cancellationToken)
     {
         var target = _targets.Create(plan.Design);
         var progress = new BenchProgress();
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
-        var pausedBefore = GC.GetTotalPauseDuration();
+        var runStart = ProcessCounters.Read(progress);
+        ProcessCounters? windowStart = null;
+        ProcessCounters? windowEnd = null;
 
         // A thread of its own: targets may block in Run, and the thread pool stays free for their sockets.
         // On cancellation the target ends early by itself, so the wait below always waits for it.
@@ -115,24 +144,42 @@ public sealed class BenchRunner
         var start = Stopwatch.GetTimestamp();
         var lastTime = start;
         var lastCompleted = 0L;
+        var deadline = plan.Spec.Warmup + plan.Spec.Duration + BenchLoadGenerator.DrainGrace + _hangAllowance;
         while (!run.Wait((int)RefreshInterval.TotalMilliseconds, CancellationToken.None))
         {
+            if (Stopwatch.GetElapsedTime(start) > deadline)
+            {
+                Failure = string.Create(CultureInfo.InvariantCulture,
+                    $"{plan.Label} did not finish within {deadline.TotalSeconds:F0} s (hung); the runs after it were not started");
+                return null;
+            }
+
             var now = Stopwatch.GetTimestamp();
             var completed = progress.Completed;
             var rate = (completed - lastCompleted) * (double)Stopwatch.Frequency / Math.Max(1, now - lastTime);
-            update(Stopwatch.GetElapsedTime(start, now), rate, progress);
+            var elapsed = Stopwatch.GetElapsedTime(start, now);
+            // Read within one refresh of the window's edges, which is close enough for per-connection figures.
+            if (windowStart is null && elapsed >= plan.Spec.Warmup)
+            {
+                windowStart = ProcessCounters.Read(progress);
+            }
+            if (windowEnd is null && elapsed >= plan.Spec.Warmup + plan.Spec.Duration)
+            {
+                windowEnd = ProcessCounters.Read(progress);
+            }
+            update(elapsed, rate, progress);
             lastTime = now;
             lastCompleted = completed;
         }
 
         var result = run.GetAwaiter().GetResult();
-        var wall = Stopwatch.GetElapsedTime(start);
-        var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
-        var paused = GC.GetTotalPauseDuration() - pausedBefore;
+        // A run that ended before its window opened (or closed) falls back to the whole run (or to its end).
+        var from = windowStart ?? runStart;
+        var to = windowEnd ?? ProcessCounters.Read(progress);
         result = result with
         {
-            AllocatedBytesPerConnection = progress.Completed > 0 ? Math.Round(allocated / (double)progress.Completed, 1) : null,
-            GcPauseShare = wall > TimeSpan.Zero ? Math.Round(paused / wall, 4) : null,
+            AllocatedBytesPerConnection = ProcessCounters.AllocatedBytesPerConnection(from, to),
+            GcPauseShare = ProcessCounters.GcPauseShare(from, to),
         };
         if (result.Design != plan.Design)
         {

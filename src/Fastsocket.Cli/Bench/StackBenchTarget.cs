@@ -85,8 +85,11 @@ public sealed class StackBenchTarget : IBenchTarget
         var endpoint = new IPEndPoint(ServerAddress.ToIPAddress(), ServerPort);
         var clientWork = new StackBenchClient(client, endpoint, spec, progress, stop.Token);
         EngineStatistics before = server.TotalStatistics();
+        clientWork.OpenWindow();
+        var activity = new EngineActivityWindow(server, client, clientWork.MeasureStart, clientWork.MeasureEnd);
         BenchLoadOutcome outcome = clientWork.Run();
         EngineStatistics after = server.TotalStatistics();
+        (double? serverIdle, double? clientIdle, double? runQueueWait) = activity.Finish();
 
         stop.Cancel();
         listener.Dispose();
@@ -108,6 +111,9 @@ public sealed class StackBenchTarget : IBenchTarget
             DropReasons = dropReasons,
             LocksPerConnection = Math.Round((after.LockAcquisitions - before.LockAcquisitions) / completed, 2),
             HandoffsPerConnection = Math.Round((after.RfdHandoffs - before.RfdHandoffs) / completed, 3),
+            ServerIdleShare = serverIdle,
+            ClientIdleShare = clientIdle,
+            EngineRunQueueWaitShare = runQueueWait,
         };
     }
 

@@ -237,9 +237,11 @@ internal sealed class BenchCommand : Command
             : ExitCodes.Failed;
         if (exitCode != ExitCodes.Success)
         {
-            _console.Error.WriteLine(cancellationToken.IsCancellationRequested
-                ? "fastsocket: bench cancelled; results are partial."
-                : "fastsocket: bench: a run completed no connections.");
+            _console.Error.WriteLine(runner.Failure is { } failure
+                ? $"fastsocket: bench: {failure}; results are partial."
+                : cancellationToken.IsCancellationRequested
+                    ? "fastsocket: bench cancelled; results are partial."
+                    : "fastsocket: bench: a run completed no connections.");
         }
 
         if (parseResult.GetValue(_out) is { } outDirectory)

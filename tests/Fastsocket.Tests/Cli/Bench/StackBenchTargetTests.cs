@@ -57,4 +57,60 @@ public sealed class StackBenchTargetTests
         Assert.True(locks ? result.LocksPerConnection >= 1 : result.LocksPerConnection == 0, $"{result.LocksPerConnection} locks per connection");
         Assert.NotNull(result.HandoffsPerConnection);
     }
+
+    [Fact]
+    public void EachResultSaysHowMuchOfTheWindowTheEnginesWereIdle()
+    {
+        var target = new StackBenchTarget(StackDesign.Fastsocket);
+        var spec = new BenchRunSpec(serverCores: 1, clientCores: 1, duration: TimeSpan.FromSeconds(60), warmup: TimeSpan.Zero,
+            concurrency: 4, maxConnections: 2_000);
+
+        BenchResult result = target.Run(spec, new BenchProgress(), CancellationToken.None);
+
+        Assert.Equal(0, result.Errors);
+        Assert.InRange(result.ServerIdleShare!.Value, 0, 1);
+        Assert.InRange(result.ClientIdleShare!.Value, 0, 1);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.InRange(result.EngineRunQueueWaitShare!.Value, 0, 1);
+        }
+    }
+
+    [Fact]
+    public void AStackWithNothingToDoIsCountedIdle()
+    {
+        using var server = new FastsocketStack(new StackOptions
+        {
+            Cores = 2,
+            LocalAddress = Fastsocket.Wire.IpAddress.FromIPv4(198, 18, 0, 2),
+            Device = new Fastsocket.Devices.VirtualWire(2, 2, Fastsocket.Time.MonotonicClock.Instance).B,
+            Name = "idle",
+        });
+        server.Start();
+        Thread.Sleep(50);
+        EngineActivitySnapshot start = EngineActivitySnapshot.Take(server);
+        Thread.Sleep(300);
+        EngineActivitySnapshot end = EngineActivitySnapshot.Take(server);
+
+        // No packets and no posted work: the loops spin briefly, then sleep on their doorbells, all of it idle.
+        Assert.True(EngineActivitySnapshot.IdleShare(start, end) > 0.5, $"idle share {EngineActivitySnapshot.IdleShare(start, end)}");
+        Assert.Equal(2, end.Threads);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.True(start.HasWaits && end.HasWaits, "schedstat of the engine threads was not readable");
+            Assert.All(server.Cores, core => Assert.True(core.NativeThreadId > 0));
+        }
+    }
+
+    [Theory]
+    [InlineData("123 456 7\n", true, 456)]
+    [InlineData("123  456  7", true, 456)]
+    [InlineData("123", false, 0)]
+    [InlineData("", false, 0)]
+    [InlineData("a b c", false, 0)]
+    public void RunQueueWaitIsTheSecondSchedstatField(string text, bool ok, long expected)
+    {
+        Assert.Equal(ok, EngineActivitySnapshot.TryParseRunQueueWait(text, out long nanoseconds));
+        Assert.Equal(expected, nanoseconds);
+    }
 }
