@@ -2,7 +2,7 @@
 # Issue 4's scaling run: every design and both kernel baselines at 1, 2, 4 and 8 server cores, each with as many
 # client cores (so 8 + 8 engine threads fill a 16-core machine), on the in-memory network. It takes a published
 # build (`dotnet publish src/Fastsocket.Cli -c Release -r linux-x64 --self-contained -o DIR`), so the machine needs
-# no .NET SDK. Writes machine.txt, bench-output.txt and the bench's results.json/csv/png to OUT_DIR.
+# no .NET SDK. Writes machine.txt, bench-output.txt, cpu-mhz.txt and the bench's results.json/csv/png to OUT_DIR.
 # Usage: bench/scripts/scaling-run.sh PUBLISHED_DIR OUT_DIR [SECONDS_PER_RUN]
 set -uo pipefail
 published=$1
@@ -20,6 +20,18 @@ mkdir -p "$out"
     done
     echo "kernel: $(uname -r)"
 } | tee "$out/machine.txt"
+# The cores' clock while the rows run: with 16 busy cores a CPU may turbo less than with 2, which lowers the
+# per-core rate for reasons outside the stack. Bounded: it stops with the bench, and after an hour at most.
+(
+    for _ in $(seq 720); do
+        mhz=$(awk -F: '/^cpu MHz/ { sum += $2; n++ } END { if (n) printf "%.0f", sum / n }' /proc/cpuinfo)
+        echo "$(date +%T) average cpu MHz: ${mhz:-unknown}"
+        sleep 5
+    done
+) > "$out/cpu-mhz.txt" &
+sampler=$!
 "$published/Fastsocket.Cli" bench --server-cores 1,2,4,8 --client-cores same --duration "$duration" --warmup 2 --out "$out" 2>&1 \
     | tee "$out/bench-output.txt"
-exit "${PIPESTATUS[0]}"
+status=${PIPESTATUS[0]}
+kill "$sampler" 2>/dev/null
+exit "$status"

@@ -56,6 +56,8 @@ public static class BenchJsonWriter
                 WriteNullable(json, "server_idle_share", result.ServerIdleShare);
                 WriteNullable(json, "client_idle_share", result.ClientIdleShare);
                 WriteNullable(json, "engine_run_queue_wait_share", result.EngineRunQueueWaitShare);
+                WriteNullable(json, "wire_packets_per_batch", result.WirePacketsPerBatch);
+                WriteNullable(json, "engine_sleeps_per_connection", result.EngineSleepsPerConnection);
                 WriteNullable(json, "ratio_to_kernel", report.RatioToKernel(result) is { } ratio ? Math.Round(ratio, 4) : null);
                 json.WriteEndObject();
             }

@@ -69,6 +69,19 @@ public sealed record BenchResult
     /// </summary>
     public double? EngineRunQueueWaitShare { get; init; }
 
+    /// <summary>
+    /// Packets each ring hand-over between a client core and a server core carried, both directions (null without an
+    /// in-memory wire). Every hand-over costs a fence and a cache line moving between cores, so fewer packets per
+    /// batch means more of that cost per packet.
+    /// </summary>
+    public double? WirePacketsPerBatch { get; init; }
+
+    /// <summary>
+    /// Times an engine (server or client) went to sleep for lack of work, per connection of the measured window; null
+    /// without engines. Each sleep is a futex wait, and the core that next hands it work pays for the wake-up.
+    /// </summary>
+    public double? EngineSleepsPerConnection { get; init; }
+
     /// <summary>Connections per second over the measured period.</summary>
     public double Cps => Seconds > 0 ? Connections / Seconds : 0;
 

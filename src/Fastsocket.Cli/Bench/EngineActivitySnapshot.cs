@@ -8,19 +8,22 @@ namespace Fastsocket.Cli.Bench;
 /// What the engine threads of one stack had done by one moment: how long their loops had been idle, and (Linux) how
 /// long the kernel had run them and kept them waiting for a CPU. Two snapshots bracket the measured window, so a
 /// scaling run shows why a core's rate fell: busy cores doing more work per connection, cores idle waiting for their
-/// peers, or cores not getting a CPU at all.
+/// peers (and how often they went to sleep, each sleep a futex wait and a wake-up the producer pays for), or cores
+/// not getting a CPU at all.
 /// </summary>
-internal readonly record struct EngineActivitySnapshot(long Timestamp, int Threads, long IdleTicks, long WaitNanoseconds, bool HasWaits)
+internal readonly record struct EngineActivitySnapshot(long Timestamp, int Threads, long IdleTicks, long Sleeps, long WaitNanoseconds, bool HasWaits)
 {
     public static EngineActivitySnapshot Take(FastsocketStack stack)
     {
         ArgumentNullException.ThrowIfNull(stack);
         long idle = 0;
+        long sleeps = 0;
         long wait = 0;
         bool hasWaits = true;
         foreach (EngineCore core in stack.Cores)
         {
             idle += core.IdleTicks;
+            sleeps += core.Sleeps;
             if (TryReadRunQueueWait(core.NativeThreadId, out long waited))
             {
                 wait += waited;
@@ -30,7 +33,7 @@ internal readonly record struct EngineActivitySnapshot(long Timestamp, int Threa
                 hasWaits = false;
             }
         }
-        return new EngineActivitySnapshot(Stopwatch.GetTimestamp(), stack.CoreCount, idle, wait, hasWaits);
+        return new EngineActivitySnapshot(Stopwatch.GetTimestamp(), stack.CoreCount, idle, sleeps, wait, hasWaits);
     }
 
     /// <summary>Share of the engine threads' time between the snapshots that their loops found no work (0 to 1).</summary>

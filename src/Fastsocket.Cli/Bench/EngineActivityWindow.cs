@@ -29,21 +29,22 @@ internal sealed class EngineActivityWindow
     }
 
     /// <summary>Called when the load has finished: takes the end snapshots now if the window has not closed yet, and returns the shares.</summary>
-    public (double? ServerIdle, double? ClientIdle, double? RunQueueWait) Finish()
+    public (double? ServerIdle, double? ClientIdle, double? RunQueueWait, long? Sleeps) Finish()
     {
         _runEnded.Cancel();
         (EngineActivitySnapshot Server, EngineActivitySnapshot Client)? start = _start.GetAwaiter().GetResult();
         (EngineActivitySnapshot Server, EngineActivitySnapshot Client) end = _end.GetAwaiter().GetResult();
         if (start is not { } s)
         {
-            return (null, null, null);
+            return (null, null, null, null);
         }
         double? serverWait = EngineActivitySnapshot.RunQueueWaitShare(s.Server, end.Server);
         double? clientWait = EngineActivitySnapshot.RunQueueWaitShare(s.Client, end.Client);
         double? wait = serverWait is { } a && clientWait is { } b
             ? Math.Round(((a * s.Server.Threads) + (b * s.Client.Threads)) / (s.Server.Threads + s.Client.Threads), 4)
             : null;
-        return (EngineActivitySnapshot.IdleShare(s.Server, end.Server), EngineActivitySnapshot.IdleShare(s.Client, end.Client), wait);
+        long sleeps = end.Server.Sleeps - s.Server.Sleeps + end.Client.Sleeps - s.Client.Sleeps;
+        return (EngineActivitySnapshot.IdleShare(s.Server, end.Server), EngineActivitySnapshot.IdleShare(s.Client, end.Client), wait, sleeps);
     }
 
     private async Task<(EngineActivitySnapshot Server, EngineActivitySnapshot Client)?> SnapshotAtAsync(long timestamp)

@@ -85,11 +85,15 @@ public sealed class StackBenchTarget : IBenchTarget
         var endpoint = new IPEndPoint(ServerAddress.ToIPAddress(), ServerPort);
         var clientWork = new StackBenchClient(client, endpoint, spec, progress, stop.Token);
         EngineStatistics before = server.TotalStatistics();
+        long packetsBefore = wire.A.TransmittedPackets + wire.B.TransmittedPackets;
+        long batchesBefore = wire.A.TransmitBatches + wire.B.TransmitBatches;
         clientWork.OpenWindow();
         var activity = new EngineActivityWindow(server, client, clientWork.MeasureStart, clientWork.MeasureEnd);
         BenchLoadOutcome outcome = clientWork.Run();
         EngineStatistics after = server.TotalStatistics();
-        (double? serverIdle, double? clientIdle, double? runQueueWait) = activity.Finish();
+        long wirePackets = wire.A.TransmittedPackets + wire.B.TransmittedPackets - packetsBefore;
+        long wireBatches = wire.A.TransmitBatches + wire.B.TransmitBatches - batchesBefore;
+        (double? serverIdle, double? clientIdle, double? runQueueWait, long? sleeps) = activity.Finish();
 
         stop.Cancel();
         listener.Dispose();
@@ -114,6 +118,8 @@ public sealed class StackBenchTarget : IBenchTarget
             ServerIdleShare = serverIdle,
             ClientIdleShare = clientIdle,
             EngineRunQueueWaitShare = runQueueWait,
+            WirePacketsPerBatch = wireBatches > 0 ? Math.Round(wirePackets / (double)wireBatches, 2) : null,
+            EngineSleepsPerConnection = sleeps is { } n && outcome.Connections > 0 ? Math.Round(n / (double)outcome.Connections, 4) : null,
         };
     }
 

@@ -66,6 +66,9 @@ public sealed class MultiQueueNic : IMultiQueueDevice
 
     public long ReceivedPackets => _queues.Sum(static q => q.ReceivedPackets);
 
+    /// <summary>Ring batches all queues published (see <see cref="NicQueue.TransmitBatches"/>).</summary>
+    public long TransmitBatches => _queues.Sum(static q => q.TransmitBatches);
+
     public IPacketDevice GetQueue(int index) => _queues[index];
 
     public void AttachDoorbell(int index, Doorbell doorbell)

@@ -49,6 +49,12 @@ public sealed class NicQueue : IPacketDevice
 
     public long TransmittedBytes => Volatile.Read(ref _hot.TransmittedBytes);
 
+    /// <summary>
+    /// Batches this queue published: one per ring it wrote to between two flushes. Packets over batches is how many
+    /// packets each cross-core hand-over (a fence, and the ring's tail line moving to the consumer) carried.
+    /// </summary>
+    public long TransmitBatches => Volatile.Read(ref _hot.TransmitBatches);
+
     /// <summary>Transmits dropped for exceeding <see cref="Mtu"/>.</summary>
     public long OversizeDrops => Volatile.Read(ref _hot.OversizeDrops);
 
@@ -213,6 +219,7 @@ public sealed class NicQueue : IPacketDevice
             }
 
             channel.Hot.Pending = 0;
+            _hot.TransmitBatches++;
             // Publish ends with a full fence after the new tail, which is the fence the doorbell needs too.
             channel.Ring.Publish();
             _peerQueues[j].RingDoorbellAfterFence();

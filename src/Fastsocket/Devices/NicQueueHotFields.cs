@@ -28,7 +28,11 @@ internal struct NicQueueHotFields
     [FieldOffset(CacheLine.Size + 40)]
     public long ReceivedPackets;
 
-    /// <summary>The ring the next poll starts at.</summary>
+    /// <summary>Rings published by flushes: each costs a fence and a cache line passed to the consuming core.</summary>
     [FieldOffset(CacheLine.Size + 48)]
+    public long TransmitBatches;
+
+    /// <summary>The ring the next poll starts at.</summary>
+    [FieldOffset(CacheLine.Size + 56)]
     public int NextRing;
 }

@@ -60,6 +60,10 @@ public sealed class CacheLinePaddingTests
         sender.Transmit(packet);
         sender.Flush();
 
+        // Both packets went to one ring, published by one flush: one batch.
+        Assert.Equal(1, sender.TransmitBatches);
+        sender.Flush();
+        Assert.Equal(1, sender.TransmitBatches);
         Assert.Equal(2, sender.TransmittedPackets);
         Assert.Equal(2 * packet.Length, sender.TransmittedBytes);
         int target = wire.B.Classify(packet);

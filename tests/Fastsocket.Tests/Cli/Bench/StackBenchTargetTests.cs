@@ -70,6 +70,9 @@ public sealed class StackBenchTargetTests
         Assert.Equal(0, result.Errors);
         Assert.InRange(result.ServerIdleShare!.Value, 0, 1);
         Assert.InRange(result.ClientIdleShare!.Value, 0, 1);
+        // Every packet travels in some batch; a batch holds at least one.
+        Assert.True(result.WirePacketsPerBatch >= 1, $"{result.WirePacketsPerBatch} packets per batch");
+        Assert.True(result.EngineSleepsPerConnection >= 0);
         if (OperatingSystem.IsLinux())
         {
             Assert.InRange(result.EngineRunQueueWaitShare!.Value, 0, 1);
