@@ -80,6 +80,13 @@ public sealed class BenchRunSpec
     /// <summary>Source addresses the client loops bind to in turn (1: the client's one address).</summary>
     public int ClientAddresses { get; init; } = 1;
 
+    /// <summary>
+    /// Fastsocket.NET targets: client core i opens its connections only from source ports that the server NIC's RSS
+    /// steers to server core i mod the server cores, so each core pair shares one ring each way (see
+    /// <see cref="StackBenchTarget"/>). False: ports as the stack picks them, spread over every server core.
+    /// </summary>
+    public bool PairedCores { get; init; }
+
     /// <summary>Length of <see cref="Request"/> in bytes.</summary>
     public int RequestBytes { get; }
 
@@ -99,5 +106,6 @@ public sealed class BenchRunSpec
         {
             IdleConnections = IdleConnections,
             ClientAddresses = ClientAddresses,
+            PairedCores = PairedCores,
         };
 }

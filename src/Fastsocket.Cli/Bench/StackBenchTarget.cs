@@ -11,6 +11,7 @@ namespace Fastsocket.Cli.Bench;
 /// its own cores, joined by the in-memory multi-queue network. The server runs one accept loop per core and the
 /// client runs its loops on its own engine cores, so every connection is opened, served and closed by async code
 /// that resumes on the core owning it. The server closes first, so TIME-WAIT lands on the server as in the paper.
+/// With <see cref="BenchRunSpec.PairedCores"/> each client core reaches one server core (<see cref="PairedPortFilter"/>).
 /// </summary>
 public sealed class StackBenchTarget : IBenchTarget
 {
@@ -55,6 +56,12 @@ public sealed class StackBenchTarget : IBenchTarget
             Name = "server",
             FirstCpu = 0,
         });
+        IpAddress[] clientAddresses = [ClientAddress, .. AdditionalClientAddresses(spec.ClientAddresses)];
+        var clientDefaults = new StackOptions { LocalAddress = ClientAddress, Device = wire.A };
+        PairedPortFilter? pairing = spec.PairedCores
+            ? new PairedPortFilter(wire.B, spec.ServerCores, clientAddresses, ServerAddress, ServerPort,
+                clientDefaults.EphemeralPortFirst, clientDefaults.EphemeralPortLast)
+            : null;
         using var client = new FastsocketStack(new StackOptions
         {
             // The client is a load generator, not the system under test: it always uses the fastsocket design.
@@ -63,7 +70,8 @@ public sealed class StackBenchTarget : IBenchTarget
             LocalAddress = ClientAddress,
             Device = wire.A,
             Tcp = clientTcp,
-            AdditionalAddresses = AdditionalClientAddresses(spec.ClientAddresses),
+            AdditionalAddresses = clientAddresses[1..],
+            EphemeralPortFilter = pairing is null ? null : pairing.Allows,
             Name = "client",
             FirstCpu = spec.ServerCores,
         });

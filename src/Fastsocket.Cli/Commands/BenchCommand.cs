@@ -36,7 +36,7 @@ internal sealed class BenchCommand : Command
                       "Fastsocket.NET and on Kestrel's socket transport over the kernel, in one run (replaces --designs and the kernel rows).",
         HelpName = "raw|kestrel",
         DefaultValueFactory = _ => "raw",
-    }.AcceptOnlyFromAmong("raw", "kestrel");
+    }.MustBeOneOf("raw", "kestrel");
 
     private readonly Option<string> _serverCores = new("--server-cores")
     {
@@ -104,6 +104,16 @@ internal sealed class BenchCommand : Command
         DefaultValueFactory = _ => 1,
     }.MustBeInRange(1, 250);
 
+    private readonly Option<string> _clientPorts = new Option<string>("--client-ports")
+    {
+        Description = "Fastsocket.NET designs only. any: client ports as the stack picks them, so RSS spreads each client " +
+                      "core's connections over every server core (default); paired: client core i uses only ports the " +
+                      "server NIC's RSS steers to server core i, so each core pair shares one ring each way, as a NIC's " +
+                      "DMA would spread them at no cost to a core.",
+        HelpName = "any|paired",
+        DefaultValueFactory = _ => "any",
+    }.MustBeOneOf("any", "paired");
+
     private readonly Option<bool> _noKernel = new("--no-kernel")
     {
         Description = "Skip the kernel TCP baselines.",
@@ -159,6 +169,7 @@ internal sealed class BenchCommand : Command
         Options.Add(_maxConnections);
         Options.Add(_idleConnections);
         Options.Add(_clientAddresses);
+        Options.Add(_clientPorts);
         Options.Add(_noKernel);
         Options.Add(_out);
         Options.Add(_json);
@@ -194,6 +205,7 @@ internal sealed class BenchCommand : Command
         {
             IdleConnections = parseResult.GetValue(_idleConnections),
             ClientAddresses = parseResult.GetValue(_clientAddresses),
+            PairedCores = parseResult.GetValue(_clientPorts) == "paired",
         };
 
         var designs = new List<string>();

@@ -29,6 +29,22 @@ internal static class OptionValidation
         return option;
     }
 
+    /// <summary>
+    /// Requires one of <paramref name="values"/>. Unlike the parser's own AcceptOnlyFromAmong, the error names the
+    /// option, as every other bad value's does.
+    /// </summary>
+    public static Option<string> MustBeOneOf(this Option<string> option, params string[] values)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue<string>(result, out var value) && value is not null && !values.Contains(value, StringComparer.Ordinal))
+            {
+                result.AddError(Invalid(result, $"'{value}'", $"must be one of {string.Join(", ", values)}"));
+            }
+        });
+        return option;
+    }
+
     /// <summary>Requires a value in <paramref name="min"/>..<paramref name="max"/>, both inclusive.</summary>
     public static Option<int> MustBeInRange(this Option<int> option, int min, int max)
     {

@@ -45,7 +45,7 @@ internal sealed class TransferCommand : Command
         Description = "real: wall-clock time; virtual: simulated time on one thread, deterministic for a seed, where " +
                       "retransmission timeouts cost no wall time. Default: virtual when any impairment is set, else real.",
         HelpName = "real|virtual",
-    }.AcceptOnlyFromAmong("real", "virtual");
+    }.MustBeOneOf("real", "virtual");
 
     private readonly Option<int> _threads = new Option<int>("--threads")
     {

@@ -30,6 +30,9 @@ public sealed class EngineOptions
 
     public ushort EphemeralPortLast { get; init; } = 60999;
 
+    /// <summary>See <see cref="StackOptions.EphemeralPortFilter"/>.</summary>
+    public EphemeralPortFilter? EphemeralPortFilter { get; init; }
+
     /// <summary>Seed for port randomization; random when null (tests pass one for determinism).</summary>
     public int? RandomSeed { get; init; }
 }

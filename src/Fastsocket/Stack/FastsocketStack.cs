@@ -54,6 +54,7 @@ public sealed class FastsocketStack : IDisposable
                 IsnKey = isnKey,
                 EphemeralPortFirst = options.EphemeralPortFirst,
                 EphemeralPortLast = options.EphemeralPortLast,
+                EphemeralPortFilter = options.EphemeralPortFilter,
                 RandomSeed = options.RandomSeed is int seed ? seed + i : null,
             }, this);
             _cores[i] = new EngineCore(this, i, engine, options.BatchSize);

@@ -27,6 +27,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     private readonly Stack<TcpConnection> _pool = new(4096);
     private readonly EphemeralPortSelector _ports;
     private readonly IpAddress[] _additionalAddresses;
+    private readonly EphemeralPortFilter? _portFilter;
     private TcpConnection[] _flushList = new TcpConnection[256];
     private int _flushCount;
     private long _now;
@@ -55,6 +56,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
         CoreId = options.CoreId;
         EphemeralPortFirst = options.EphemeralPortFirst;
         EphemeralPortLast = options.EphemeralPortLast;
+        _portFilter = options.EphemeralPortFilter;
         _transmitBuffer = new byte[Math.Max(_device.Mtu, 576)];
         _timeWait = new TimeWaitTable(Config.MaxTimeWaitRecords);
         _isn = options.IsnKey is null ? new IsnGenerator() : new IsnGenerator(options.IsnKey);
@@ -205,8 +207,8 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     /// Picks a free ephemeral port towards the peer and registers the connection under it, in one step so that two
     /// cores sharing a table cannot take the same port. The walk starts where <see cref="EphemeralPortSelector"/> says
     /// (RFC 6056 algorithm 4, as Linux). With Receive Flow Deliver it visits only ports p with p &amp; PortMask == this
-    /// core, so every reply to the connection can be steered to it. Exhaustion is AddressNotAvailable, as
-    /// EADDRNOTAVAIL from connect(2).
+    /// core, so every reply to the connection can be steered to it; an <see cref="EphemeralPortFilter"/> narrows
+    /// it further. Exhaustion is AddressNotAvailable, as EADDRNOTAVAIL from connect(2).
     /// </summary>
     private FlowKey AllocateEphemeralFlow(IpAddress localAddress, IpAddress remoteAddress, ushort remotePort, TcpConnection connection)
     {
@@ -228,7 +230,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
             {
                 var port = (ushort)(first + offset + (start + i) % count * stride);
                 var key = new FlowKey(localAddress, port, remoteAddress, remotePort);
-                if (_timeWait.TryGet(key, out _) || _listeners.ContainsKey(port) || Stack?.FindListener(port) is not null)
+                if ((_portFilter is not null && !_portFilter(CoreId, key)) || _timeWait.TryGet(key, out _) || _listeners.ContainsKey(port) || Stack?.FindListener(port) is not null)
                 {
                     continue;
                 }

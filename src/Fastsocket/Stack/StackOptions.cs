@@ -40,6 +40,12 @@ public sealed class StackOptions
 
     public ushort EphemeralPortLast { get; init; } = 60999;
 
+    /// <summary>
+    /// When set, ephemeral ports it refuses are skipped (as ports in use are). Null, the default, leaves the walk as
+    /// RFC 6056 algorithm 4 and Receive Flow Deliver make it.
+    /// </summary>
+    public EphemeralPortFilter? EphemeralPortFilter { get; init; }
+
     /// <summary>Program the device's steering table for Receive Flow Deliver when it has one (fastsocket design).</summary>
     public bool UseDeviceSteering { get; init; } = true;
 

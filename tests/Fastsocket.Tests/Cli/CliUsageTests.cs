@@ -16,6 +16,7 @@ public sealed class CliUsageTests
     [InlineData(new[] { "transfer", "--bytes", "10", "--loss", "1" }, "--loss")]
     [InlineData(new[] { "transfer", "--bytes", "10", "--reorder", "-0.1" }, "--reorder")]
     [InlineData(new[] { "transfer", "--bytes", "10", "--duplicate", "NaN" }, "--duplicate")]
+    [InlineData(new[] { "transfer", "--bytes", "10", "--clock", "wall" }, "--clock")]
     [InlineData(new[] { "transfer", "--bytes", "-3" }, "--bytes")]
     [InlineData(new[] { "transfer", "--bytes", "0" }, "--bytes")]
     [InlineData(new[] { "transfer", "--bytes", "abc" }, "--bytes")]

@@ -14,7 +14,8 @@ public sealed class StackPair : IDisposable
     public static readonly IpAddress ClientAddress = IpAddress.FromIPv4(198, 18, 0, 1);
 
     public StackPair(StackDesign design, int serverCores = 2, int clientCores = 2, bool clientSteering = true, TcpConfig? tcp = null,
-        ushort clientEphemeralFirst = 32768, ushort clientEphemeralLast = 60999, IpAddress[]? clientAdditionalAddresses = null)
+        ushort clientEphemeralFirst = 32768, ushort clientEphemeralLast = 60999, IpAddress[]? clientAdditionalAddresses = null,
+        EphemeralPortFilter? clientPortFilter = null)
     {
         Wire = new VirtualWire(MonotonicClock.Instance, new VirtualWireOptions { QueuesA = clientCores, QueuesB = serverCores });
         Server = new FastsocketStack(new StackOptions
@@ -39,6 +40,7 @@ public sealed class StackPair : IDisposable
             AdditionalAddresses = clientAdditionalAddresses ?? [],
             EphemeralPortFirst = clientEphemeralFirst,
             EphemeralPortLast = clientEphemeralLast,
+            EphemeralPortFilter = clientPortFilter,
             Name = "test-client",
         });
         Server.Start();

@@ -23,6 +23,8 @@ public sealed class BenchUsageTests
     [InlineData(new[] { "bench", "--client-cores", "1025" }, "--client-cores")]
     [InlineData(new[] { "bench", "--client-addresses", "0" }, "--client-addresses")]
     [InlineData(new[] { "bench", "--client-addresses", "251" }, "--client-addresses")]
+    [InlineData(new[] { "bench", "--designs", "base", "--client-ports", "same" }, "--client-ports")]
+    [InlineData(new[] { "bench", "--designs", "base", "--app", "nginx" }, "--app")]
     [InlineData(new[] { "bench", "--duration", "0" }, "--duration")]
     [InlineData(new[] { "bench", "--duration", "-1" }, "--duration")]
     [InlineData(new[] { "bench", "--duration", "NaN" }, "--duration")]

@@ -116,4 +116,51 @@ public sealed class StackBenchTargetTests
         Assert.Equal(ok, EngineActivitySnapshot.TryParseRunQueueWait(text, out long nanoseconds));
         Assert.Equal(expected, nanoseconds);
     }
+
+    [Fact]
+    public void PairedPortsAreExactlyThoseTheServerNicSteersToThePairedCore()
+    {
+        var wire = new Fastsocket.Devices.VirtualWire(2, 4, Fastsocket.Time.MonotonicClock.Instance);
+        var server = Fastsocket.Wire.IpAddress.FromIPv4(198, 18, 0, 2);
+        Fastsocket.Wire.IpAddress[] clients = [Fastsocket.Wire.IpAddress.FromIPv4(198, 18, 0, 1), Fastsocket.Wire.IpAddress.FromIPv4(198, 18, 1, 1)];
+        var filter = new PairedPortFilter(wire.B, 4, clients, server, 80, 32768, 60999);
+
+        int allowed = 0;
+        foreach (var client in clients)
+        {
+            for (int port = 32768; port <= 60999; port += 7)
+            {
+                // The NIC's whole classification of a real packet, not the filter's table, decides the queue.
+                int queue = wire.B.Classify(Fastsocket.Tests.Devices.Nic.NicPackets.IPv4(client, (ushort)port, server, 80));
+                var flow = new Fastsocket.Wire.FlowKey(client, (ushort)port, server, 80);
+                for (int core = 0; core < 8; core++)
+                {
+                    bool allows = filter.Allows(core, flow);
+                    Assert.Equal(queue == core % 4, allows);
+                    allowed += allows ? 1 : 0;
+                }
+            }
+        }
+        Assert.True(allowed > 0);
+        // Other destinations are not the filter's business.
+        Assert.True(filter.Allows(0, new Fastsocket.Wire.FlowKey(clients[0], 40000, server, 81)));
+    }
+
+    [Fact]
+    public void APairedRunServesEveryConnection()
+    {
+        var target = new StackBenchTarget(StackDesign.Fastsocket);
+        var spec = new BenchRunSpec(serverCores: 2, clientCores: 2, duration: TimeSpan.FromSeconds(60), warmup: TimeSpan.Zero,
+            concurrency: 4, maxConnections: 2_000)
+        {
+            PairedCores = true,
+            ClientAddresses = 2,
+        };
+
+        BenchResult result = target.Run(spec, new BenchProgress(), CancellationToken.None);
+
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(2_000, result.Connections);
+        Assert.Empty(result.DropReasons!);
+    }
 }
