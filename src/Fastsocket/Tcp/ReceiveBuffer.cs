@@ -71,6 +71,9 @@ public sealed class ReceiveBuffer
     /// <summary>True while the buffer holds rented memory (for tests and memory accounting).</summary>
     public bool HoldsMemory => _ring != null;
 
+    /// <summary>Length of the rented ring, 0 when none (for tests and memory accounting).</summary>
+    internal int RingLength => _ring?.Length ?? 0;
+
     /// <summary>
     /// Stores a segment's payload that starts <paramref name="offset"/> bytes after RCV.NXT and returns how
     /// far RCV.NXT advances (zero for an out-of-order segment, more than the payload when it fills a hole).
@@ -186,12 +189,35 @@ public sealed class ReceiveBuffer
     {
         // The window ends at _consumed + _capacity and the ring is at least _capacity long, so every byte
         // we accept has its own slot: no stored byte is ever overwritten by a different stream offset.
-        byte[] ring = _ring ??= Pool.Rent(_capacity);
+        // The ring starts small and doubles up to the window, as the send ring does: a request of a few hundred
+        // bytes does not take a ring of the whole receive buffer.
+        int needed = (int)(streamOffset + data.Length - _consumed);
+        byte[] ring = _ring is { } current && current.Length >= needed ? current : Grow(needed);
         long pos = _head + (streamOffset - _consumed);
         int at = (int)(pos % ring.Length);
         int first = Math.Min(data.Length, ring.Length - at);
         data[..first].CopyTo(ring.AsSpan(at));
         data[first..].CopyTo(ring);
+    }
+
+    /// <summary>
+    /// A ring of at least <paramref name="needed"/> bytes holding what the current one held, moved so that the byte
+    /// at _consumed is at index 0. Everything stored (in order or not) lies within [_consumed, _consumed + old
+    /// length), so copying the old ring from _head keeps every byte at the same distance from _consumed.
+    /// </summary>
+    private byte[] Grow(int needed)
+    {
+        byte[] fresh = Pool.Rent(RingBuffers.NextSize(_ring?.Length ?? 0, needed, _capacity));
+        if (_ring is { } old)
+        {
+            int first = old.Length - _head;
+            old.AsSpan(_head).CopyTo(fresh);
+            old.AsSpan(0, _head).CopyTo(fresh.AsSpan(first));
+            Pool.Return(old);
+        }
+        _ring = fresh;
+        _head = 0;
+        return fresh;
     }
 
     private void RemoveRanges(int first, int last)

@@ -31,6 +31,9 @@ public sealed class SendBuffer
     /// <summary>True while the buffer holds rented memory (for tests and memory accounting).</summary>
     public bool HoldsMemory => _ring != null;
 
+    /// <summary>Length of the rented ring, 0 when none (for tests and memory accounting).</summary>
+    internal int RingLength => _ring?.Length ?? 0;
+
     /// <summary>
     /// Logical limit on queued bytes (SO_SNDBUF). It can shrink only down to what is queued, since queued
     /// bytes are promised to the peer; a larger value takes effect on the next rent or grow.
@@ -129,9 +132,10 @@ public sealed class SendBuffer
         {
             return;
         }
-        // Rent for the whole logical capacity at once: the pool rounds up anyway, and growing in steps
-        // would copy the queue repeatedly while a bulk writer fills it.
-        byte[] fresh = Pool.Rent(Math.Max(needed, _capacity));
+        // Start small and double: most connections queue a request or a response of a few hundred bytes, and a
+        // ring of the whole SO_SNDBUF (256 KB by default) for each of them made every connection in flight hold a
+        // large-object-heap array. Doubling keeps a bulk writer's copies to less than the final size in total.
+        byte[] fresh = Pool.Rent(RingBuffers.NextSize(_ring?.Length ?? 0, needed, _capacity));
         if (_ring != null)
         {
             CopyTo(0, fresh.AsSpan(0, _count));

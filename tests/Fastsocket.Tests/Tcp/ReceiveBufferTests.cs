@@ -131,9 +131,35 @@ public class ReceiveBufferTests
     }
 
     [Fact]
-    public void MatchesModel_UnderReorderingOverlapAndDuplication()
+    public void MatchesModel_UnderReorderingOverlapAndDuplication() => CheckAgainstModel(maxLength: 3000, maxCapacity: 4000, iterations: 1000);
+
+    /// <summary>Windows well beyond the first ring (4 KB), so the ring grows while holding in-order and out-of-order data.</summary>
+    [Fact]
+    public void MatchesModel_WhileTheRingGrows() => CheckAgainstModel(maxLength: 60_000, maxCapacity: 40_000, iterations: 150);
+
+    [Fact]
+    public void TheRingStartsSmallAndGrowsOnlyAsFarAsTheDataReaches()
     {
-        Gen.Select(Gen.Int[1, 3000], Gen.Int[1, 4000], Gen.Int[0, 6], Gen.Int).Sample(t =>
+        var rb = new ReceiveBuffer(256 * 1024) { Pool = new Fastsocket.Stack.EngineBufferPool() };
+        byte[] stream = Enumerable.Range(0, 20_000).Select(i => (byte)(i * 7)).ToArray();
+
+        rb.Insert(0, stream.AsSpan(0, 3000));
+        Assert.Equal(4096, rb.RingLength);
+        var read = new byte[20_000];
+        Assert.Equal(2000, rb.Read(read.AsSpan(0, 2000)));
+
+        // Out of order, 12 KB past what the application has read: the ring grows, and its contents move.
+        rb.Insert(13_000 - 3000, stream.AsSpan(13_000, 1000));
+        Assert.Equal(16384, rb.RingLength);
+        Assert.Equal(11_000, rb.Insert(0, stream.AsSpan(3000, 10_000)));
+        Assert.Equal(12_000, rb.Read(read.AsSpan(2000)));
+        Assert.True(stream.AsSpan(0, 14_000).SequenceEqual(read.AsSpan(0, 14_000)));
+        Assert.False(rb.HoldsMemory);
+    }
+
+    private static void CheckAgainstModel(int maxLength, int maxCapacity, int iterations)
+    {
+        Gen.Select(Gen.Int[1, maxLength], Gen.Int[1, maxCapacity], Gen.Int[0, 6], Gen.Int).Sample(t =>
         {
             var (length, capacity, maxRanges, seed) = t;
             var random = new Random(seed);
@@ -159,7 +185,7 @@ public class ReceiveBufferTests
             var rb = new ReceiveBuffer(capacity, maxRanges);
             var model = new Model(stream, capacity, maxRanges);
             var received = new List<byte>(length);
-            var readBuffer = new byte[5000];
+            var readBuffer = new byte[65536];
             Span<(int Start, int End)> blocks = stackalloc (int, int)[4];
 
             foreach (var (start, n) in shuffled)
@@ -189,7 +215,7 @@ public class ReceiveBufferTests
             Assert.True(stream.AsSpan().SequenceEqual(received.ToArray()));
             Assert.False(rb.HoldsMemory);
             Assert.Equal(model.Dropped, rb.DroppedOutOfOrderSegments);
-        }, iter: 1000);
+        }, iter: iterations);
     }
 
     private static void Deliver(ReceiveBuffer rb, Model model, int start, int n, Span<(int Start, int End)> blocks)

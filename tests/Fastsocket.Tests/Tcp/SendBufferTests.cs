@@ -68,9 +68,31 @@ public class SendBufferTests
         Gen.Select(Gen.Int[0, 3], Gen.Int[0, 3000], Gen.Int[0, 3000]).Array[1, 200];
 
     [Fact]
-    public void MatchesListModel()
+    public void MatchesListModel() => CheckAgainstListModel(Gen.Int[1, 2500], Ops, iterations: 300);
+
+    /// <summary>Capacities and writes well beyond the first ring (4 KB), so the ring doubles while holding data.</summary>
+    [Fact]
+    public void MatchesListModel_WhileTheRingGrows() =>
+        CheckAgainstListModel(Gen.Int[1, 100_000], Gen.Select(Gen.Int[0, 3], Gen.Int[0, 30_000], Gen.Int[0, 30_000]).Array[1, 60], iterations: 200);
+
+    [Fact]
+    public void TheRingStartsSmallAndDoubles()
     {
-        Gen.Select(Gen.Int[1, 2500], Ops).Sample(t =>
+        var buffer = new SendBuffer(256 * 1024) { Pool = new Fastsocket.Stack.EngineBufferPool() };
+
+        buffer.Append(new byte[100]);
+        Assert.Equal(4096, buffer.RingLength);
+        buffer.Append(new byte[5000]);
+        Assert.Equal(8192, buffer.RingLength);
+        buffer.Append(new byte[100_000]);
+        Assert.Equal(131072, buffer.RingLength);
+        buffer.Release(buffer.Count);
+        Assert.False(buffer.HoldsMemory);
+    }
+
+    private static void CheckAgainstListModel(Gen<int> capacities, Gen<(int Kind, int A, int B)[]> ops, int iterations)
+    {
+        Gen.Select(capacities, ops).Sample(t =>
         {
             var buffer = new SendBuffer(t.Item1);
             int capacity = t.Item1;
@@ -117,6 +139,6 @@ public class SendBufferTests
             Assert.True(CollectionsMarshal.AsSpan(model).SequenceEqual(rest));
             buffer.Clear();
             Assert.False(buffer.HoldsMemory);
-        }, iter: 300);
+        }, iter: iterations);
     }
 }
