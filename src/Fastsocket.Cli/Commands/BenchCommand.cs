@@ -184,6 +184,15 @@ internal sealed class BenchCommand : Command
             {
                 result.AddError("Nothing to run: '--designs' is empty and '--no-kernel' skips the kernel baselines.");
             }
+
+            // Paired, client core i reaches server core i only: with fewer client cores some server cores get nothing.
+            if (result.GetResult(_clientPorts) is not null && result.GetValue(_clientPorts) == "paired" &&
+                ParseClientCores(result.GetValue(_clientCores) ?? "1") is int clients && clients > 0 &&
+                ParseCoreList(result.GetValue(_serverCores) ?? "1", out _) is { } servers && servers.Any(s => s > clients))
+            {
+                result.AddError($"'--client-ports paired' needs at least as many client cores as server cores " +
+                                $"({clients} client, up to {servers.Max()} server); use '--client-cores same'.");
+            }
         });
 
         SetAction((parseResult, cancellationToken) => Task.FromResult(Execute(parseResult, cancellationToken)));

@@ -46,6 +46,17 @@ public sealed class BenchUsageTests
     }
 
     [Fact]
+    public void Paired_ports_with_fewer_client_than_server_cores_is_refused()
+    {
+        var (exitCode, stdout, stderr) = BenchCliTestSupport.Invoke(BenchCliTestSupport.FakeRegistry(),
+            "bench", "--designs", "base", "--server-cores", "1,4", "--client-cores", "2", "--client-ports", "paired");
+
+        Assert.Equal(UsageExitCode, exitCode);
+        Assert.Contains("'--client-ports paired' needs at least as many client cores as server cores", stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, stdout);
+    }
+
+    [Fact]
     public void Unknown_design_is_named_with_the_known_ones()
     {
         var (exitCode, _, stderr) = BenchCliTestSupport.Invoke(BenchCliTestSupport.FakeRegistry(), "bench", "--designs", "base,quic");
