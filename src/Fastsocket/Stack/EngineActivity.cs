@@ -8,9 +8,13 @@ namespace Fastsocket.Stack;
 /// cores' <see cref="EngineCore"/> objects are made one after another). Readers on other threads use
 /// Volatile.Read and see values at most one loop turn old.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = (2 * CacheLine.Size) + 24)]
+[StructLayout(LayoutKind.Explicit, Size = (2 * CacheLine.Size) + 32)]
 internal struct EngineActivity
 {
+    /// <summary>Sequence lock over <see cref="IdleTicks"/> and <see cref="IdleSince"/>: odd while the engine changes them.</summary>
+    [FieldOffset(CacheLine.Size + 24)]
+    public long Version;
+
     /// <summary>Stopwatch ticks spent in loop turns that found no work (spinning or asleep), closed periods only.</summary>
     [FieldOffset(CacheLine.Size + 0)]
     public long IdleTicks;

@@ -66,14 +66,16 @@ public sealed class EngineCore : IDisposable
         {
             while (true)
             {
-                // The engine adds a closed period's ticks before it clears IdleSince; the same IdleSince on both
-                // sides of the read means no period closed in between, so the open one is counted exactly once.
+                // A sequence lock: the engine makes Version odd while it changes the two fields, so a pair read
+                // under one even version is consistent and the open period is counted exactly once.
+                long version = Volatile.Read(ref _activity.Version);
                 long since = Volatile.Read(ref _activity.IdleSince);
                 long closed = Volatile.Read(ref _activity.IdleTicks);
-                if (Volatile.Read(ref _activity.IdleSince) == since)
+                if ((version & 1) == 0 && Volatile.Read(ref _activity.Version) == version)
                 {
                     return since == 0 ? closed : closed + Math.Max(0, Stopwatch.GetTimestamp() - since);
                 }
+                Thread.SpinWait(1);
             }
         }
     }
@@ -176,10 +178,7 @@ public sealed class EngineCore : IDisposable
     {
         _managedThreadId = Environment.CurrentManagedThreadId;
         t_current = this;
-        if (OperatingSystem.IsLinux())
-        {
-            NativeThreadId = Interop.Libc.GetTid();
-        }
+        NativeThreadId = Interop.ThreadIdentity.TryGetNativeThreadId();
         if (_stack.Options.PinThreads)
         {
             Pinned = ThreadAffinity.TryPinCurrentThread((_stack.Options.FirstCpu + CoreId) % Environment.ProcessorCount);
@@ -189,6 +188,9 @@ public sealed class EngineCore : IDisposable
         while (!_stopping)
         {
             int work;
+            // A turn that starts idle may end the idle period; its own work must not count as idle time. One
+            // timestamp per idle turn, none per busy one: a saturated engine pays nothing.
+            long turnStart = _activity.IdleSince != 0 ? Stopwatch.GetTimestamp() : 0;
             try
             {
                 work = Engine.Poll(_batchSize);
@@ -208,15 +210,13 @@ public sealed class EngineCore : IDisposable
                 idle = 0;
                 if (_activity.IdleSince != 0)
                 {
-                    // Two timestamps per idle period, none per busy turn: a saturated engine pays nothing.
-                    _activity.IdleTicks += Stopwatch.GetTimestamp() - _activity.IdleSince;
-                    Volatile.Write(ref _activity.IdleSince, 0);
+                    SetIdle(closedTicks: _activity.IdleTicks + (turnStart - _activity.IdleSince), since: 0);
                 }
                 continue;
             }
             if (_activity.IdleSince == 0)
             {
-                Volatile.Write(ref _activity.IdleSince, Stopwatch.GetTimestamp());
+                SetIdle(closedTicks: _activity.IdleTicks, since: Stopwatch.GetTimestamp());
             }
             if (++idle < SpinsBeforeSleep)
             {
@@ -235,6 +235,17 @@ public sealed class EngineCore : IDisposable
         }
         SynchronizationContext.SetSynchronizationContext(null);
         t_current = null;
+    }
+
+    /// <summary>Engine thread only: changes the idle fields under the sequence lock <see cref="IdleTicks"/> reads with.</summary>
+    private void SetIdle(long closedTicks, long since)
+    {
+        Volatile.Write(ref _activity.Version, _activity.Version + 1);
+        // Full fence: neither field's new value may become visible before the odd version.
+        Interlocked.MemoryBarrier();
+        _activity.IdleTicks = closedTicks;
+        _activity.IdleSince = since;
+        Volatile.Write(ref _activity.Version, _activity.Version + 1);
     }
 
     private bool HasWork() => _stopping || !_remote.IsEmpty || _local.Count > 0 || _stack.HasPacketsFor(CoreId);

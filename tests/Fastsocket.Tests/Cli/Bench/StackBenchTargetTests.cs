@@ -105,6 +105,46 @@ public sealed class StackBenchTargetTests
         }
     }
 
+    [Fact]
+    public async Task WorkThatEndsAnIdlePeriodIsNotCountedIdle()
+    {
+        using var stack = new FastsocketStack(new StackOptions
+        {
+            Cores = 1,
+            LocalAddress = Fastsocket.Wire.IpAddress.FromIPv4(198, 18, 0, 2),
+            Device = new Fastsocket.Devices.VirtualWire(1, 1, Fastsocket.Time.MonotonicClock.Instance).A,
+            PinThreads = false,
+            Name = "half-busy",
+        });
+        stack.Start();
+        EngineCore core = stack.Core(0);
+        Thread.Sleep(50);
+        EngineActivitySnapshot start = EngineActivitySnapshot.Take(stack);
+        for (int i = 0; i < 10; i++)
+        {
+            // Each round: one posted item keeps the core busy for 30 ms, then nothing for 30 ms. Every busy stretch
+            // is the first turn after an idle period, the case that was once counted as idle.
+            await core.InvokeAsync(() =>
+            {
+                var busy = System.Diagnostics.Stopwatch.StartNew();
+                while (busy.ElapsedMilliseconds < 30)
+                {
+                    Thread.SpinWait(100);
+                }
+                return 0;
+            }).WaitAsync(TimeSpan.FromSeconds(10));
+            await Task.Delay(30);
+        }
+        EngineActivitySnapshot end = EngineActivitySnapshot.Take(stack);
+
+        double share = EngineActivitySnapshot.IdleShare(start, end)!.Value;
+        double wallMs = (end.Timestamp - start.Timestamp) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        // The rounds' pauses stretch with the host's load, the busy time does not: compare what the share leaves
+        // for busy time with the 300 ms spun (more if the spinning thread lost its CPU for a while).
+        double busyMs = (1 - share) * wallMs;
+        Assert.True(busyMs is >= 250 and <= 900, $"idle share {share} over {wallMs:F0} ms leaves {busyMs:F0} ms busy, 300 ms spun");
+    }
+
     [Theory]
     [InlineData("123 456 7\n", true, 456)]
     [InlineData("123  456  7", true, 456)]
