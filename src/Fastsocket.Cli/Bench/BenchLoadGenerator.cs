@@ -56,6 +56,7 @@ public static class BenchLoadGenerator
         long errors = 0;
 
         var start = Stopwatch.GetTimestamp();
+        progress.MarkLoadStarted(start);
         var measureStart = start + ToTicks(spec.Warmup);
         var measureEnd = measureStart + ToTicks(spec.Duration);
 

@@ -15,6 +15,18 @@ public sealed class BenchProgress
 
     private readonly long[] _counts = new long[Stripes * Stride];
 
+    // Stopwatch timestamp at which the target started its load (the warm-up's first moment); 0 until then.
+    private long _loadStarted;
+
+    /// <summary>
+    /// When the target started its load, after whatever set-up it needed; null until it says so. The runner times
+    /// the warm-up, the measured window and its hang deadline from here, so set-up counts in none of them.
+    /// </summary>
+    public long? LoadStartedAt => Volatile.Read(ref _loadStarted) is var t and not 0 ? t : null;
+
+    /// <summary>Called by the target once, as its load starts; <paramref name="timestamp"/> is a Stopwatch timestamp.</summary>
+    public void MarkLoadStarted(long timestamp) => Volatile.Write(ref _loadStarted, timestamp);
+
     /// <summary>Connections that finished (request sent, whole response read) so far.</summary>
     public long Completed => Sum(0);
 

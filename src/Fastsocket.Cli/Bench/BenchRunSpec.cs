@@ -13,6 +13,9 @@ public sealed class BenchRunSpec
     /// <summary>Default for <c>--response-bytes</c>: the paper's 64-byte body.</summary>
     public const int DefaultResponseBytes = 64;
 
+    /// <summary>Default for <c>--concurrency</c>: connections in flight per client core.</summary>
+    public const int DefaultConcurrency = 64;
+
     /// <summary>Default cap on connections per run: above what 16 cores reach in a five-minute run (2M a second).</summary>
     public const long DefaultMaxConnections = 1_000_000_000;
 
@@ -21,7 +24,7 @@ public sealed class BenchRunSpec
         int clientCores = 1,
         TimeSpan? duration = null,
         TimeSpan? warmup = null,
-        int concurrency = 64,
+        int concurrency = DefaultConcurrency,
         int requestBytes = DefaultRequestBytes,
         int responseBytes = DefaultResponseBytes,
         long maxConnections = DefaultMaxConnections)

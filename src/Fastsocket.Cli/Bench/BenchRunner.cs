@@ -20,16 +20,26 @@ public sealed class BenchRunner
     /// loops' own deadline and for tearing both stacks down.
     /// </summary>
     public static readonly TimeSpan HangAllowance = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a target may take to set up (stacks, rings, idle connections: opening 200,000 of them may take two
+    /// minutes) before it starts its load, after which it counts as hung.
+    /// </summary>
+    public static readonly TimeSpan SetupAllowance = TimeSpan.FromSeconds(180);
     private readonly BenchTargets _targets;
 
     private readonly TimeSpan _hangAllowance;
 
+    private readonly TimeSpan _setupAllowance;
+
     /// <param name="hangAllowance">Overrides <see cref="HangAllowance"/> (tests).</param>
-    public BenchRunner(BenchTargets targets, TimeSpan? hangAllowance = null)
+    /// <param name="setupAllowance">Overrides <see cref="SetupAllowance"/> (tests).</param>
+    public BenchRunner(BenchTargets targets, TimeSpan? hangAllowance = null, TimeSpan? setupAllowance = null)
     {
         ArgumentNullException.ThrowIfNull(targets);
         _targets = targets;
         _hangAllowance = hangAllowance ?? HangAllowance;
+        _setupAllowance = setupAllowance ?? SetupAllowance;
     }
 
     /// <summary>
@@ -144,30 +154,36 @@ public sealed class BenchRunner
         var start = Stopwatch.GetTimestamp();
         var lastTime = start;
         var lastCompleted = 0L;
-        var deadline = plan.Spec.Warmup + plan.Spec.Duration + BenchLoadGenerator.DrainGrace + _hangAllowance;
+        // Timed from the moment the target starts its load, so its set-up counts in neither the window nor the deadline.
+        var loadDeadline = plan.Spec.Warmup + plan.Spec.Duration + BenchLoadGenerator.DrainGrace + _hangAllowance;
         while (!run.Wait((int)RefreshInterval.TotalMilliseconds, CancellationToken.None))
         {
-            if (Stopwatch.GetElapsedTime(start) > deadline)
+            var now = Stopwatch.GetTimestamp();
+            var loadStarted = progress.LoadStartedAt;
+            var sinceLoad = loadStarted is { } at ? Stopwatch.GetElapsedTime(at, now) : TimeSpan.Zero;
+            if (loadStarted is null ? Stopwatch.GetElapsedTime(start, now) > _setupAllowance : sinceLoad > loadDeadline)
             {
-                Failure = string.Create(CultureInfo.InvariantCulture,
-                    $"{plan.Label} did not finish within {deadline.TotalSeconds:F0} s (hung); the runs after it were not started");
+                Failure = loadStarted is null
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"{plan.Label} did not start its load within {_setupAllowance.TotalSeconds:F0} s of set-up (hung); the runs after it were not started")
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"{plan.Label} did not finish within {loadDeadline.TotalSeconds:F0} s of starting its load (hung); the runs after it were not started");
                 return null;
             }
 
-            var now = Stopwatch.GetTimestamp();
             var completed = progress.Completed;
             var rate = (completed - lastCompleted) * (double)Stopwatch.Frequency / Math.Max(1, now - lastTime);
-            var elapsed = Stopwatch.GetElapsedTime(start, now);
             // Read within one refresh of the window's edges, which is close enough for per-connection figures.
-            if (windowStart is null && elapsed >= plan.Spec.Warmup)
+            if (loadStarted is not null && windowStart is null && sinceLoad >= plan.Spec.Warmup)
             {
                 windowStart = ProcessCounters.Read(progress);
             }
-            if (windowEnd is null && elapsed >= plan.Spec.Warmup + plan.Spec.Duration)
+            if (loadStarted is not null && windowEnd is null && sinceLoad >= plan.Spec.Warmup + plan.Spec.Duration)
             {
                 windowEnd = ProcessCounters.Read(progress);
             }
-            update(elapsed, rate, progress);
+            // The display and the sustained-run log count from the load's start: set-up is neither warm-up nor window.
+            update(loadStarted is null ? TimeSpan.Zero : sinceLoad, rate, progress);
             lastTime = now;
             lastCompleted = completed;
         }

@@ -55,6 +55,18 @@ internal sealed class PairedPortFilter
         }
     }
 
+    /// <summary>
+    /// About how many source ports one client core has towards the server when paired: the ephemeral range, split
+    /// between the client cores by Receive Flow Deliver (a power of two at least the core count), then between the
+    /// server cores by RSS, times the client addresses.
+    /// </summary>
+    public static int PortsPerClientCore(int clientCores, int serverCores, int clientAddresses)
+    {
+        int range = StackOptions.DefaultEphemeralPortLast - StackOptions.DefaultEphemeralPortFirst + 1;
+        int rfdShare = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)clientCores);
+        return range / rfdShare / serverCores * clientAddresses;
+    }
+
     /// <summary>The server core a flow from <paramref name="clientCore"/> must reach.</summary>
     public int PairedServerCore(int clientCore) => clientCore % _serverCores;
 

@@ -52,6 +52,7 @@ internal sealed class StackBenchClient
         long now = Stopwatch.GetTimestamp();
         _measureStart = now + (long)(_spec.Warmup.TotalSeconds * Stopwatch.Frequency);
         _measureEnd = _measureStart + (long)(_spec.Duration.TotalSeconds * Stopwatch.Frequency);
+        _progress.MarkLoadStarted(now);
     }
 
     /// <summary>Runs the load over the window <see cref="OpenWindow"/> set (opening it now if it was not).</summary>

@@ -57,10 +57,9 @@ public sealed class StackBenchTarget : IBenchTarget
             FirstCpu = 0,
         });
         IpAddress[] clientAddresses = [ClientAddress, .. AdditionalClientAddresses(spec.ClientAddresses)];
-        var clientDefaults = new StackOptions { LocalAddress = ClientAddress, Device = wire.A };
         PairedPortFilter? pairing = spec.PairedCores
             ? new PairedPortFilter(wire.B, spec.ServerCores, clientAddresses, ServerAddress, ServerPort,
-                clientDefaults.EphemeralPortFirst, clientDefaults.EphemeralPortLast)
+                StackOptions.DefaultEphemeralPortFirst, StackOptions.DefaultEphemeralPortLast)
             : null;
         using var client = new FastsocketStack(new StackOptions
         {

@@ -14,6 +14,7 @@ namespace Fastsocket.Cli.Commands;
 internal sealed class BenchCommand : Command
 {
     private const int MaxCores = 1024;
+    private const int MaxClientAddresses = 250;
     private const string SameCores = "same";
     private const double MaxSeconds = 3600;
     private const string JsonFile = "results.json";
@@ -70,7 +71,7 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _concurrency = new Option<int>("--concurrency")
     {
         Description = "Connections in flight per client core (1 to 10000).",
-        DefaultValueFactory = _ => 64,
+        DefaultValueFactory = _ => BenchRunSpec.DefaultConcurrency,
     }.MustBeInRange(1, 10_000);
 
     private readonly Option<int> _requestBytes = new Option<int>("--request-bytes")
@@ -99,10 +100,10 @@ internal sealed class BenchCommand : Command
 
     private readonly Option<int> _clientAddresses = new Option<int>("--client-addresses")
     {
-        Description = "Source addresses the client loops bind to in turn (1 to 250): more 4-tuples per server port, as " +
+        Description = $"Source addresses the client loops bind to in turn (1 to {MaxClientAddresses}): more 4-tuples per server port, as " +
                       "when a load generator adds IPs. The kernel baselines use 127.0.0.1 upwards.",
         DefaultValueFactory = _ => 1,
-    }.MustBeInRange(1, 250);
+    }.MustBeInRange(1, MaxClientAddresses);
 
     private readonly Option<string> _clientPorts = new Option<string>("--client-ports")
     {
@@ -185,13 +186,11 @@ internal sealed class BenchCommand : Command
                 result.AddError("Nothing to run: '--designs' is empty and '--no-kernel' skips the kernel baselines.");
             }
 
-            // Paired, client core i reaches server core i only: with fewer client cores some server cores get nothing.
             if (result.GetResult(_clientPorts) is not null && result.GetValue(_clientPorts) == "paired" &&
-                ParseClientCores(result.GetValue(_clientCores) ?? "1") is int clients && clients > 0 &&
-                ParseCoreList(result.GetValue(_serverCores) ?? "1", out _) is { } servers && servers.Any(s => s > clients))
+                ParseClientCores(result.GetValue(_clientCores) ?? "1") is int clients &&
+                ParseCoreList(result.GetValue(_serverCores) ?? "1", out _) is { } servers)
             {
-                result.AddError($"'--client-ports paired' needs at least as many client cores as server cores " +
-                                $"({clients} client, up to {servers.Max()} server); use '--client-cores same'.");
+                ValidatePairing(result, clients, servers);
             }
         });
 
@@ -294,6 +293,39 @@ internal sealed class BenchCommand : Command
         }
 
         return console;
+    }
+
+    /// <summary>
+    /// Paired, client core i reaches server core i only: with fewer client cores some server cores would get
+    /// nothing. And each client core keeps only one server core's share of its ports: fewer than four per connection
+    /// in flight would bring a port back to the server while its last use may still be in the same millisecond of
+    /// TIME-WAIT (RFC 6191 then refuses the SYN and the client waits a second).
+    /// </summary>
+    private void ValidatePairing(CommandResult result, int clientCores, IReadOnlyList<int> serverCores)
+    {
+        int concurrency = result.GetResult(_concurrency) is null ? BenchRunSpec.DefaultConcurrency : result.GetValue(_concurrency);
+        int addresses = result.GetResult(_clientAddresses) is null ? 1 : result.GetValue(_clientAddresses);
+        foreach (int servers in serverCores)
+        {
+            int clients = clientCores == 0 ? servers : clientCores;
+            if (servers > clients)
+            {
+                result.AddError($"'--client-ports paired' needs at least as many client cores as server cores " +
+                                $"({clients} client, {servers} server); use '--client-cores same'.");
+                return;
+            }
+            int perAddress = PairedPortFilter.PortsPerClientCore(clients, servers, 1);
+            if (perAddress * addresses < 4 * concurrency)
+            {
+                int needed = perAddress == 0 ? int.MaxValue : ((4 * concurrency) + perAddress - 1) / perAddress;
+                result.AddError($"'--client-ports paired' leaves each client core about {perAddress * addresses} source ports at " +
+                                $"{servers} server cores, fewer than four per connection in flight ('--concurrency' {concurrency}); " +
+                                (needed <= MaxClientAddresses
+                                    ? $"use '--client-addresses {needed}' or more."
+                                    : "lower '--concurrency' or use '--client-ports any'."));
+                return;
+            }
+        }
     }
 
     private void ValidateDesigns(OptionResult result)

@@ -13,6 +13,8 @@ namespace Fastsocket.Sockets;
 /// </summary>
 internal sealed class AcceptDispatcher : IListenerHandler
 {
+    private const int WaitingCountStride = 16;
+
     private readonly FastSocket _owner;
     private readonly ListenerGroup _group;
     private readonly FastsocketStack _stack;
@@ -33,6 +35,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
         _free = new Stack<CoreOperation<FastSocket>>?[_stack.CoreCount];
         _serveRequests = new ServeRequest[_stack.CoreCount];
         _stopped = new bool[_stack.CoreCount];
+        _waitingCount = new int[_stack.CoreCount * WaitingCountStride];
         for (int i = 0; i < _serveRequests.Length; i++)
         {
             _serveRequests[i] = new ServeRequest(this, _stack.Core(i));
@@ -150,14 +153,15 @@ internal sealed class AcceptDispatcher : IListenerHandler
         // The global queue: any core with a waiting accept may take it.
         foreach (EngineCore core in _stack.Cores)
         {
-            if (Volatile.Read(ref _waitingCount[core.CoreId * 16]) > 0 || _stack.CoreCount == 1)
+            if (Volatile.Read(ref _waitingCount[core.CoreId * WaitingCountStride]) > 0 || _stack.CoreCount == 1)
             {
                 core.Post(static s => ((ServeRequest)s!).Run(), _serveRequests[core.CoreId]);
             }
         }
     }
 
-    private readonly int[] _waitingCount = new int[1024];
+    // One cache line (16 ints) per core, written by that core as its waiters come and go, read by any core.
+    private readonly int[] _waitingCount;
 
     private void OpenLocal(EngineCore core)
     {
@@ -203,7 +207,7 @@ internal sealed class AcceptDispatcher : IListenerHandler
             waiter.Tag = null;
             waiter.SetResult(Deliver(acceptSocket, connection!));
         }
-        Volatile.Write(ref _waitingCount[core.CoreId * 16], waiters.Count);
+        Volatile.Write(ref _waitingCount[core.CoreId * WaitingCountStride], waiters.Count);
     }
 
     /// <summary>The accepted connection in the socket the caller passed for reuse, or in a new one.</summary>

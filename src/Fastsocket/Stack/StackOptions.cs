@@ -36,9 +36,14 @@ public sealed class StackOptions
     public int BatchSize { get; init; } = 64;
 
     /// <summary>Ephemeral range. Receive Flow Deliver relies on these ports having bit 15 set (above all listening ports we expect).</summary>
-    public ushort EphemeralPortFirst { get; init; } = 32768;
+    public ushort EphemeralPortFirst { get; init; } = DefaultEphemeralPortFirst;
 
-    public ushort EphemeralPortLast { get; init; } = 60999;
+    public ushort EphemeralPortLast { get; init; } = DefaultEphemeralPortLast;
+
+    /// <summary>Linux's default ip_local_port_range.</summary>
+    public const ushort DefaultEphemeralPortFirst = 32768;
+
+    public const ushort DefaultEphemeralPortLast = 60999;
 
     /// <summary>
     /// When set, ephemeral ports it refuses are skipped (as ports in use are). Null, the default, leaves the walk as

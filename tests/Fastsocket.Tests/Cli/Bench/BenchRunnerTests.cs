@@ -4,18 +4,20 @@ namespace Fastsocket.Tests.Cli.Bench;
 
 public sealed class BenchRunnerTests
 {
-    [Fact]
-    public void A_hung_run_stops_the_runner_with_the_runs_before_it_kept()
+    [Theory]
+    [InlineData(true, "did not finish")]
+    [InlineData(false, "did not start its load")]
+    public void A_hung_run_stops_the_runner_with_the_runs_before_it_kept(bool startsLoad, string message)
     {
         using var release = new ManualResetEventSlim(false);
         var after = new FakeBenchTarget("fastsocket", 20_000);
         var targets = new BenchTargets();
         targets.Register("base", () => new FakeBenchTarget("base", 5_000));
-        targets.Register("reuseport", () => new HungBenchTarget(release));
+        targets.Register("reuseport", () => new HungBenchTarget(release, startsLoad));
         targets.Register("fastsocket", () => after);
         var spec = new BenchRunSpec(1, 1, TimeSpan.FromSeconds(0.05), TimeSpan.Zero, 1);
         var plans = BenchPlan.Build(["base", "reuseport", "fastsocket"], [1], spec);
-        var runner = new BenchRunner(targets, hangAllowance: TimeSpan.FromMilliseconds(200));
+        var runner = new BenchRunner(targets, hangAllowance: TimeSpan.FromMilliseconds(200), setupAllowance: TimeSpan.FromSeconds(1));
         using var log = new StringWriter();
         try
         {
@@ -25,8 +27,8 @@ public sealed class BenchRunnerTests
             Assert.Empty(after.Runs);
             Assert.NotNull(runner.Failure);
             Assert.Contains("reuseport", runner.Failure, StringComparison.Ordinal);
-            Assert.Contains("did not finish", runner.Failure, StringComparison.Ordinal);
-            Assert.Contains("did not finish", log.ToString(), StringComparison.Ordinal);
+            Assert.Contains(message, runner.Failure, StringComparison.Ordinal);
+            Assert.Contains(message, log.ToString(), StringComparison.Ordinal);
         }
         finally
         {
@@ -47,13 +49,76 @@ public sealed class BenchRunnerTests
         Assert.Null(runner.Failure);
     }
 
+    [Fact]
+    public void Set_up_before_the_load_counts_against_neither_the_window_nor_the_deadline()
+    {
+        var targets = new BenchTargets();
+        targets.Register("base", () => new SlowSetUpTarget(TimeSpan.FromSeconds(1.5)));
+        var spec = new BenchRunSpec(1, 1, TimeSpan.FromSeconds(0.3), TimeSpan.Zero, 1);
+        var runner = new BenchRunner(targets, hangAllowance: TimeSpan.FromMilliseconds(200), setupAllowance: TimeSpan.FromSeconds(10));
+        using var log = new StringWriter();
+
+        IReadOnlyList<BenchResult> results = runner.RunQuiet(BenchPlan.Build(["base"], [1], spec), log, CancellationToken.None);
+
+        Assert.Null(runner.Failure);
+        BenchResult result = Assert.Single(results);
+        // The window is the load's: it saw its connections (a window timed from the run's start saw none) and
+        // none of set-up's 64 MB.
+        Assert.NotNull(result.AllocatedBytesPerConnection);
+        Assert.True(result.AllocatedBytesPerConnection < 100_000, $"{result.AllocatedBytesPerConnection} bytes per connection");
+    }
+
+    /// <summary>A target that allocates and waits before its load, as a stack target builds its rings and tables.</summary>
+    private sealed class SlowSetUpTarget(TimeSpan setUp) : IBenchTarget
+    {
+        public string Design => "base";
+
+        public BenchResult Run(BenchRunSpec spec, BenchProgress progress, CancellationToken cancellationToken)
+        {
+            // Past where a window timed from the run's start would already have closed, set-up allocates 64 MB.
+            Thread.Sleep(setUp);
+            var garbage = new List<byte[]>();
+            for (int i = 0; i < 64; i++)
+            {
+                garbage.Add(new byte[1 << 20]);
+            }
+            GC.KeepAlive(garbage);
+            progress.MarkLoadStarted(System.Diagnostics.Stopwatch.GetTimestamp());
+            var end = DateTime.UtcNow + spec.Duration;
+            long connections = 0;
+            while (DateTime.UtcNow < end)
+            {
+                progress.AddCompleted();
+                connections++;
+                Thread.Sleep(1);
+            }
+            return new BenchResult
+            {
+                Design = Design,
+                ServerCores = spec.ServerCores,
+                ClientCores = spec.ClientCores,
+                Connections = connections,
+                Seconds = spec.Duration.TotalSeconds,
+                P50Us = 1,
+                P99Us = 1,
+                P999Us = 1,
+                Errors = 0,
+            };
+        }
+    }
+
     /// <summary>A target whose run never ends on its own, as the one that hung on two engines waiting for each other.</summary>
-    private sealed class HungBenchTarget(ManualResetEventSlim release) : IBenchTarget
+    private sealed class HungBenchTarget(ManualResetEventSlim release, bool startsLoad) : IBenchTarget
     {
         public string Design => "reuseport";
 
         public BenchResult Run(BenchRunSpec spec, BenchProgress progress, CancellationToken cancellationToken)
         {
+            if (startsLoad)
+            {
+                progress.MarkLoadStarted(System.Diagnostics.Stopwatch.GetTimestamp());
+            }
+
             // Deaf to cancellation on purpose: a hung run does not answer it either.
             release.Wait(TimeSpan.FromMinutes(2), CancellationToken.None);
             throw new InvalidOperationException("released");

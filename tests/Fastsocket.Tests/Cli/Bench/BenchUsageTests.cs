@@ -57,6 +57,22 @@ public sealed class BenchUsageTests
     }
 
     [Fact]
+    public void Paired_ports_too_few_for_the_connections_in_flight_are_refused_with_the_address_count_that_fixes_it()
+    {
+        var (exitCode, _, stderr) = BenchCliTestSupport.Invoke(BenchCliTestSupport.FakeRegistry(),
+            "bench", "--designs", "base", "--server-cores", "16", "--client-cores", "same", "--client-ports", "paired");
+
+        Assert.Equal(UsageExitCode, exitCode);
+        Assert.Contains("about 110 source ports at 16 server cores", stderr, StringComparison.Ordinal);
+        Assert.Contains("'--client-addresses 3'", stderr, StringComparison.Ordinal);
+
+        var (fixedExitCode, _, fixedStderr) = BenchCliTestSupport.Invoke(BenchCliTestSupport.FakeRegistry(),
+            "bench", "--designs", "base", "--no-kernel", "--server-cores", "16", "--client-cores", "same", "--client-ports", "paired",
+            "--client-addresses", "3", "--duration", "0.05", "--warmup", "0");
+        Assert.True(fixedExitCode == 0, fixedStderr);
+    }
+
+    [Fact]
     public void Unknown_design_is_named_with_the_known_ones()
     {
         var (exitCode, _, stderr) = BenchCliTestSupport.Invoke(BenchCliTestSupport.FakeRegistry(), "bench", "--designs", "base,quic");
