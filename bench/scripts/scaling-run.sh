@@ -20,6 +20,9 @@ mkdir -p "$out"
         echo "cpu$cpu siblings: $(cat /sys/devices/system/cpu/cpu$cpu/topology/thread_siblings_list 2>/dev/null || echo unknown)"
     done
     echo "kernel: $(uname -r)"
+    # Every engine reads the clock on every poll; a clocksource without a vDSO path makes that a system call.
+    echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
+    echo "transparent hugepages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)"
 } | tee "$out/machine.txt"
 # The cores' clock while the rows run: with 16 busy cores a CPU may turbo less than with 2, which lowers the
 # per-core rate for reasons outside the stack. Bounded: it stops with the bench, and after an hour at most.
