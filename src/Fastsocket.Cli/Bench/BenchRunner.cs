@@ -127,11 +127,46 @@ public sealed class BenchRunner
                 break;
             }
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bench: {plan.Label}: {result.Cps:F0} conn/s, p99 {result.P99Us:F0} us, {result.Errors} errors"));
+                $"bench: {plan.Label}: {result.Cps:F0} conn/s, p99 {result.P99Us:F0} us, {result.Errors} errors{Mechanism(result)}"));
             results.Add(result);
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The figures that say where a row's time went, for the log line of a quiet run (a lent machine's printed
+    /// output is often all that comes back): empty for targets that report none of them.
+    /// </summary>
+    internal static string Mechanism(BenchResult result)
+    {
+        var parts = new List<string>();
+        var c = CultureInfo.InvariantCulture;
+        if (result.ServerIdleShare is { } serverIdle && result.ClientIdleShare is { } clientIdle)
+        {
+            parts.Add(string.Create(c, $"idle {serverIdle:P0} server, {clientIdle:P0} client"));
+        }
+        if (result.EngineRunQueueWaitShare is { } wait)
+        {
+            parts.Add(string.Create(c, $"run-queue wait {wait:P0}"));
+        }
+        if (result.WirePacketsPerBatch is { } batch)
+        {
+            parts.Add(string.Create(c, $"{batch:F1} packets/batch"));
+        }
+        if (result.EngineSleepsPerConnection is { } sleeps)
+        {
+            parts.Add(string.Create(c, $"{sleeps:F3} sleeps/conn"));
+        }
+        if (result.AllocatedBytesPerConnection is { } allocated)
+        {
+            parts.Add(string.Create(c, $"{allocated:F1} B/conn allocated"));
+        }
+        if (result.GcPauseShare is { } gc)
+        {
+            parts.Add(string.Create(c, $"GC paused {gc:P1}"));
+        }
+        return parts.Count == 0 ? string.Empty : "; " + string.Join(", ", parts);
     }
 
     /// <summary>One run; null (with <see cref="Failure"/> set) when it did not finish within its time and the hang allowance.</summary>

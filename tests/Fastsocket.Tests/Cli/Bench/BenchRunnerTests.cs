@@ -37,6 +37,28 @@ public sealed class BenchRunnerTests
     }
 
     [Fact]
+    public void The_quiet_log_line_carries_the_figures_that_explain_a_rate()
+    {
+        var bare = new BenchResult
+        {
+            Design = "kernel", ServerCores = 1, ClientCores = 1, Connections = 1, Seconds = 1, P50Us = 1, P99Us = 1, P999Us = 1, Errors = 0,
+        };
+        Assert.Equal(string.Empty, BenchRunner.Mechanism(bare));
+
+        string line = BenchRunner.Mechanism(bare with
+        {
+            ServerIdleShare = 0.25,
+            ClientIdleShare = 0.5,
+            EngineRunQueueWaitShare = 0.01,
+            WirePacketsPerBatch = 5.75,
+            EngineSleepsPerConnection = 0.012,
+            AllocatedBytesPerConnection = 0,
+            GcPauseShare = 0,
+        });
+        Assert.Equal("; idle 25 % server, 50 % client, run-queue wait 1 %, 5.8 packets/batch, 0.012 sleeps/conn, 0.0 B/conn allocated, GC paused 0.0 %", line);
+    }
+
+    [Fact]
     public void Runs_that_end_leave_no_failure()
     {
         var runner = new BenchRunner(BenchCliTestSupport.FakeRegistry());
