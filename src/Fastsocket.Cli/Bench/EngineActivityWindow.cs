@@ -13,27 +13,20 @@ internal sealed class EngineActivityWindow
     private readonly FastsocketStack _server;
     private readonly FastsocketStack _client;
     private readonly CancellationTokenSource _runEnded = new();
-    private readonly Task<(EngineActivitySnapshot Server, EngineActivitySnapshot Client)?> _start;
-    private readonly Task<(EngineActivitySnapshot Server, EngineActivitySnapshot Client)> _end;
+    private readonly Task<(Pair? Start, Pair End)> _sampling;
 
     public EngineActivityWindow(FastsocketStack server, FastsocketStack client, long measureStart, long measureEnd)
     {
         _server = server;
         _client = client;
-        _start = SnapshotAtAsync(measureStart);
-        _end = _start.ContinueWith(async _ =>
-        {
-            await WaitUntilAsync(measureEnd).ConfigureAwait(false);
-            return Snapshot();
-        }, TaskScheduler.Default).Unwrap();
+        _sampling = SampleAsync(measureStart, measureEnd);
     }
 
     /// <summary>Called when the load has finished: takes the end snapshots now if the window has not closed yet, and returns the shares.</summary>
     public (double? ServerIdle, double? ClientIdle, double? RunQueueWait, long? Sleeps) Finish()
     {
         _runEnded.Cancel();
-        (EngineActivitySnapshot Server, EngineActivitySnapshot Client)? start = _start.GetAwaiter().GetResult();
-        (EngineActivitySnapshot Server, EngineActivitySnapshot Client) end = _end.GetAwaiter().GetResult();
+        var (start, end) = _sampling.GetAwaiter().GetResult();
         if (start is not { } s)
         {
             return (null, null, null, null);
@@ -47,15 +40,19 @@ internal sealed class EngineActivityWindow
         return (EngineActivitySnapshot.IdleShare(s.Server, end.Server), EngineActivitySnapshot.IdleShare(s.Client, end.Client), wait, sleeps);
     }
 
-    private async Task<(EngineActivitySnapshot Server, EngineActivitySnapshot Client)?> SnapshotAtAsync(long timestamp)
+    private async Task<(Pair? Start, Pair End)> SampleAsync(long measureStart, long measureEnd)
     {
-        await WaitUntilAsync(timestamp).ConfigureAwait(false);
+        await WaitUntilAsync(measureStart).ConfigureAwait(false);
         // A run over before its window opened has nothing to report.
-        return _runEnded.IsCancellationRequested && Stopwatch.GetTimestamp() < timestamp ? null : Snapshot();
+        Pair? start = _runEnded.IsCancellationRequested && Stopwatch.GetTimestamp() < measureStart ? null : Snapshot();
+        await WaitUntilAsync(measureEnd).ConfigureAwait(false);
+        return (start, Snapshot());
     }
 
-    private (EngineActivitySnapshot Server, EngineActivitySnapshot Client) Snapshot() =>
-        (EngineActivitySnapshot.Take(_server), EngineActivitySnapshot.Take(_client));
+    private Pair Snapshot() => new(EngineActivitySnapshot.Take(_server), EngineActivitySnapshot.Take(_client));
+
+    /// <summary>Both stacks' snapshots, taken together.</summary>
+    private readonly record struct Pair(EngineActivitySnapshot Server, EngineActivitySnapshot Client);
 
     private async Task WaitUntilAsync(long timestamp)
     {

@@ -63,8 +63,7 @@ internal sealed class PairedPortFilter
     public static int PortsPerClientCore(int clientCores, int serverCores, int clientAddresses)
     {
         int range = StackOptions.DefaultEphemeralPortLast - StackOptions.DefaultEphemeralPortFirst + 1;
-        int rfdShare = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)clientCores);
-        return range / rfdShare / serverCores * clientAddresses;
+        return range / (FastsocketStack.PortMaskFor(clientCores) + 1) / serverCores * clientAddresses;
     }
 
     /// <summary>The server core a flow from <paramref name="clientCore"/> must reach.</summary>

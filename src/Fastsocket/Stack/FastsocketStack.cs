@@ -38,7 +38,7 @@ public sealed class FastsocketStack : IDisposable
         {
             SharedConnections = new SharedConnectionTable();
         }
-        PortMask = (1 << CoreBits(options.Cores)) - 1;
+        PortMask = PortMaskFor(options.Cores);
         byte[] isnKey = options.IsnKey ?? RandomNumberGenerator.GetBytes(16);
         _cores = new EngineCore[options.Cores];
         for (int i = 0; i < options.Cores; i++)
@@ -249,13 +249,14 @@ public sealed class FastsocketStack : IDisposable
         }
     }
 
-    private static int CoreBits(int cores)
+    /// <summary>The <see cref="PortMask"/> of a stack with <paramref name="cores"/> cores: 2^ceil(log2 N) - 1.</summary>
+    public static int PortMaskFor(int cores)
     {
         int bits = 0;
         while ((1 << bits) < cores)
         {
             bits++;
         }
-        return bits;
+        return (1 << bits) - 1;
     }
 }
