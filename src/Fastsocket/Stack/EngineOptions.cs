@@ -26,9 +26,9 @@ public sealed class EngineOptions
     public byte[]? IsnKey { get; init; }
 
     /// <summary>First and last ephemeral port (Linux ip_local_port_range defaults).</summary>
-    public ushort EphemeralPortFirst { get; init; } = 32768;
+    public ushort EphemeralPortFirst { get; init; } = StackOptions.DefaultEphemeralPortFirst;
 
-    public ushort EphemeralPortLast { get; init; } = 60999;
+    public ushort EphemeralPortLast { get; init; } = StackOptions.DefaultEphemeralPortLast;
 
     /// <summary>See <see cref="StackOptions.EphemeralPortFilter"/>.</summary>
     public EphemeralPortFilter? EphemeralPortFilter { get; init; }
