@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Fastsocket.Stack;
 
@@ -11,7 +10,7 @@ namespace Fastsocket.Cli.Bench;
 /// peers (and how often they went to sleep, each sleep a futex wait and a wake-up the producer pays for), or cores
 /// not getting a CPU at all.
 /// </summary>
-internal readonly record struct EngineActivitySnapshot(long Timestamp, int Threads, long IdleTicks, long Sleeps, long WaitNanoseconds, bool HasWaits)
+internal readonly record struct EngineActivitySnapshot(long Microseconds, int Threads, long IdleMicroseconds, long Sleeps, long WaitNanoseconds, bool HasWaits)
 {
     public static EngineActivitySnapshot Take(FastsocketStack stack)
     {
@@ -22,7 +21,7 @@ internal readonly record struct EngineActivitySnapshot(long Timestamp, int Threa
         bool hasWaits = true;
         foreach (EngineCore core in stack.Cores)
         {
-            idle += core.IdleTicks;
+            idle += core.IdleMicroseconds;
             sleeps += core.Sleeps;
             if (TryReadRunQueueWait(core.NativeThreadId, out long waited))
             {
@@ -33,14 +32,15 @@ internal readonly record struct EngineActivitySnapshot(long Timestamp, int Threa
                 hasWaits = false;
             }
         }
-        return new EngineActivitySnapshot(Stopwatch.GetTimestamp(), stack.CoreCount, idle, sleeps, wait, hasWaits);
+        // The stack's own clock, the one its engines count idle time on.
+        return new EngineActivitySnapshot(stack.Options.Clock.NowMicroseconds, stack.CoreCount, idle, sleeps, wait, hasWaits);
     }
 
     /// <summary>Share of the engine threads' time between the snapshots that their loops found no work (0 to 1).</summary>
     public static double? IdleShare(EngineActivitySnapshot start, EngineActivitySnapshot end)
     {
-        long elapsed = (end.Timestamp - start.Timestamp) * end.Threads;
-        return elapsed <= 0 ? null : Math.Round(Math.Clamp((end.IdleTicks - start.IdleTicks) / (double)elapsed, 0, 1), 4);
+        long elapsed = (end.Microseconds - start.Microseconds) * end.Threads;
+        return elapsed <= 0 ? null : Math.Round(Math.Clamp((end.IdleMicroseconds - start.IdleMicroseconds) / (double)elapsed, 0, 1), 4);
     }
 
     /// <summary>
@@ -53,7 +53,7 @@ internal readonly record struct EngineActivitySnapshot(long Timestamp, int Threa
         {
             return null;
         }
-        double elapsedNanoseconds = (end.Timestamp - start.Timestamp) * (1e9 / Stopwatch.Frequency) * end.Threads;
+        double elapsedNanoseconds = (end.Microseconds - start.Microseconds) * 1000.0 * end.Threads;
         return elapsedNanoseconds <= 0 ? null : Math.Round(Math.Clamp((end.WaitNanoseconds - start.WaitNanoseconds) / elapsedNanoseconds, 0, 1), 4);
     }
 

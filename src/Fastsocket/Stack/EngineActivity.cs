@@ -11,15 +11,15 @@ namespace Fastsocket.Stack;
 [StructLayout(LayoutKind.Explicit, Size = (2 * CacheLine.Size) + 32)]
 internal struct EngineActivity
 {
-    /// <summary>Sequence lock over <see cref="IdleTicks"/> and <see cref="IdleSince"/>: odd while the engine changes them.</summary>
+    /// <summary>Sequence lock over <see cref="IdleMicroseconds"/> and <see cref="IdleSince"/>: odd while the engine changes them.</summary>
     [FieldOffset(CacheLine.Size + 24)]
     public long Version;
 
-    /// <summary>Stopwatch ticks spent in loop turns that found no work (spinning or asleep), closed periods only.</summary>
+    /// <summary>Microseconds, on the stack's clock, spent in loop turns that found no work (spinning or asleep), closed periods only.</summary>
     [FieldOffset(CacheLine.Size + 0)]
-    public long IdleTicks;
+    public long IdleMicroseconds;
 
-    /// <summary>Stopwatch timestamp at which the current idle period began; 0 while busy.</summary>
+    /// <summary>The stack's clock when the current idle period began; 0 while busy.</summary>
     [FieldOffset(CacheLine.Size + 8)]
     public long IdleSince;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Fastsocket.Devices;
 using Fastsocket.Interop;
 
@@ -57,10 +56,11 @@ public sealed class EngineCore : IDisposable
     public long Sleeps => Volatile.Read(ref _activity.Sleeps);
 
     /// <summary>
-    /// Stopwatch ticks the engine's loop has spent without work (spinning or asleep) since it started, the idle
-    /// period under way included. Against wall time it tells a saturated core from one waiting for its peers.
+    /// Microseconds, on the stack's clock, that the engine's loop has spent without work (spinning or asleep) since it
+    /// started, the idle period under way included. Against elapsed time it tells a saturated core from one waiting
+    /// for its peers. On the stack's clock rather than the wall's, so a test driving a virtual clock gets exact figures.
     /// </summary>
-    public long IdleTicks
+    public long IdleMicroseconds
     {
         get
         {
@@ -70,10 +70,10 @@ public sealed class EngineCore : IDisposable
                 // under one even version is consistent and the open period is counted exactly once.
                 long version = Volatile.Read(ref _activity.Version);
                 long since = Volatile.Read(ref _activity.IdleSince);
-                long closed = Volatile.Read(ref _activity.IdleTicks);
+                long closed = Volatile.Read(ref _activity.IdleMicroseconds);
                 if ((version & 1) == 0 && Volatile.Read(ref _activity.Version) == version)
                 {
-                    return since == 0 ? closed : closed + Math.Max(0, Stopwatch.GetTimestamp() - since);
+                    return since == 0 ? closed : closed + Math.Max(0, _stack.Options.Clock.NowMicroseconds - since);
                 }
                 Thread.SpinWait(1);
             }
@@ -185,12 +185,13 @@ public sealed class EngineCore : IDisposable
         }
         SynchronizationContext.SetSynchronizationContext(Context);
         int idle = 0;
+        Time.IClock clock = _stack.Options.Clock;
         while (!_stopping)
         {
             int work;
             // A turn that starts idle may end the idle period; its own work must not count as idle time. One
             // timestamp per idle turn, none per busy one: a saturated engine pays nothing.
-            long turnStart = _activity.IdleSince != 0 ? Stopwatch.GetTimestamp() : 0;
+            long turnStart = _activity.IdleSince != 0 ? clock.NowMicroseconds : 0;
             try
             {
                 work = Engine.Poll(_batchSize);
@@ -210,13 +211,13 @@ public sealed class EngineCore : IDisposable
                 idle = 0;
                 if (_activity.IdleSince != 0)
                 {
-                    SetIdle(closedTicks: _activity.IdleTicks + (turnStart - _activity.IdleSince), since: 0);
+                    SetIdle(closedMicroseconds: _activity.IdleMicroseconds + (turnStart - _activity.IdleSince), since: 0);
                 }
                 continue;
             }
             if (_activity.IdleSince == 0)
             {
-                SetIdle(closedTicks: _activity.IdleTicks, since: Stopwatch.GetTimestamp());
+                SetIdle(closedMicroseconds: _activity.IdleMicroseconds, since: clock.NowMicroseconds);
             }
             if (++idle < SpinsBeforeSleep)
             {
@@ -237,13 +238,13 @@ public sealed class EngineCore : IDisposable
         t_current = null;
     }
 
-    /// <summary>Engine thread only: changes the idle fields under the sequence lock <see cref="IdleTicks"/> reads with.</summary>
-    private void SetIdle(long closedTicks, long since)
+    /// <summary>Engine thread only: changes the idle fields under the sequence lock <see cref="IdleMicroseconds"/> reads with.</summary>
+    private void SetIdle(long closedMicroseconds, long since)
     {
         Volatile.Write(ref _activity.Version, _activity.Version + 1);
         // Full fence: neither field's new value may become visible before the odd version.
         Interlocked.MemoryBarrier();
-        _activity.IdleTicks = closedTicks;
+        _activity.IdleMicroseconds = closedMicroseconds;
         _activity.IdleSince = since;
         Volatile.Write(ref _activity.Version, _activity.Version + 1);
     }

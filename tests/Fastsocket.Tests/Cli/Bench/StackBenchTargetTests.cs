@@ -82,68 +82,71 @@ public sealed class StackBenchTargetTests
     [Fact]
     public void AStackWithNothingToDoIsCountedIdle()
     {
-        using var server = new FastsocketStack(new StackOptions
-        {
-            Cores = 2,
-            LocalAddress = Fastsocket.Wire.IpAddress.FromIPv4(198, 18, 0, 2),
-            Device = new Fastsocket.Devices.VirtualWire(2, 2, Fastsocket.Time.MonotonicClock.Instance).B,
-            Name = "idle",
-        });
-        server.Start();
-        Thread.Sleep(50);
-        EngineActivitySnapshot start = EngineActivitySnapshot.Take(server);
-        Thread.Sleep(300);
-        EngineActivitySnapshot end = EngineActivitySnapshot.Take(server);
+        var clock = new Fastsocket.Time.VirtualClock();
+        using FastsocketStack stack = IdleTestStack(cores: 2, clock);
+        stack.Start();
+        WaitUntilAsleep(stack, 0);
 
-        // No packets and no posted work: the loops spin briefly, then sleep on their doorbells, all of it idle.
-        Assert.True(EngineActivitySnapshot.IdleShare(start, end) > 0.5, $"idle share {EngineActivitySnapshot.IdleShare(start, end)}");
+        EngineActivitySnapshot start = EngineActivitySnapshot.Take(stack);
+        clock.Advance(1_000_000);
+        EngineActivitySnapshot end = EngineActivitySnapshot.Take(stack);
+
+        // No packets and no posted work: both engines spent the whole second idle, on the stack's clock.
+        Assert.Equal(1.0, EngineActivitySnapshot.IdleShare(start, end));
         Assert.Equal(2, end.Threads);
         if (OperatingSystem.IsLinux())
         {
             Assert.True(start.HasWaits && end.HasWaits, "schedstat of the engine threads was not readable");
-            Assert.All(server.Cores, core => Assert.True(core.NativeThreadId > 0));
+            Assert.All(stack.Cores, core => Assert.True(core.NativeThreadId > 0));
         }
     }
 
     [Fact]
     public async Task WorkThatEndsAnIdlePeriodIsNotCountedIdle()
     {
-        using var stack = new FastsocketStack(new StackOptions
-        {
-            Cores = 1,
-            LocalAddress = Fastsocket.Wire.IpAddress.FromIPv4(198, 18, 0, 2),
-            Device = new Fastsocket.Devices.VirtualWire(1, 1, Fastsocket.Time.MonotonicClock.Instance).A,
-            PinThreads = false,
-            Name = "half-busy",
-        });
+        var clock = new Fastsocket.Time.VirtualClock();
+        using FastsocketStack stack = IdleTestStack(cores: 1, clock);
         stack.Start();
         EngineCore core = stack.Core(0);
-        Thread.Sleep(50);
+        WaitUntilAsleep(stack, 0);
+
         EngineActivitySnapshot start = EngineActivitySnapshot.Take(stack);
         for (int i = 0; i < 10; i++)
         {
-            // Each round: one posted item keeps the core busy for 30 ms, then nothing for 30 ms. Every busy stretch
-            // is the first turn after an idle period, the case that was once counted as idle.
+            // 30 ms of nothing, then one posted item that takes 30 ms of the stack's clock. Each item is the first
+            // turn after an idle period, the case that was once counted as idle.
+            clock.Advance(30_000);
+            long sleeps = core.Sleeps;
             await core.InvokeAsync(() =>
             {
-                var busy = System.Diagnostics.Stopwatch.StartNew();
-                while (busy.ElapsedMilliseconds < 30)
-                {
-                    Thread.SpinWait(100);
-                }
+                clock.Advance(30_000);
                 return 0;
-            }).WaitAsync(TimeSpan.FromSeconds(10));
-            await Task.Delay(30);
+            }).WaitAsync(TimeSpan.FromSeconds(30));
+            // Idle again before the clock moves on, so the next 30 ms fall inside an idle period.
+            WaitUntilAsleep(stack, sleeps);
         }
         EngineActivitySnapshot end = EngineActivitySnapshot.Take(stack);
 
-        double share = EngineActivitySnapshot.IdleShare(start, end)!.Value;
-        double wallMs = (end.Timestamp - start.Timestamp) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
-        // The rounds' pauses stretch with the host's load, the busy time does not: compare what the share leaves
-        // for busy time with the 300 ms spun (more if the spinning thread lost its CPU for a while).
-        double busyMs = (1 - share) * wallMs;
-        Assert.True(busyMs is >= 250 and <= 900, $"idle share {share} over {wallMs:F0} ms leaves {busyMs:F0} ms busy, 300 ms spun");
+        Assert.Equal(0.5, EngineActivitySnapshot.IdleShare(start, end));
     }
+
+    private static FastsocketStack IdleTestStack(int cores, Fastsocket.Time.IClock clock) => new(new StackOptions
+    {
+        Cores = cores,
+        LocalAddress = Fastsocket.Wire.IpAddress.FromIPv4(198, 18, 0, 2),
+        Device = new Fastsocket.Devices.VirtualWire(cores, cores, clock).B,
+        Clock = clock,
+        PinThreads = false,
+        Name = "idle",
+    });
+
+    /// <summary>
+    /// Until every engine has gone to sleep more than <paramref name="sleepsBefore"/> times: an engine counts its
+    /// sleep only after an idle period has begun, so from then on it is idle until handed work.
+    /// </summary>
+    private static void WaitUntilAsleep(FastsocketStack stack, long sleepsBefore) =>
+        Assert.True(SpinWait.SpinUntil(() => stack.Cores.All(c => c.Sleeps > sleepsBefore), TimeSpan.FromSeconds(30)),
+            "an engine with nothing to do never went to sleep");
 
     [Theory]
     [InlineData("123 456 7\n", true, 456)]
