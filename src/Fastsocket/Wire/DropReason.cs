@@ -33,9 +33,9 @@ public enum DropReason
     BadIcmp,
     /// <summary>The ICMP checksum over the whole message does not verify (RFC 792).</summary>
     BadIcmpChecksum,
-    /// <summary>A segment for no connection, TIME-WAIT record or listener; the engine answers it with a RST (RFC 9293 3.10.7.1).</summary>
+    /// <summary>A segment for no connection, TIME-WAIT record or listener; the engine answers it with a RST unless it is one (RFC 9293 3.10.7.1).</summary>
     TcpNoListener,
-    /// <summary>A segment, or a RST, outside the receive window (RFC 9293 3.10.7.4, RFC 5961 3); answered with an ACK or a challenge ACK.</summary>
+    /// <summary>A segment outside the receive window, answered with an ACK (RFC 9293 3.10.7.4), or a RST outside it, dropped silently (RFC 5961 3.2).</summary>
     TcpOutOfWindow,
     /// <summary>A segment whose timestamp is older than TS.Recent, rejected by PAWS (RFC 7323 5.3) and answered with an ACK.</summary>
     TcpPawsRejected,

@@ -14,7 +14,7 @@ public enum TcpFlags : byte
     Rst = 0x04,
     /// <summary>Push; we set it on the segment that empties our send queue and ignore it on receive.</summary>
     Psh = 0x08,
-    /// <summary>The acknowledgment number is valid; set on every segment after the initial SYN.</summary>
+    /// <summary>The acknowledgment number is significant; set on every segment after the initial SYN except a RST answering a segment that carried an ACK (RFC 9293 3.10.7.1).</summary>
     Ack = 0x10,
     /// <summary>The urgent pointer is valid; urgent data is not supported and the flag is ignored.</summary>
     Urg = 0x20,
