@@ -8,7 +8,7 @@ namespace Fastsocket.Devices;
 /// </summary>
 public sealed class RssIndirectionTable
 {
-    /// <summary>Entries in the table, as on Intel and Mellanox NICs; a power of two, so the hash's low 7 bits index it.</summary>
+    /// <summary>Entries in the table, as on Intel's 82599 and many other NICs; a power of two, so the hash's low 7 bits index it.</summary>
     public const int Size = 128;
 
     private readonly int[] _entries = new int[Size];

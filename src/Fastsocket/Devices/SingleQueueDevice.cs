@@ -32,6 +32,6 @@ public sealed class SingleQueueDevice : IMultiQueueDevice
     {
     }
 
-    /// <summary>Always false: the wrapped queue cannot be asked cheaply, so its engine must keep polling instead of sleeping on this.</summary>
+    /// <summary>Always false: a plain <see cref="IPacketDevice"/> has no way to report waiting packets, so its engine must keep polling rather than sleep on this.</summary>
     public bool HasPackets(int index) => false;
 }
