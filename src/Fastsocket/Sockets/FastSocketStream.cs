@@ -40,9 +40,16 @@ public sealed class FastSocketStream : Stream
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Goes to <see cref="FastSocket.Receive(byte[], int, int, System.Net.Sockets.SocketFlags)"/>: on the socket's own engine
+    /// thread, or when it is not blocking, it throws a <see cref="System.Net.Sockets.SocketException"/> with
+    /// <see cref="System.Net.Sockets.SocketError.WouldBlock"/> instead of waiting. Socket errors come out as
+    /// <see cref="System.Net.Sockets.SocketException"/>, not wrapped in <see cref="IOException"/> as NetworkStream does.
+    /// </remarks>
     public override int Read(byte[] buffer, int offset, int count) => Socket.Receive(buffer, offset, count, default);
 
     /// <inheritdoc/>
+    /// <remarks>As <see cref="FastSocket.Receive(Span{byte})"/>, including its thread rules and exceptions.</remarks>
     public override int Read(Span<byte> buffer) => Socket.Receive(buffer);
 
     /// <inheritdoc/>
