@@ -9,13 +9,13 @@ namespace Fastsocket.Tcp;
 /// everything the listener would have stored, so the SYN can be answered without keeping state and the connection
 /// rebuilt from the returning ACK. The layout follows what Linux does:
 /// <code>
-/// cookie = H1(4-tuple) + peerIsn + (counter &lt;&lt; 24) + ((H2(4-tuple, peerIsn, counter) + mssIndex) mod 2^24)
+/// cookie = H1(4-tuple) + peerIsn + (counter &lt;&lt; 24) + (H2(4-tuple, peerIsn, counter, mssClass) mod 2^22) * 4 + mssClass
 /// </code>
 /// where counter counts 64-second slots of the stack's clock and H1, H2 are SipHash-2-4 under a secret key. The top
-/// 8 bits name the slot (so a decoder knows which H2 to recompute); the low 24 bits are the MAC with the MSS class
-/// folded in. A cookie is accepted while its slot is the current one or one of the previous
-/// <see cref="MaxAgeSlots"/> - 1 (Linux's MAX_SYNCOOKIE_AGE is 2). An off-path attacker who guesses has a
-/// chance of about <see cref="MssTable"/>.Length / 2^24 per ACK.
+/// 8 bits name the slot (so a decoder knows which H2 to recompute), the low 2 bits the MSS class, and the 22 between
+/// are a MAC over both. (Linux adds the class into its 24-bit MAC instead, which leaves the class unauthenticated;
+/// the guessing odds are the same 2^-22 per ACK either way.) A cookie is accepted while its slot is the current one
+/// or one of the previous <see cref="MaxAgeSlots"/> - 1 (Linux's MAX_SYNCOOKIE_AGE is 2).
 /// </summary>
 /// <remarks>
 /// The options a cookie cannot hold in the ISN (window scale, SACK-permitted) ride in the low bits of our TSval
@@ -34,7 +34,9 @@ public sealed class SynCookieCodec
     public const int TimestampOptionBits = 6;
 
     private const int CounterShift = 24;
-    private const uint MacMask = (1u << CounterShift) - 1;
+    private const int ClassBits = 2;
+    private const uint ClassMask = (1u << ClassBits) - 1;
+    private const uint LowMask = (1u << CounterShift) - 1;
     private const uint TimestampOptionMask = (1u << TimestampOptionBits) - 1;
     private const uint WindowScaleMask = 0x0F;
     private const uint NoWindowScale = 0x0F;
@@ -42,8 +44,8 @@ public sealed class SynCookieCodec
     private const uint ReservedBit = 0x20;
     private const int MaxWindowScale = 14;
 
-    // Two addresses in their 128-bit form, two ports, the peer's ISN, the slot and a tweak byte.
-    private const int MessageLength = 16 + 16 + 2 + 2 + 4 + 4 + 1;
+    // Two addresses in their 128-bit form, two ports, the peer's ISN, the slot, the MSS class and a tweak byte.
+    private const int MessageLength = 16 + 16 + 2 + 2 + 4 + 4 + 1 + 1;
 
     private static readonly ushort[] s_mssTable = [536, 1300, 1440, 1460];
 
@@ -109,8 +111,8 @@ public sealed class SynCookieCodec
         int mssClass = MssClassFor(mss);
         encodedMss = s_mssTable[mssClass];
         uint slot = SlotAt(nowMicroseconds);
-        uint cookie = unchecked(Hash(key, peerIsn, 0, tweak: 1) + peerIsn.Value + (slot << CounterShift) +
-                                ((Hash(key, peerIsn, slot, tweak: 2) + (uint)mssClass) & MacMask));
+        uint cookie = unchecked(Hash(key, peerIsn, 0, 0, tweak: 1) + peerIsn.Value + (slot << CounterShift) +
+                                LowBits(key, peerIsn, slot, (uint)mssClass));
         return new SeqNumber(cookie);
     }
 
@@ -122,17 +124,18 @@ public sealed class SynCookieCodec
     public bool TryDecode(in FlowKey key, SeqNumber cookie, SeqNumber peerIsn, long nowMicroseconds, out ushort mss)
     {
         mss = 0;
-        uint value = unchecked(cookie.Value - Hash(key, peerIsn, 0, tweak: 1) - peerIsn.Value);
+        uint value = unchecked(cookie.Value - Hash(key, peerIsn, 0, 0, tweak: 1) - peerIsn.Value);
         uint now = SlotAt(nowMicroseconds);
-        // The slot field is 8 bits: its distance from now, modulo 256, is the cookie's age in slots.
+        // The slot field is 8 bits: its distance from now, modulo 256, is the cookie's age in slots. The MAC covers
+        // the whole slot number, so a cookie 256 slots old does not come back to life when the field wraps.
         uint age = unchecked(now - (value >> CounterShift)) & 0xFFu;
         if (age >= (uint)MaxAgeSlots)
         {
             return false;
         }
         uint slot = unchecked(now - age);
-        uint mssClass = unchecked(value - Hash(key, peerIsn, slot, tweak: 2)) & MacMask;
-        if (mssClass >= (uint)s_mssTable.Length)
+        uint mssClass = value & ClassMask;
+        if ((value & LowMask) != LowBits(key, peerIsn, slot, mssClass))
         {
             return false;
         }
@@ -185,7 +188,10 @@ public sealed class SynCookieCodec
 
     private static uint SlotAt(long nowMicroseconds) => unchecked((uint)(nowMicroseconds / SlotMicroseconds));
 
-    private uint Hash(in FlowKey key, SeqNumber peerIsn, uint slot, byte tweak)
+    private uint LowBits(in FlowKey key, SeqNumber peerIsn, uint slot, uint mssClass) =>
+        ((Hash(key, peerIsn, slot, (byte)mssClass, tweak: 2) << ClassBits) & LowMask) | mssClass;
+
+    private uint Hash(in FlowKey key, SeqNumber peerIsn, uint slot, byte mssClass, byte tweak)
     {
         Span<byte> message = stackalloc byte[MessageLength];
         BinaryPrimitives.WriteUInt64BigEndian(message, key.LocalAddress.High);
@@ -194,10 +200,11 @@ public sealed class SynCookieCodec
         BinaryPrimitives.WriteUInt64BigEndian(message[24..], key.RemoteAddress.Low);
         BinaryPrimitives.WriteUInt16BigEndian(message[32..], key.LocalPort);
         BinaryPrimitives.WriteUInt16BigEndian(message[34..], key.RemotePort);
-        // H1 covers the 4-tuple only (the ISN is added in the clear); H2 binds the MAC to the peer's ISN and the slot.
+        // H1 covers the 4-tuple only (the ISN is added in the clear); H2 binds the MAC to the ISN, slot and MSS class.
         BinaryPrimitives.WriteUInt32BigEndian(message[36..], tweak == 1 ? 0 : peerIsn.Value);
         BinaryPrimitives.WriteUInt32BigEndian(message[40..], slot);
-        message[44] = tweak;
+        message[44] = mssClass;
+        message[45] = tweak;
         return (uint)SipHash24.Hash(_k0, _k1, message);
     }
 }

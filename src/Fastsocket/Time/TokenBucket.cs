@@ -64,7 +64,8 @@ public struct TokenBucket
         {
             return;
         }
-        long elapsed = nowMicroseconds - _lastMicroseconds;
+        // now > last, so the difference is exact as an unsigned number even across the whole long range.
+        ulong elapsed = unchecked((ulong)(nowMicroseconds - _lastMicroseconds));
         _lastMicroseconds = nowMicroseconds;
         if (_ratePerSecond == 0)
         {
@@ -72,11 +73,11 @@ public struct TokenBucket
         }
         // Past this gap the bucket is full whatever the gap was; capping first keeps elapsed * rate within 2^63.
         long fillTime = _capacityUnits / _ratePerSecond + 1;
-        if (elapsed >= fillTime)
+        if (elapsed >= (ulong)fillTime)
         {
             _units = _capacityUnits;
             return;
         }
-        _units = Math.Min(_capacityUnits, _units + elapsed * _ratePerSecond);
+        _units = Math.Min(_capacityUnits, _units + (long)elapsed * _ratePerSecond);
     }
 }
