@@ -28,8 +28,8 @@ public static class ReceiveFlowDeliverPorts
     /// <summary>The core an active port belongs to (may be &gt;= the core count when N is not a power of two).</summary>
     public static int OwnerOf(int port, int mask) => port & mask;
 
-    /// <summary>Whether <paramref name="port"/> lies in the ephemeral range [<paramref name="first"/>, <paramref name="last"/>].</summary>
-    public static bool IsInRange(int port, int first, int last) => (uint)(port - first) <= (uint)(last - first);
+    /// <summary>Whether <paramref name="port"/> lies in the ephemeral range [<paramref name="first"/>, <paramref name="last"/>] (empty when last &lt; first).</summary>
+    public static bool IsInRange(int port, int first, int last) => port >= first && port <= last;
 
     /// <summary>How many ports p in [<paramref name="first"/>, <paramref name="last"/>] have p &amp; mask == <paramref name="core"/>.</summary>
     public static int PortsOf(int core, int mask, int first, int last)

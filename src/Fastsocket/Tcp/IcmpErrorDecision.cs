@@ -3,6 +3,9 @@ using System.Net.Sockets;
 namespace Fastsocket.Tcp;
 
 /// <summary>The outcome of <see cref="IcmpErrorRules.Decide"/>: an action and its operand.</summary>
+/// <param name="Action">What to do.</param>
+/// <param name="Error">For <see cref="IcmpErrorAction.AbortConnection"/> and <see cref="IcmpErrorAction.RecordSoftError"/>: the error to report.</param>
+/// <param name="PathMtu">For <see cref="IcmpErrorAction.LowerPathMtu"/>: the new path MTU, IP header included.</param>
 public readonly record struct IcmpErrorDecision(IcmpErrorAction Action, SocketError Error, int PathMtu)
 {
     /// <summary>Nothing to do.</summary>

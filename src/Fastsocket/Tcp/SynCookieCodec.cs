@@ -47,6 +47,7 @@ public sealed class SynCookieCodec
     // Two addresses in their 128-bit form, two ports, the peer's ISN, the slot, the MSS class and a tweak byte.
     private const int MessageLength = 16 + 16 + 2 + 2 + 4 + 4 + 1 + 1;
 
+    // Exactly 2^ClassBits entries: the class occupies the cookie's low two bits.
     private static readonly ushort[] s_mssTable = [536, 1300, 1440, 1460];
 
     private readonly ulong _k0;
@@ -166,8 +167,8 @@ public sealed class SynCookieCodec
 
     /// <summary>
     /// Reads back the options <see cref="EncodeTimestamp"/> put in a TSval, from the TSecr of the ACK that completes
-    /// the handshake. False when the bits cannot be ours (a window scale above 14 other than "none", or the reserved
-    /// bit set): the ACK is then no valid cookie echo.
+    /// the handshake. False when the bits cannot be ours (the reserved bit set): the ACK is then no valid cookie echo.
+    /// Four bits hold 0..14 or 15 for "none", so every other pattern is one <see cref="EncodeTimestamp"/> can make.
     /// </summary>
     public static bool TryDecodeTimestampOptions(uint tsEcr, out bool hasWindowScale, out byte windowScale, out bool sackPermitted)
     {
@@ -176,7 +177,7 @@ public sealed class SynCookieCodec
         hasWindowScale = scale != NoWindowScale;
         windowScale = hasWindowScale ? (byte)scale : (byte)0;
         sackPermitted = (options & SackBit) != 0;
-        if ((options & ReservedBit) != 0 || (hasWindowScale && scale > MaxWindowScale))
+        if ((options & ReservedBit) != 0)
         {
             hasWindowScale = false;
             windowScale = 0;

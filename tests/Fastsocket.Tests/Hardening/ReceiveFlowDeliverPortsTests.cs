@@ -52,6 +52,7 @@ public sealed class ReceiveFlowDeliverPortsTests
         Assert.False(ReceiveFlowDeliverPorts.IsInRange(1023, 1024, 5000));
         Assert.False(ReceiveFlowDeliverPorts.IsInRange(5001, 1024, 5000));
         Assert.False(ReceiveFlowDeliverPorts.IsInRange(0, 1, 65535));
+        Assert.False(ReceiveFlowDeliverPorts.IsInRange(3000, 5000, 1024));
     }
 
     [Fact]
