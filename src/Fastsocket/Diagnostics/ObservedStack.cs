@@ -16,6 +16,7 @@ internal sealed class ObservedStack
     private readonly long[] _windowStartMicroseconds;
     private readonly long[] _windowStartIdle;
     private readonly double[] _lastBusyRatio;
+    private readonly double[] _busySecondsReported;
 
     public ObservedStack(FastsocketStack stack)
     {
@@ -26,6 +27,7 @@ internal sealed class ObservedStack
         _windowStartIdle = new long[cores];
         _lastBusyRatio = new double[cores];
         _startIdle = new long[cores];
+        _busySecondsReported = new double[cores];
         for (int core = 0; core < cores; core++)
         {
             _windowStartMicroseconds[core] = _startMicroseconds;
@@ -90,12 +92,21 @@ internal sealed class ObservedStack
         }
     }
 
-    /// <summary>Seconds, on the stack's clock, that a core's loop has spent with work since the stack started.</summary>
+    /// <summary>
+    /// Seconds, on the stack's clock, that a core's loop has spent with work since the stack started; never less than
+    /// the previous answer, as a counter must be (the idle time and the clock are read a moment apart, so a fresh
+    /// difference can come out a few microseconds short of an earlier one).
+    /// </summary>
     public double BusySeconds(int core)
     {
-        long elapsed = Now - _startMicroseconds;
         long idle = Stack.Core(core).IdleMicroseconds - _startIdle[core];
-        return Math.Max(0, elapsed - idle) / 1_000_000.0;
+        long elapsed = Now - _startMicroseconds;
+        double busy = Math.Max(0, elapsed - idle) / 1_000_000.0;
+        lock (_windowLock)
+        {
+            _busySecondsReported[core] = Math.Max(_busySecondsReported[core], busy);
+            return _busySecondsReported[core];
+        }
     }
 
     /// <summary>
