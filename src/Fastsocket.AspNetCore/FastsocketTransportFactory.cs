@@ -36,8 +36,10 @@ public sealed class FastsocketTransportFactory : IConnectionListenerFactory, ICo
             DescribeNetwork(network));
     }
 
+    /// <summary>IP endpoints only: Unix sockets and named pipes stay with Kestrel's other transports.</summary>
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 
+    /// <summary>Listens on the server stack and starts an accept loop on each of its cores; logs where the endpoint is.</summary>
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
