@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
-using Fastsocket.Cli.Bench;
+using Fastsocket.Bench;
 using Fastsocket.Cli.Commands;
 
 namespace Fastsocket.Cli;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fastsocket.Bench;
 using ScottPlot;
 
 namespace Fastsocket.Cli.Bench;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fastsocket.Bench;
 using Spectre.Console;
 
 namespace Fastsocket.Cli.Bench;

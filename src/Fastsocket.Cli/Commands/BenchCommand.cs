@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Fastsocket.Bench;
 using Fastsocket.Cli.Bench;
 using Spectre.Console;
 
@@ -239,7 +240,7 @@ internal sealed class BenchCommand : Command
         var stdout = CreateAnsiConsole(_console.Out, interactive);
         var runner = new BenchRunner(_targets);
         var results = interactive
-            ? runner.RunLive(plans, stdout, cancellationToken)
+            ? BenchLiveDisplay.Run(runner, plans, stdout, cancellationToken)
             : runner.RunQuiet(plans, _console.Error, cancellationToken);
 
         var report = new BenchReport(results, BenchMachine.Current());
