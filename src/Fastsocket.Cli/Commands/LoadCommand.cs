@@ -93,7 +93,12 @@ internal sealed class LoadCommand : Command
 
         using var stop = new StopSignal();
         HttpLoadOutcome outcome;
-        using (TunStack tun = TunStack.Start(settings, "load"))
+        if (!TunStack.TryStart(settings, "load", out TunStack? started, out string? failure))
+        {
+            _console.Error.WriteLine($"fastsocket: load: {failure}");
+            return ExitCodes.Unexpected;
+        }
+        using (TunStack tun = started)
         {
             progress.WriteLine($"fastsocket: loading {url} from {settings.Address} over {tun.Device.Name} with {connections} connection(s) on {settings.Cores} core(s)");
             var client = new HttpLoadClient(tun.Stack, url, requests, duration, TimeSpan.FromSeconds(parseResult.GetValue(_timeout)), stop.Token);
