@@ -23,12 +23,15 @@ public sealed class BenchRunner
     /// minutes) before it starts its load, after which it counts as hung.
     /// </summary>
     public static readonly TimeSpan SetupAllowance = TimeSpan.FromSeconds(180);
+
     private readonly BenchTargets _targets;
 
     private readonly TimeSpan _hangAllowance;
 
     private readonly TimeSpan _setupAllowance;
 
+    /// <summary>A runner that creates each plan's target from <paramref name="targets"/>.</summary>
+    /// <param name="targets">The registry of designs the plans name.</param>
     /// <param name="hangAllowance">Overrides <see cref="HangAllowance"/> (tests).</param>
     /// <param name="setupAllowance">Overrides <see cref="SetupAllowance"/> (tests).</param>
     public BenchRunner(BenchTargets targets, TimeSpan? hangAllowance = null, TimeSpan? setupAllowance = null)

@@ -53,6 +53,6 @@ internal static class BenchMachineNotes
 
         var runs = string.Join(", ", crowded.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.ServerCores}+{x.ClientCores}")));
         return string.Create(CultureInfo.InvariantCulture,
-            $"Oversubscribed: {processors} processors for {runs} server+client busy threads; those runs share processors, so their fall does not measure scaling.");
+            $"Oversubscribed: {processors} processors for {runs} server+client busy threads; those runs measure processors shared between threads, not how the design scales.");
     }
 }

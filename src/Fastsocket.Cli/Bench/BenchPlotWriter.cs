@@ -64,6 +64,9 @@ public static class BenchPlotWriter
         // a plot travels without the table that would explain it.
         var machine = plot.Add.Annotation(BenchMachineNotes.Machine(report.Machine), Alignment.LowerRight);
         machine.LabelFontSize = 11;
+        machine.LabelBackgroundColor = Colors.White;
+        machine.LabelBorderColor = Colors.Gray;
+        machine.LabelShadowColor = Colors.Transparent;
         if (BenchMachineNotes.Oversubscribed(report) is { } warning)
         {
             var note = plot.Add.Annotation(Wrap(warning, 70), Alignment.UpperRight);
