@@ -72,28 +72,20 @@ public sealed partial class TcpTestBench
     public RecordingHandler Handler { get; } = new();
 
     /// <summary>Builds a segment from the peer to us (or to <paramref name="toPort"/>), delivers it, and runs one poll.</summary>
-    public void Inject(Segment segment, ushort fromPort = RemotePort, ushort toPort = LocalPort)
-    {
-        Device.Deliver(BuildPacket(segment, fromPort, toPort));
-        Engine.Poll();
-    }
+    public void Inject(Segment segment, ushort fromPort = RemotePort, ushort toPort = LocalPort) =>
+        InjectRaw(FromPeer(fromPort, toPort).Flags(segment.Flags).Seq(segment.Seq).Ack(segment.Ack).Window(segment.Window)
+            .Options(segment.Options).Payload(segment.Payload).Build());
 
+    /// <summary>Delivers a packet as it is (a test's own, perhaps damaged, bytes) and runs one poll.</summary>
     public void InjectRaw(byte[] packet)
     {
         Device.Deliver(packet);
         Engine.Poll();
     }
 
-    public static byte[] BuildPacket(Segment segment, ushort fromPort = RemotePort, ushort toPort = LocalPort,
-        IpAddress? from = null, IpAddress? to = null)
-    {
-        var packet = new byte[20 + 60 + segment.Payload.Length];
-        TcpOptions options = segment.Options;
-        int tcpLength = TcpSegmentWriter.Write(packet.AsSpan(20), from ?? Remote, fromPort, to ?? Local, toPort,
-            segment.Seq, segment.Ack, segment.Flags, segment.Window, options, segment.Payload);
-        IPv4Header.Write(packet, from ?? Remote, to ?? Local, IpProtocol.Tcp, tcpLength, 1);
-        return packet[..(20 + tcpLength)];
-    }
+    /// <summary>A builder for a segment from the peer to us, addressed and otherwise empty.</summary>
+    public static PacketBuilder FromPeer(ushort fromPort = RemotePort, ushort toPort = LocalPort) =>
+        PacketBuilder.Tcp(Remote, fromPort, Local, toPort);
 
     /// <summary>Moves virtual time forward and polls, so due timers fire.</summary>
     public void Advance(long microseconds)
