@@ -1,5 +1,6 @@
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp;
 
@@ -24,10 +25,7 @@ public class HandshakeSmokeTests
     {
         var bench = new TcpTestBench();
         bench.Inject(new Segment { Flags = TcpFlags.Syn, Seq = 5000 });
-        Segment rst = bench.Expect();
-        Assert.Equal(TcpFlags.Rst | TcpFlags.Ack, rst.Flags);
-        Assert.Equal(0u, rst.Seq);
-        Assert.Equal(5001u, rst.Ack);
+        bench.Expect(Flags(TcpFlags.Rst | TcpFlags.Ack), Seq(0u), Ack(5001u));
     }
 
     [Fact]
@@ -39,8 +37,6 @@ public class HandshakeSmokeTests
         var buffer = new byte[10];
         Assert.Equal(3, connection.Read(buffer));
         bench.Advance(40_000);
-        Segment ack = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, ack.Flags);
-        Assert.Equal(1004u, ack.Ack);
+        bench.Expect(Flags(TcpFlags.Ack), Ack(1004u));
     }
 }

@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -59,9 +60,7 @@ public class FastRetransmitTests
         bench.Inject(Ack(una));
         bench.ExpectNothing();
         bench.Inject(Ack(una));
-        Segment resent = bench.Expect();
-        Assert.Equal(una, resent.Seq);
-        Assert.Equal(Mss, resent.Payload.Length);
+        bench.Expect(Seq(una), PayloadLength(Mss));
         bench.ExpectNothing();
         Assert.Equal(1, bench.Engine.Statistics.FastRetransmits);
         // RFC 5681 3.2: ssthresh = FlightSize / 2, cwnd = ssthresh + 3 SMSS.
@@ -89,9 +88,7 @@ public class FastRetransmitTests
         // The retransmission filled the first hole; the peer still misses segment 15.
         uint hole = una + 5 * Mss;
         bench.Inject(Ack(hole));
-        Segment second = bench.Expect();
-        Assert.Equal(hole, second.Seq);
-        Assert.Equal(Mss, second.Payload.Length);
+        bench.Expect(Seq(hole), PayloadLength(Mss));
         bench.ExpectNothing();
 
         // Another partial ACK, another hole.

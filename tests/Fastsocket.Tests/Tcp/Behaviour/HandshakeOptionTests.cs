@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -47,8 +48,7 @@ public class HandshakeOptionTests
         var bench = new TcpTestBench();
         bench.Engine.Listen(TcpTestBench.LocalPort, 16, bench.Handler);
         bench.Inject(new Segment { Flags = TcpFlags.Syn, Seq = 1000, Window = 65535, Options = PeerOptions(ws, ts, sack, 777) });
-        Segment synAck = bench.Expect();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Segment synAck = bench.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack));
         Assert.True(synAck.Options.HasMss);
         Assert.Equal(1460, synAck.Options.Mss);
         Assert.Equal(ws, synAck.Options.HasWindowScale);
@@ -96,8 +96,7 @@ public class HandshakeOptionTests
             synAckOptions.TsEcr = syn.Options.TsVal;
         }
         bench.InjectActive(new Segment { Flags = TcpFlags.Syn | TcpFlags.Ack, Seq = Peer.PeerIss, Ack = syn.Seq + 1, Window = 65535, Options = synAckOptions });
-        Segment ack = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Segment ack = bench.Expect(Flags(TcpFlags.Ack));
         Assert.Equal(ts, ack.Options.HasTimestamps);
         if (ts)
         {
@@ -125,9 +124,7 @@ public class HandshakeOptionTests
 
         // Our data segment.
         bench.WriteAndFlush(connection, Peer.Data(10));
-        Segment data = bench.Expect();
-        Assert.Equal(ourNext, data.Seq);
-        Assert.Equal(10, data.Payload.Length);
+        Segment data = bench.Expect(Seq(ourNext), PayloadLength(10));
         Assert.Equal(ts, data.Options.HasTimestamps);
         Assert.Equal(expectedWindow, data.Window);
 
@@ -140,9 +137,7 @@ public class HandshakeOptionTests
             Payload = Peer.Data(50),
             Options = PeerTs(ts, peerTsVal, data.Options.TsVal),
         }, toPort: ourPort);
-        Segment dupAck = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, dupAck.Flags);
-        Assert.Equal(peerNext, dupAck.Ack);
+        Segment dupAck = bench.Expect(Flags(TcpFlags.Ack), Ack(peerNext));
         Assert.Equal(ts, dupAck.Options.HasTimestamps);
         Assert.Equal(expectedWindow, dupAck.Window);
         Assert.Equal(sack ? 1 : 0, dupAck.Options.SackCount);

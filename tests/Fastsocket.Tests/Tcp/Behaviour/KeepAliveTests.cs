@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -21,8 +22,7 @@ public class KeepAliveTests
 
     private static void ExpectProbe(TcpTestBench bench, uint iss)
     {
-        Segment probe = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, probe.Flags);
+        Segment probe = bench.Expect(Flags(TcpFlags.Ack));
         // SEG.SEQ = SND.UNA - 1: a sequence number the peer has already acknowledged, so it must answer.
         Assert.Equal(iss, probe.Seq);
         Assert.Equal(PeerIss + 1, probe.Ack);

@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -14,16 +15,13 @@ public class NagleTests
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(1000);
         Assert.False(connection.NoDelay);
         bench.WriteAndFlush(connection, Peer.Data(10));
-        Segment first = bench.Expect();
-        Assert.Equal(10, first.Payload.Length);
+        bench.Expect(PayloadLength(10));
         bench.WriteAndFlush(connection, Peer.Data(20));
         bench.ExpectNothing();
         bench.Advance(30_000);
         bench.ExpectNothing();
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = 1001, Ack = iss + 11 });
-        Segment second = bench.Expect();
-        Assert.Equal(iss + 11, second.Seq);
-        Assert.Equal(20, second.Payload.Length);
+        bench.Expect(Seq(iss + 11), PayloadLength(20));
         bench.ExpectNothing();
     }
 

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -44,9 +45,7 @@ public class RetransmissionTimerTests
             bench.Advance(interval - 1);
             bench.ExpectNothing();
             bench.Advance(1);
-            Segment again = bench.Expect();
-            Assert.Equal(TcpFlags.Syn, again.Flags);
-            Assert.Equal(syn.Seq, again.Seq);
+            Segment again = bench.Expect(Flags(TcpFlags.Syn), Seq(syn.Seq));
             Assert.Equal(syn.Options.Mss, again.Options.Mss);
             bench.ExpectNothing();
             interval *= 2;
@@ -74,10 +73,7 @@ public class RetransmissionTimerTests
             bench.Advance(interval - 1);
             bench.ExpectNothing();
             bench.Advance(1);
-            Segment again = bench.Expect();
-            Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, again.Flags);
-            Assert.Equal(synAck.Seq, again.Seq);
-            Assert.Equal(1001u, again.Ack);
+            bench.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(synAck.Seq), Ack(1001u));
             interval *= 2;
         }
         bench.Advance(interval);
@@ -101,8 +97,7 @@ public class RetransmissionTimerTests
         foreach (long rtt in new long[] { 50_000, 180_000, 60_000 })
         {
             bench.WriteAndFlush(connection, Peer.Data(100));
-            Segment data = bench.Expect();
-            Assert.Equal(next, data.Seq);
+            bench.Expect(Seq(next));
             bench.Advance(rtt);
             next += 100;
             bench.InjectActive(new Segment { Flags = TcpFlags.Ack, Seq = Peer.PeerIss + 1, Ack = next });
@@ -120,8 +115,7 @@ public class RetransmissionTimerTests
         bench.Advance(rto - 1);
         bench.ExpectNothing();
         bench.Advance(1);
-        Segment resent = bench.Expect();
-        Assert.Equal(sent.Seq, resent.Seq);
+        Segment resent = bench.Expect(Seq(sent.Seq));
         Assert.Equal(sent.Payload, resent.Payload);
         bench.ExpectNothing();
     }
@@ -178,8 +172,7 @@ public class RetransmissionTimerTests
             bench.Advance(interval - 1);
             bench.ExpectNothing();
             bench.Advance(1);
-            Segment again = bench.Expect();
-            Assert.Equal(syn.Seq + 1, again.Seq);
+            Segment again = bench.Expect(Seq(syn.Seq + 1));
             Assert.Equal(first.Payload, again.Payload);
             bench.ExpectNothing();
         }
@@ -286,8 +279,7 @@ public class RetransmissionTimerTests
         bench.WriteAndFlush(connection, Peer.Data(100));
         bench.Expect();
         bench.Advance(240_000);
-        Segment resent = bench.Expect();
-        Assert.Equal(syn.Seq + 1, resent.Seq);
+        Segment resent = bench.Expect(Seq(syn.Seq + 1));
         bench.Advance(40_000);
         bench.InjectActive(new Segment
         {

@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -29,10 +30,7 @@ public class ChallengeAckAndPawsTests
         for (int i = 0; i < 2; i++)
         {
             b.Send(TcpFlags.Syn, N, options: TcpTestBench.MssOnly, fromPort: 40001);
-            Segment ack = b.Expect();
-            Assert.Equal(TcpFlags.Ack, ack.Flags);
-            Assert.Equal(issC + 1, ack.Seq);
-            Assert.Equal(N, ack.Ack);
+            Segment ack = b.Expect(Flags(TcpFlags.Ack), Seq(issC + 1), Ack(N));
             Assert.Equal((ushort)40001, ack.DestinationPort);
         }
         b.Send(TcpFlags.Syn, N, options: TcpTestBench.MssOnly, fromPort: 40001);
@@ -81,7 +79,7 @@ public class ChallengeAckAndPawsTests
     {
         (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps();
         b.Send(TcpFlags.Ack, N, iss + 1, [1, 2], options: new TcpOptions { HasTimestamps = true, TsVal = 100, TsEcr = 1 });
-        b.Expect(TcpFlags.Ack, iss + 1, N, 4096, options: new TcpOptions { HasTimestamps = true, TsVal = c.TimestampNow, TsEcr = 101 });
+        b.Expect(Flags(TcpFlags.Ack), Seq(iss + 1), Ack(N), Window(4096), NoPayload, Options(new TcpOptions { HasTimestamps = true, TsVal = c.TimestampNow, TsEcr = 101 }));
         b.ExpectNothing();
         Assert.Equal(0, c.Readable);
         Assert.Equal(101u, c.TsRecent);

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -69,7 +70,7 @@ public class FinWait1Tests : SynchronizedStateTests
     {
         StateSetup s = Enter();
         s.Bench.Advance(s.Connection.RetransmissionTimeoutMicroseconds);
-        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndUna, N, s.Wnd);
+        s.Bench.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(s.SndUna), Ack(N), Window(s.Wnd), NoPayload, NoOptions);
         Assert.Equal(TcpState.FinWait1, s.Connection.State);
     }
 }
@@ -174,7 +175,7 @@ public class CloseWaitTests : SynchronizedStateTests
         StateSetup s = Enter();
         Assert.Equal(5, s.Connection.Write(new byte[5]));
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh, s.SndNxt, N, s.Wnd, payloadLength: 5);
+        s.Bench.Expect(Flags(TcpFlags.Ack | TcpFlags.Psh), Seq(s.SndNxt), Ack(N), Window(s.Wnd), PayloadLength(5), NoOptions);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 5);
         s.Bench.ExpectNothing();
         Assert.Equal(0, s.Connection.Unacknowledged);
@@ -186,7 +187,7 @@ public class CloseWaitTests : SynchronizedStateTests
         StateSetup s = Enter();
         s.Connection.Shutdown();
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndNxt, N, s.Wnd);
+        s.Bench.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(s.SndNxt), Ack(N), Window(s.Wnd), NoPayload, NoOptions);
         Assert.Equal(TcpState.LastAck, s.Connection.State);
     }
 }
@@ -238,7 +239,7 @@ public class ClosingTests : SynchronizedStateTests
     {
         StateSetup s = Enter();
         s.Bench.Advance(s.Connection.RetransmissionTimeoutMicroseconds);
-        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndUna, N, s.Wnd);
+        s.Bench.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(s.SndUna), Ack(N), Window(s.Wnd), NoPayload, NoOptions);
     }
 }
 
@@ -290,6 +291,6 @@ public class LastAckTests : SynchronizedStateTests
         StateSetup s = Enter();
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1]);
-        s.Bench.Expect(TcpFlags.Rst, s.SndNxt, 0, 0);
+        s.Bench.Expect(Flags(TcpFlags.Rst), Seq(s.SndNxt), Ack(0), Window(0), NoPayload, NoOptions);
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -181,7 +182,7 @@ public class EstablishedTests : SynchronizedStateTests
         StateSetup s = Enter();
         Assert.Equal(10, s.Connection.Write(new byte[10]));
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh, s.SndNxt, N, (ushort)W, payloadLength: 10);
+        s.Bench.Expect(Flags(TcpFlags.Ack | TcpFlags.Psh), Seq(s.SndNxt), Ack(N), Window((ushort)W), PayloadLength(10), NoOptions);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 10);
         s.Bench.ExpectNothing();
         Assert.Equal(0, s.Connection.Unacknowledged);
@@ -194,7 +195,7 @@ public class EstablishedTests : SynchronizedStateTests
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1]);
         s.Connection.Close();
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Rst | TcpFlags.Ack, s.SndNxt, N + 1, 0);
+        s.Bench.Expect(Flags(TcpFlags.Rst | TcpFlags.Ack), Seq(s.SndNxt), Ack(N + 1), Window(0), NoPayload, NoOptions);
         s.Bench.ExpectNothing();
         Assert.Equal(0, s.Bench.Engine.ConnectionCount);
         Assert.Equal(0, s.Bench.Engine.TimeWaitCount);
@@ -207,7 +208,7 @@ public class EstablishedTests : SynchronizedStateTests
         TcpConnection c = s.Connection;
         c.Close();
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndNxt, N, (ushort)W);
+        s.Bench.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(s.SndNxt), Ack(N), Window((ushort)W), NoPayload, NoOptions);
         Assert.Equal(TcpState.FinWait1, c.State);
     }
 
@@ -218,9 +219,9 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal(3000, s.Connection.Write(new byte[3000]));
         s.Connection.Shutdown();
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Ack, s.SndNxt, N, (ushort)W, payloadLength: 1460);
-        s.Bench.Expect(TcpFlags.Ack, s.SndNxt + 1460, N, (ushort)W, payloadLength: 1460);
-        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin, s.SndNxt + 2920, N, (ushort)W, payloadLength: 80);
+        s.Bench.Expect(Flags(TcpFlags.Ack), Seq(s.SndNxt), Ack(N), Window((ushort)W), PayloadLength(1460), NoOptions);
+        s.Bench.Expect(Flags(TcpFlags.Ack), Seq(s.SndNxt + 1460), Ack(N), Window((ushort)W), PayloadLength(1460), NoOptions);
+        s.Bench.Expect(Flags(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin), Seq(s.SndNxt + 2920), Ack(N), Window((ushort)W), PayloadLength(80), NoOptions);
         s.Bench.ExpectNothing();
         Assert.Equal(TcpState.FinWait1, s.Connection.State);
         Assert.Equal(-1, s.Connection.Write([1]));
@@ -246,6 +247,6 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal(TcpState.FinWait1, s.Connection.State);
 
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, window: 65535);
-        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin, s.SndNxt, N, (ushort)W, payloadLength: 100);
+        s.Bench.Expect(Flags(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin), Seq(s.SndNxt), Ack(N), Window((ushort)W), PayloadLength(100), NoOptions);
     }
 }

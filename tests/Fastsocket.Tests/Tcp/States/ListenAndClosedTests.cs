@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -49,7 +50,7 @@ public class ListenAndClosedTests
     {
         TcpTestBench b = Listening();
         b.Send(flags, 5000, 123_456, [1, 2]);
-        b.Expect(TcpFlags.Rst, 123_456, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(123_456), Ack(0), Window(0), NoPayload, NoOptions);
         b.ExpectNothing();
         Assert.Equal(0, b.Engine.ConnectionCount);
     }
@@ -81,13 +82,13 @@ public class ListenAndClosedTests
         // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
         TcpTestBench b = TcpTestBench.Small();
         b.Send(TcpFlags.Psh, 5000, payload: [1, 2, 3], toPort: 81);
-        b.Expect(TcpFlags.Rst | TcpFlags.Ack, 0, 5003, 0);
+        b.Expect(Flags(TcpFlags.Rst | TcpFlags.Ack), Seq(0), Ack(5003), Window(0), NoPayload, NoOptions);
         b.Send(TcpFlags.Fin, 6000, toPort: 81);
-        b.Expect(TcpFlags.Rst | TcpFlags.Ack, 0, 6001, 0);
+        b.Expect(Flags(TcpFlags.Rst | TcpFlags.Ack), Seq(0), Ack(6001), Window(0), NoPayload, NoOptions);
         b.Send(TcpFlags.Syn, 7000, options: TcpTestBench.MssOnly, toPort: 81);
-        b.Expect(TcpFlags.Rst | TcpFlags.Ack, 0, 7001, 0);
+        b.Expect(Flags(TcpFlags.Rst | TcpFlags.Ack), Seq(0), Ack(7001), Window(0), NoPayload, NoOptions);
         b.Send(TcpFlags.None, 8000, toPort: 81);
-        b.Expect(TcpFlags.Rst | TcpFlags.Ack, 0, 8000, 0);
+        b.Expect(Flags(TcpFlags.Rst | TcpFlags.Ack), Seq(0), Ack(8000), Window(0), NoPayload, NoOptions);
         b.ExpectNothing();
     }
 
@@ -97,9 +98,9 @@ public class ListenAndClosedTests
         // <SEQ=SEG.ACK><CTL=RST>
         TcpTestBench b = TcpTestBench.Small();
         b.Send(TcpFlags.Ack, 5000, 999, [1, 2, 3], toPort: 81);
-        b.Expect(TcpFlags.Rst, 999, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(999), Ack(0), Window(0), NoPayload, NoOptions);
         b.Send(TcpFlags.Ack | TcpFlags.Fin, 5000, 0xFFFF_FFF0, toPort: 81);
-        b.Expect(TcpFlags.Rst, 0xFFFF_FFF0, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(0xFFFF_FFF0), Ack(0), Window(0), NoPayload, NoOptions);
         b.ExpectNothing();
     }
 

@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -33,7 +34,7 @@ public class SynReceivedTests
     {
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         b.Send(TcpFlags.Syn, TcpTestBench.PeerIss, options: TcpTestBench.MssOnly);
-        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, N, (ushort)W, options: TcpTestBench.MssOnly);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(iss), Ack(N), Window((ushort)W), NoPayload, Options(TcpTestBench.MssOnly));
         AssertUnchanged(b, c);
     }
 
@@ -42,7 +43,7 @@ public class SynReceivedTests
     {
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         b.Advance(c.RetransmissionTimeoutMicroseconds);
-        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, N, (ushort)W, options: TcpTestBench.MssOnly);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(iss), Ack(N), Window((ushort)W), NoPayload, Options(TcpTestBench.MssOnly));
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public class SynReceivedTests
     {
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         b.Send(TcpFlags.Ack, N, iss + ackMinusIss);
-        b.Expect(TcpFlags.Rst, iss + ackMinusIss, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(iss + ackMinusIss), Ack(0), Window(0), NoPayload, NoOptions);
         AssertUnchanged(b, c);
     }
 
@@ -108,9 +109,7 @@ public class SynReceivedTests
 
         // The listener is still there: a new SYN opens a new connection.
         b.Send(TcpFlags.Syn, 5000, options: TcpTestBench.MssOnly);
-        Segment synAck = b.Expect();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
-        Assert.Equal(5001u, synAck.Ack);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Ack(5001u));
         Assert.Equal(TcpState.SynReceived, b.Find()!.State);
     }
 

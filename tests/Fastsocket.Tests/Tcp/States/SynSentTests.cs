@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -51,7 +52,7 @@ public class SynSentTests
         // SEG.ACK =< ISS or SEG.ACK > SND.NXT: <SEQ=SEG.ACK><CTL=RST>, and the connection stays in SYN-SENT.
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         Send(b, TcpFlags.Syn | TcpFlags.Ack, P, iss + ackMinusIss);
-        b.Expect(TcpFlags.Rst, iss + ackMinusIss, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(iss + ackMinusIss), Ack(0), Window(0), NoPayload, NoOptions);
         b.ExpectNothing();
         Assert.Equal(TcpState.SynSent, c.State);
         Assert.Null(b.Handler.ConnectResult);
@@ -62,7 +63,7 @@ public class SynSentTests
     {
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         Send(b, TcpFlags.Ack, P, iss + 5, [1]);
-        b.Expect(TcpFlags.Rst, iss + 5, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(iss + 5), Ack(0), Window(0), NoPayload, NoOptions);
         Assert.Equal(TcpState.SynSent, c.State);
     }
 
@@ -128,9 +129,7 @@ public class SynSentTests
     {
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         b.Advance(c.RetransmissionTimeoutMicroseconds);
-        Segment again = b.Expect();
-        Assert.Equal(TcpFlags.Syn, again.Flags);
-        Assert.Equal(iss, again.Seq);
+        Segment again = b.Expect(Flags(TcpFlags.Syn), Seq(iss));
     }
 
     [Fact]
@@ -139,7 +138,7 @@ public class SynSentTests
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         Send(b, TcpFlags.Syn, P);
         // Options answer what the peer offered: MSS only.
-        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, P + 1, b.Wnd, options: TcpTestBench.MssOnly);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(iss), Ack(P + 1), Window(b.Wnd), NoPayload, Options(TcpTestBench.MssOnly));
         Assert.Equal(TcpState.SynReceived, c.State);
         Assert.Null(b.Handler.ConnectResult);
 
@@ -159,7 +158,7 @@ public class SynSentTests
     {
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         Send(b, TcpFlags.Syn, P);
-        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, P + 1, b.Wnd, options: TcpTestBench.MssOnly);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(iss), Ack(P + 1), Window(b.Wnd), NoPayload, Options(TcpTestBench.MssOnly));
         Send(b, TcpFlags.Ack, P + 1, iss + 1);
         b.ExpectNothing();
         Assert.Equal(TcpState.Established, c.State);
@@ -173,7 +172,7 @@ public class SynSentTests
         // (i.e., came from SYN-SENT state), then the connection was refused; signal the user 'connection refused'."
         (TcpTestBench b, TcpConnection c, uint iss) = Enter();
         Send(b, TcpFlags.Syn, P);
-        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, P + 1, b.Wnd, options: TcpTestBench.MssOnly);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(iss), Ack(P + 1), Window(b.Wnd), NoPayload, Options(TcpTestBench.MssOnly));
         Send(b, TcpFlags.Rst, P + 1);
         b.ExpectNothing();
         Assert.Equal(TcpState.Closed, c.State);

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -38,7 +39,7 @@ public class TimeWaitTests
 
         // The tuple is gone: an ACK now reaches the listener, which resets it.
         b.Send(TcpFlags.Ack, N, snd);
-        b.Expect(TcpFlags.Rst, snd, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(snd), Ack(0), Window(0), NoPayload, NoOptions);
     }
 
     [Fact]
@@ -179,13 +180,11 @@ public class TimeWaitTests
         Assert.True(c.TimestampsEnabled);
         c.Shutdown();
         b.Engine.FlushPending();
-        Segment fin = b.Expect();
-        Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, fin.Flags);
+        Segment fin = b.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack));
         b.Send(TcpFlags.Ack, p + 1, iss + 2, options: new TcpOptions { HasTimestamps = true, TsVal = 102, TsEcr = fin.Options.TsVal });
         Assert.Equal(TcpState.FinWait2, c.State);
         b.Send(TcpFlags.Fin | TcpFlags.Ack, p + 1, iss + 2, options: new TcpOptions { HasTimestamps = true, TsVal = 103, TsEcr = fin.Options.TsVal });
-        Segment ack = b.Expect();
-        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Segment ack = b.Expect(Flags(TcpFlags.Ack));
         Assert.Equal(103u, ack.Options.TsEcr);
         Assert.Equal(1, b.Engine.TimeWaitCount);
         return (b, c, iss + 2);
@@ -196,9 +195,7 @@ public class TimeWaitTests
     {
         (TcpTestBench b, _, _) = EnterWithTimestamps();
         b.Send(TcpFlags.Syn, 10, options: new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 104 });
-        Segment synAck = b.Expect();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
-        Assert.Equal(11u, synAck.Ack);
+        Segment synAck = b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Ack(11u));
         Assert.Equal(104u, synAck.Options.TsEcr);
         Assert.Equal(0, b.Engine.TimeWaitCount);
     }
@@ -209,9 +206,7 @@ public class TimeWaitTests
         // Linux's tie-break (documented on TimeWaitTable.AllowsReuse): same millisecond, newer sequence number.
         (TcpTestBench b, _, _) = EnterWithTimestamps();
         b.Send(TcpFlags.Syn, N + 1000, options: new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 103 });
-        Segment synAck = b.Expect();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
-        Assert.Equal(N + 1001, synAck.Ack);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Ack(N + 1001));
         Assert.Equal(0, b.Engine.TimeWaitCount);
     }
 
@@ -222,8 +217,7 @@ public class TimeWaitTests
     {
         (TcpTestBench b, TcpConnection c, uint snd) = EnterWithTimestamps();
         b.Send(TcpFlags.Syn, N + 1000, options: new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = tsVal });
-        b.Expect(TcpFlags.Ack, snd, N, b.WndAfterFin,
-            options: new TcpOptions { HasTimestamps = true, TsVal = c.TimestampNow, TsEcr = 103 });
+        b.Expect(Flags(TcpFlags.Ack), Seq(snd), Ack(N), Window(b.WndAfterFin), NoPayload, Options(new TcpOptions { HasTimestamps = true, TsVal = c.TimestampNow, TsEcr = 103 }));
         AssertStillTimeWait(b);
     }
 }
