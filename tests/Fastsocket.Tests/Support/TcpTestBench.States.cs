@@ -27,7 +27,7 @@ public sealed partial class TcpTestBench
     }
 
     /// <summary>A bench whose connections advertise a 4096-byte window.</summary>
-    public static TcpTestBench Small(int receiveBuffer = 4096) => new(SmallWindowConfig(receiveBuffer));
+    public static TcpTestBench Small(BenchDesign design, int receiveBuffer = 4096) => new(design, SmallWindowConfig(receiveBuffer));
 
     /// <summary>RCV.WND we advertise with the receive buffer empty (the buffer size: no scaling with <see cref="MssOnly"/>).</summary>
     public ushort Wnd => (ushort)Config.ReceiveBufferSize;

@@ -17,19 +17,20 @@ public sealed partial class TcpTestBench
     public const ushort LocalPort = 80;
     public const ushort RemotePort = 40000;
 
-    public TcpTestBench(TcpConfig? config = null, int mtu = 1500)
+    /// <summary>A bench whose engine runs as <paramref name="design"/> says.</summary>
+    public TcpTestBench(BenchDesign design, TcpConfig? config = null, int mtu = 1500)
     {
         Clock = new VirtualClock();
         Device = new CaptureDevice(mtu);
         Config = config ?? new TcpConfig();
-        Design = TestDesign.Current;
-        if (Design is StackDesign design)
+        Design = design.ToStackDesign();
+        if (Design is StackDesign stackDesign)
         {
             // The engine of a one-core stack in the given design, polled by the test thread (the stack is never
             // started): every segment goes through that design's tables, listeners and locks.
             Stack = new FastsocketStack(new StackOptions
             {
-                Design = design,
+                Design = stackDesign,
                 Cores = 1,
                 LocalAddress = Local,
                 Device = new Fastsocket.Devices.SingleQueueDevice(Device),

@@ -12,9 +12,9 @@ public class DelayedAckTests
     private const uint PeerIss = 1000;
     private const uint Next = PeerIss + 1;
 
-    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Established(bool sack = true)
+    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Established(BenchDesign design, bool sack = true)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, new TcpOptions { HasMss = true, Mss = Mss, SackPermitted = sack });
         return (bench, connection, iss);
     }
@@ -22,10 +22,11 @@ public class DelayedAckTests
     private static Segment Data(uint seq, uint iss, int length = Mss) =>
         new() { Flags = TcpFlags.Ack, Seq = seq, Ack = iss + 1, Payload = Peer.Data(length, (int)seq) };
 
-    [Fact]
-    public void OneFullSegmentIsAcknowledgedAfterFortyMilliseconds()
+    [Theory]
+    [DesignData]
+    public void OneFullSegmentIsAcknowledgedAfterFortyMilliseconds(BenchDesign design)
     {
-        (TcpTestBench bench, _, uint iss) = Established();
+        (TcpTestBench bench, _, uint iss) = Established(design);
         bench.Inject(Data(Next, iss));
         bench.ExpectNothing();
         bench.Advance(39_999);
@@ -37,10 +38,11 @@ public class DelayedAckTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void SecondFullSegmentIsAcknowledgedAtOnce()
+    [Theory]
+    [DesignData]
+    public void SecondFullSegmentIsAcknowledgedAtOnce(BenchDesign design)
     {
-        (TcpTestBench bench, _, uint iss) = Established();
+        (TcpTestBench bench, _, uint iss) = Established(design);
         bench.Inject(Data(Next, iss));
         bench.ExpectNothing();
         bench.Advance(10_000);
@@ -52,10 +54,11 @@ public class DelayedAckTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void OutOfOrderSegmentIsAnsweredAtOnceWithSackBlocksAndFillingTheHoleAcksAtOnce()
+    [Theory]
+    [DesignData]
+    public void OutOfOrderSegmentIsAnsweredAtOnceWithSackBlocksAndFillingTheHoleAcksAtOnce(BenchDesign design)
     {
-        (TcpTestBench bench, _, uint iss) = Established();
+        (TcpTestBench bench, _, uint iss) = Established(design);
         bench.Inject(Data(Next + Mss, iss));
         Segment dup = bench.Expect(Ack(Next));
         Assert.Equal(1, dup.Options.SackCount);
@@ -82,10 +85,11 @@ public class DelayedAckTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void OutOfOrderWithoutSackStillAcksAtOnce()
+    [Theory]
+    [DesignData]
+    public void OutOfOrderWithoutSackStillAcksAtOnce(BenchDesign design)
     {
-        (TcpTestBench bench, _, uint iss) = Established(sack: false);
+        (TcpTestBench bench, _, uint iss) = Established(design, sack: false);
         bench.Inject(Data(Next + Mss, iss));
         Segment dup = bench.Expect(Ack(Next));
         Assert.Equal(0, dup.Options.SackCount);

@@ -12,11 +12,11 @@ public class FastRetransmitTests
     private const uint PeerIss = 1000;
 
     [Theory]
-    [InlineData(false, 1460)]
-    [InlineData(true, 1448)]
-    public void InitialWindowIsTenSegments(bool timestamps, int payload)
+    [DesignData(false, 1460)]
+    [DesignData(true, 1448)]
+    public void InitialWindowIsTenSegments(BenchDesign design, bool timestamps, int payload)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         var syn = new TcpOptions { HasMss = true, Mss = Mss, HasTimestamps = timestamps, TsVal = timestamps ? 1u : 0u, HasWindowScale = true, WindowScale = 7 };
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, syn);
         bench.WriteAndFlush(connection, Peer.Data(20 * payload));
@@ -50,10 +50,11 @@ public class FastRetransmitTests
 
     private static Segment Ack(uint ack) => new() { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = ack, Window = 65535 };
 
-    [Fact]
-    public void ThreeDuplicateAcksRetransmitExactlyTheFirstUnackedSegment()
+    [Theory]
+    [DesignData]
+    public void ThreeDuplicateAcksRetransmitExactlyTheFirstUnackedSegment(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint una, _) = TwentyInFlight(bench);
         bench.Inject(Ack(una));
         bench.ExpectNothing();
@@ -73,10 +74,11 @@ public class FastRetransmitTests
         Assert.Equal(1, bench.Engine.Statistics.FastRetransmits);
     }
 
-    [Fact]
-    public void PartialAckRetransmitsTheNextHoleAndFullAckEndsRecovery()
+    [Theory]
+    [DesignData]
+    public void PartialAckRetransmitsTheNextHoleAndFullAckEndsRecovery(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint una, uint end) = TwentyInFlight(bench);
         for (int i = 0; i < 3; i++)
         {
@@ -109,10 +111,11 @@ public class FastRetransmitTests
         Assert.Equal(1, bench.Engine.Statistics.FastRetransmits);
     }
 
-    [Fact]
-    public void DuplicateAcksBelowThresholdDoNothing()
+    [Theory]
+    [DesignData]
+    public void DuplicateAcksBelowThresholdDoNothing(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (_, uint una, _) = TwentyInFlight(bench);
         bench.Inject(Ack(una));
         bench.Inject(Ack(una));

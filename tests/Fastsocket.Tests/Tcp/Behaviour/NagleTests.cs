@@ -8,10 +8,11 @@ namespace Fastsocket.Tests.Tcp.Behaviour;
 /// <summary>Nagle's algorithm (RFC 896, RFC 9293 3.7.4) and TCP_NODELAY.</summary>
 public class NagleTests
 {
-    [Fact]
-    public void SecondSmallWriteWaitsForTheAckWhenNagleIsOn()
+    [Theory]
+    [DesignData]
+    public void SecondSmallWriteWaitsForTheAckWhenNagleIsOn(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(1000);
         Assert.False(connection.NoDelay);
         bench.WriteAndFlush(connection, Peer.Data(10));
@@ -25,10 +26,11 @@ public class NagleTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void SmallWritesCoalesceWhileWaiting()
+    [Theory]
+    [DesignData]
+    public void SmallWritesCoalesceWhileWaiting(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(1000);
         bench.WriteAndFlush(connection, Peer.Data(10));
         bench.Expect();
@@ -40,10 +42,11 @@ public class NagleTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void NoDelaySendsBothAtOnce()
+    [Theory]
+    [DesignData]
+    public void NoDelaySendsBothAtOnce(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(1000);
         connection.NoDelay = true;
         bench.WriteAndFlush(connection, Peer.Data(10));
@@ -56,18 +59,20 @@ public class NagleTests
         Assert.Equal(20, sent[1].Payload.Length);
     }
 
-    [Fact]
-    public void NoDelayFromConfigIsTheDefault()
+    [Theory]
+    [DesignData]
+    public void NoDelayFromConfigIsTheDefault(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { NoDelay = true });
+        var bench = new TcpTestBench(design, new TcpConfig { NoDelay = true });
         (TcpConnection connection, _) = bench.PassiveEstablished(1000);
         Assert.True(connection.NoDelay);
     }
 
-    [Fact]
-    public void FullSegmentsAreNotHeldByNagle()
+    [Theory]
+    [DesignData]
+    public void FullSegmentsAreNotHeldByNagle(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, _) = bench.PassiveEstablished(1000);
         bench.WriteAndFlush(connection, Peer.Data(10));
         bench.Expect();

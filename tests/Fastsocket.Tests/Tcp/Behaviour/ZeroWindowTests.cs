@@ -12,10 +12,11 @@ public class ZeroWindowTests
 
     private static Segment PeerAck(uint ack, ushort window) => new() { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = ack, Window = window };
 
-    [Fact]
-    public void ClosedWindowIsProbedWithOneByteWithBackoffAndDataFlowsWhenItOpens()
+    [Theory]
+    [DesignData]
+    public void ClosedWindowIsProbedWithOneByteWithBackoffAndDataFlowsWhenItOpens(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, window: 0);
         Assert.Equal(0, connection.SendWindow);
         long rto = connection.RetransmissionTimeoutMicroseconds;
@@ -56,10 +57,11 @@ public class ZeroWindowTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void ProbeByteTakenByThePeerIsNotSentAgain()
+    [Theory]
+    [DesignData]
+    public void ProbeByteTakenByThePeerIsNotSentAgain(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, window: 0);
         byte[] data = Peer.Data(100);
         bench.WriteAndFlush(connection, data);
@@ -72,10 +74,11 @@ public class ZeroWindowTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void OurWindowClosesWhenTheApplicationDoesNotReadAndReopensWithAnUpdate()
+    [Theory]
+    [DesignData]
+    public void OurWindowClosesWhenTheApplicationDoesNotReadAndReopensWithAnUpdate(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = 4000 });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         uint next = PeerIss + 1;
         int[] sizes = [1460, 1460, 1080];
@@ -106,10 +109,11 @@ public class ZeroWindowTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void AWindowUpdateAfterAZeroWindowIsRepeatedUntilDataArrives()
+    [Theory]
+    [DesignData]
+    public void AWindowUpdateAfterAZeroWindowIsRepeatedUntilDataArrives(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = 4000 });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         uint next = PeerIss + 1;
         foreach (int size in new[] { 1460, 1460, 1080 })
@@ -137,10 +141,11 @@ public class ZeroWindowTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void SmallReadsDoNotSendTinyWindowUpdates()
+    [Theory]
+    [DesignData]
+    public void SmallReadsDoNotSendTinyWindowUpdates(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = 4000 });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = iss + 1, Payload = Peer.Data(1460) });
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = PeerIss + 1461, Ack = iss + 1, Payload = Peer.Data(1460) });
@@ -153,12 +158,13 @@ public class ZeroWindowTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void WindowTooSmallForSwsAvoidanceIsUsedWhenTheOverrideTimerExpires()
+    [Theory]
+    [DesignData]
+    public void WindowTooSmallForSwsAvoidanceIsUsedWhenTheOverrideTimerExpires(BenchDesign design)
     {
         // RFC 9293 3.8.6.2.1: the sender holds back a segment smaller than half the largest window, but only
         // until an override timeout; otherwise a small window with nothing in flight would stall for ever.
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         bench.Inject(PeerAck(iss + 1, 100));
         Assert.Equal(100, connection.SendWindow);
