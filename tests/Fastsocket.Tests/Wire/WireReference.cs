@@ -1,13 +1,14 @@
 using System.Buffers.Binary;
+using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
 
 namespace Fastsocket.Tests.Wire;
 
 /// <summary>
-/// Independent reference arithmetic and packet builders shared by the wire tests. The reference checksum is the
+/// Independent reference arithmetic and sample values shared by the wire tests (packets come from <see cref="PacketBuilder"/>). The reference checksum is the
 /// textbook RFC 1071 loop over big-endian 16-bit words, deliberately unlike the vectorized native-order code under test.
 /// </summary>
-internal static class WireTestPackets
+internal static class WireReference
 {
     public static readonly IpAddress ClientV4 = IpAddress.FromIPv4(192, 0, 2, 10);
     public static readonly IpAddress ServerV4 = IpAddress.FromIPv4(198, 51, 100, 20);
@@ -83,26 +84,9 @@ internal static class WireTestPackets
         BinaryPrimitives.WriteUInt16BigEndian(segment[16..], (ushort)~sum);
     }
 
-    /// <summary>An IPv4 packet (20-byte header from <see cref="IPv4Header.Write"/>) carrying <paramref name="payload"/>.</summary>
-    public static byte[] BuildIPv4(IpAddress source, IpAddress destination, byte protocol, ReadOnlySpan<byte> payload,
-        ushort identification = 0x1234, int trailingPadding = 0)
-    {
-        byte[] packet = new byte[IPv4Header.Length + payload.Length + trailingPadding];
-        IPv4Header.Write(packet, source, destination, protocol, payload.Length, identification);
-        payload.CopyTo(packet.AsSpan(IPv4Header.Length));
-        return packet;
-    }
-
-    /// <summary>A TCP segment written by <see cref="TcpSegmentWriter"/>.</summary>
-    public static byte[] BuildTcp(IpAddress source, IpAddress destination, in TcpOptions options, ReadOnlySpan<byte> payload,
-        TcpFlags flags = TcpFlags.Ack | TcpFlags.Psh, uint sequence = 0x01020304, uint acknowledgment = 0xA0B0C0D0,
-        ushort sourcePort = 40000, ushort destinationPort = 443, ushort window = 65000)
-    {
-        byte[] buffer = new byte[TcpHeader.MaxLength + payload.Length];
-        int n = TcpSegmentWriter.Write(buffer, source, sourcePort, destination, destinationPort, sequence, acknowledgment,
-            flags, window, options, payload);
-        return buffer.AsSpan(0, n).ToArray();
-    }
+    /// <summary>A segment with the wire tests' sample header values (ports 40000 to 443, ACK|PSH, fixed numbers), to add options and payload to.</summary>
+    public static PacketBuilder SampleSegment(IpAddress source, IpAddress destination) =>
+        PacketBuilder.Tcp(source, 40000, destination, 443).Flags(TcpFlags.Ack | TcpFlags.Psh).Seq(0x01020304).Ack(0xA0B0C0D0).Window(65000);
 
     /// <summary>Typical established-connection options: timestamps and two SACK blocks.</summary>
     public static TcpOptions SampleOptions()
