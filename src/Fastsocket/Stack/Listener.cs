@@ -10,7 +10,7 @@ namespace Fastsocket.Stack;
 /// listener, the single listener of <c>base</c>, the per-core listeners of <c>reuseport</c> that other cores feed)
 /// takes a lock on every queue operation, and each acquisition is counted.
 /// </summary>
-public sealed class Listener
+public sealed class Listener : ITcpListener
 {
     private readonly Lock _lock = new();
     private TcpConnection? _head;
@@ -65,6 +65,8 @@ public sealed class Listener
             return queued < Backlog && queued + HalfOpenCount < Backlog + Math.Max(Backlog / 2, 1);
         }
     }
+
+    void ITcpListener.AddHalfOpen(int delta) => AddHalfOpen(delta);
 
     internal void AddHalfOpen(int delta)
     {

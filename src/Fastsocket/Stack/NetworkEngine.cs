@@ -96,6 +96,8 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
     /// <summary>Connection buffers, owned by this engine's thread.</summary>
     public EngineBufferPool BufferPool { get; } = new();
 
+    TcpStatistics ITcpHost.Statistics => Statistics;
+
     System.Buffers.ArrayPool<byte> ITcpHost.BufferPool => BufferPool;
 
     public ushort EphemeralPortFirst { get; }
@@ -686,7 +688,7 @@ public sealed class NetworkEngine : IPacketReceiver, ITcpHost
                 Statistics.TimeWaitOverflow++;
             }
         }
-        if (connection.Listener is Listener listener && !connection.Queued)
+        if (connection.Listener is ITcpListener listener && !connection.Queued)
         {
             // Died in SYN-RECEIVED: the application never saw it.
             listener.AddHalfOpen(-1);

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Fastsocket.Stack;
+using Fastsocket.Time;
 using Fastsocket.Wire;
 
 namespace Fastsocket.Tcp;
@@ -127,7 +127,7 @@ public sealed class TcpConnection : TimerEntry
     private bool _keepAliveEnabled;
 
     /// <summary>The listener that accepted this connection, if it was opened passively.</summary>
-    internal object? Listener { get; set; }
+    internal ITcpListener? Listener { get; set; }
 
     /// <summary>Next connection in the accept queue or pool (intrusive, so queues allocate nothing).</summary>
     internal TcpConnection? NextInQueue { get; set; }
@@ -292,7 +292,7 @@ public sealed class TcpConnection : TimerEntry
     }
 
     /// <summary>Answers a SYN that reached a listener: records its options, sends SYN-ACK, enters SYN-RECEIVED.</summary>
-    internal void OpenPassive(ITcpHost host, in FlowKey key, SeqNumber iss, in IncomingSegment syn, object listener, int sendBuffer, int receiveBuffer)
+    internal void OpenPassive(ITcpHost host, in FlowKey key, SeqNumber iss, in IncomingSegment syn, ITcpListener listener, int sendBuffer, int receiveBuffer)
     {
         Initialize(host, key, iss, sendBuffer, receiveBuffer);
         _passive = true;

@@ -1,4 +1,4 @@
-namespace Fastsocket.Stack;
+namespace Fastsocket.Time;
 
 /// <summary>
 /// A node of the engine's <see cref="TimerWheel"/>. Intrusive (the links live in the object) so that arming and

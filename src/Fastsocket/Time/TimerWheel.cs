@@ -1,4 +1,4 @@
-namespace Fastsocket.Stack;
+namespace Fastsocket.Time;
 
 /// <summary>
 /// A hashed timing wheel (Varghese and Lauck) with 1 ms ticks: O(1) arm, cancel and expiry per entry, no allocation.
