@@ -12,7 +12,7 @@ namespace Fastsocket.Tcp;
 /// ack - 1 >= SND.MAX - 1 iff ack >= Recover; "covers more than recover" iff ack - 1 > SND.MAX - 1 iff
 /// ack > Recover. Storing the exclusive end means callers never do the off-by-one themselves.
 /// </remarks>
-public sealed class NewRenoCongestionControl
+public sealed class NewRenoCongestionControl : ICongestionControl
 {
     private const int DupAckThreshold = 3;
 
