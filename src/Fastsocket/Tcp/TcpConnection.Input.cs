@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Fastsocket.Wire;
 
@@ -388,6 +389,7 @@ public sealed partial class TcpConnection
         {
             _snd.Nxt = _snd.Una;
         }
+        Debug.Assert(_snd.IsOrdered, "SND.UNA <= SND.NXT <= SND.MAX");
         _retries = 0;
         if (!_persisting)
         {

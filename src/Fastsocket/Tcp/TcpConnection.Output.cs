@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Fastsocket.Wire;
 
 namespace Fastsocket.Tcp;
@@ -32,6 +33,7 @@ public sealed partial class TcpConnection
         {
             SendControl(_snd.Nxt, TcpFlags.Ack);
         }
+        Debug.Assert(_snd.IsOrdered, "SND.UNA <= SND.NXT <= SND.MAX");
         UpdateTimer();
     }
 

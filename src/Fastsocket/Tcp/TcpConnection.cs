@@ -79,6 +79,7 @@ public sealed partial class TcpConnection : TimerEntry
     private bool _applicationReleased;
     private bool _finished;
 
+    /// <summary>The 4-tuple, local side first.</summary>
     public FlowKey Key { get; private set; }
 
     /// <summary>The core that owns this connection: only its engine thread may touch it.</summary>
@@ -87,11 +88,13 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>The engine that owns this connection.</summary>
     internal ITcpHost Host => _host;
 
+    /// <summary>The RFC 9293 state.</summary>
     public TcpState State { get; private set; }
 
     /// <summary>Bumped each time the pooled object is reused.</summary>
     public int Generation { get; private set; }
 
+    /// <summary>The application side, told of connects, readable and writable data, and the end.</summary>
     public ITcpConnectionHandler? Handler { get; set; }
 
     /// <summary>Free slot for the layer above (the socket that wraps this connection).</summary>
@@ -100,8 +103,10 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>Why the connection ended, once it has.</summary>
     public SocketError Error { get; private set; }
 
+    /// <summary>Disables Nagle's algorithm (TCP_NODELAY).</summary>
     public bool NoDelay { get; set; }
 
+    /// <summary>Sends keepalive probes when the connection is idle (SO_KEEPALIVE).</summary>
     public bool KeepAlive
     {
         get => _keepAliveEnabled;
@@ -124,20 +129,28 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>Next connection in the accept queue or pool (intrusive, so queues allocate nothing).</summary>
     internal TcpConnection? NextInQueue { get; set; }
 
+    /// <summary>The largest segment we send, options included (the peer's MSS, bounded by ours).</summary>
     public int SendMss => _sendMss;
 
+    /// <summary>The congestion window, in bytes.</summary>
     public int CongestionWindow => _congestion.Cwnd;
 
+    /// <summary>SND.WND: the peer's window, in bytes.</summary>
     public int SendWindow => _snd.Wnd;
 
+    /// <summary>Whether both sides agreed to window scaling.</summary>
     public bool WindowScalingEnabled => _windowScaling;
 
+    /// <summary>Whether both sides agreed to timestamps.</summary>
     public bool TimestampsEnabled => _timestamps;
 
+    /// <summary>Whether both sides agreed to SACK.</summary>
     public bool SackEnabled => _sack;
 
+    /// <summary>SRTT, in microseconds.</summary>
     public long SmoothedRttMicroseconds => _rto.SmoothedRtt;
 
+    /// <summary>The current retransmission timeout, in microseconds.</summary>
     public long RetransmissionTimeoutMicroseconds => _rto.CurrentRto;
 
     /// <summary>Bytes readable now.</summary>
@@ -152,9 +165,11 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>The peer has closed its side and every byte has been read: Read returns 0 from now on.</summary>
     public bool ReceiveCompleted => _peerFinReceived && _receive.Readable == 0;
 
+    /// <summary>Whether the handshake is done and the connection not yet finished (RFC 9293's synchronized states).</summary>
     public bool IsSynchronized => State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
         or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck;
 
+    /// <summary>Whether data can still flow to us and from us, or from us after the peer's FIN.</summary>
     public bool IsConnected => State is TcpState.Established or TcpState.CloseWait;
 
     internal SeqNumber SendNext => _snd.Nxt;
