@@ -1,59 +1,63 @@
-using Fastsocket.Wire;
+using Fastsocket.Tcp;
 
 namespace Fastsocket.Stack;
 
 /// <summary>
-/// Counters of one engine. Only the owning thread writes (plain increments, no atomics on the packet path);
-/// readers on other threads see values that are at most a little stale.
+/// Counters of one engine: the TCP counters its connections write (<see cref="TcpStatistics"/>) and the engine's own.
+/// Only the owning thread writes (plain increments, no atomics on the packet path); readers on other threads see
+/// values that are at most a little stale.
 /// </summary>
-public sealed class EngineStatistics
+public sealed class EngineStatistics : TcpStatistics
 {
+    /// <summary>IP packets received from the device or a handoff ring.</summary>
     public long PacketsIn;
+
+    /// <summary>IP packets transmitted.</summary>
     public long PacketsOut;
+
+    /// <summary>Bytes of the IP packets received.</summary>
     public long BytesIn;
+
+    /// <summary>Bytes of the IP packets transmitted.</summary>
     public long BytesOut;
-    public long SegmentsIn;
-    public long SegmentsOut;
-    public long Retransmissions;
-    public long FastRetransmits;
-    public long RetransmitTimeouts;
-    public long ConnectionsOpened;
+
+    /// <summary>Passive connections that completed their handshake and went into an accept queue.</summary>
     public long ConnectionsAccepted;
-    public long ConnectionsClosed;
-    public long ConnectionsReset;
-    public long ConnectionsTimedOut;
-    public long ResetsSent;
-    public long ChallengeAcksSent;
+
+    /// <summary>Connections that entered TIME-WAIT as a compact record.</summary>
     public long TimeWaitEntered;
+
+    /// <summary>Connections that closed without TIME-WAIT because the table was full.</summary>
     public long TimeWaitOverflow;
+
+    /// <summary>TIME-WAIT records cut short by an acceptable new SYN (RFC 6191).</summary>
     public long TimeWaitReused;
+
+    /// <summary>ICMP echo replies sent.</summary>
     public long IcmpEchoReplies;
+
+    /// <summary>Packets passed to another core by software Receive Flow Deliver.</summary>
     public long RfdHandoffs;
+
+    /// <summary>SYNs taken by the global listener because the core had no local one.</summary>
     public long GlobalListenerFallbacks;
+
+    /// <summary>Locks taken on shared tables and listeners (zero in the fastsocket design).</summary>
     public long LockAcquisitions;
+
+    /// <summary>Exceptions caught on the engine thread.</summary>
     public long EngineFaults;
 
-    public DropCounters Drops { get; } = new();
-
+    /// <summary>Adds every counter of this engine into <paramref name="total"/>.</summary>
     public void AddTo(EngineStatistics total)
     {
         ArgumentNullException.ThrowIfNull(total);
+        AddTcpCountersTo(total);
         total.PacketsIn += PacketsIn;
         total.PacketsOut += PacketsOut;
         total.BytesIn += BytesIn;
         total.BytesOut += BytesOut;
-        total.SegmentsIn += SegmentsIn;
-        total.SegmentsOut += SegmentsOut;
-        total.Retransmissions += Retransmissions;
-        total.FastRetransmits += FastRetransmits;
-        total.RetransmitTimeouts += RetransmitTimeouts;
-        total.ConnectionsOpened += ConnectionsOpened;
         total.ConnectionsAccepted += ConnectionsAccepted;
-        total.ConnectionsClosed += ConnectionsClosed;
-        total.ConnectionsReset += ConnectionsReset;
-        total.ConnectionsTimedOut += ConnectionsTimedOut;
-        total.ResetsSent += ResetsSent;
-        total.ChallengeAcksSent += ChallengeAcksSent;
         total.TimeWaitEntered += TimeWaitEntered;
         total.TimeWaitOverflow += TimeWaitOverflow;
         total.TimeWaitReused += TimeWaitReused;
@@ -62,6 +66,5 @@ public sealed class EngineStatistics
         total.GlobalListenerFallbacks += GlobalListenerFallbacks;
         total.LockAcquisitions += LockAcquisitions;
         total.EngineFaults += EngineFaults;
-        Drops.AddTo(total.Drops);
     }
 }

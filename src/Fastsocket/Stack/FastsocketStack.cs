@@ -22,6 +22,7 @@ public sealed class FastsocketStack : IDisposable
     private bool _started;
     private bool _disposed;
 
+    /// <summary>Builds the stack's cores on the options' multi-queue device (one engine per queue).</summary>
     public FastsocketStack(StackOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -77,14 +78,19 @@ public sealed class FastsocketStack : IDisposable
         }
     }
 
+    /// <summary>The options the stack was built with.</summary>
     public StackOptions Options { get; }
 
+    /// <summary>Which design's tables and listeners the stack uses.</summary>
     public StackDesign Design { get; }
 
+    /// <summary>A name for logs and thread names.</summary>
     public string Name { get; }
 
+    /// <summary>How many cores (engines) the stack runs.</summary>
     public int CoreCount => _cores.Length;
 
+    /// <summary>The stack's main address.</summary>
     public IpAddress LocalAddress => Options.LocalAddress;
 
     /// <summary>Whether <paramref name="address"/> is one of this host's addresses (every core has the same ones).</summary>
@@ -103,10 +109,13 @@ public sealed class FastsocketStack : IDisposable
     /// <summary>Raised (on the engine thread) when application code posted to a core throws.</summary>
     public event Action<int, Exception>? UnhandledException;
 
+    /// <summary>The core with the given index.</summary>
     public EngineCore Core(int index) => _cores[index];
 
+    /// <summary>Every core, by index.</summary>
     public IReadOnlyList<EngineCore> Cores => _cores;
 
+    /// <summary>Starts every core's engine thread.</summary>
     public void Start()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -221,6 +230,7 @@ public sealed class FastsocketStack : IDisposable
         return total;
     }
 
+    /// <summary>Connections owned by all cores together.</summary>
     public int ConnectionCount
     {
         get
@@ -234,6 +244,7 @@ public sealed class FastsocketStack : IDisposable
         }
     }
 
+    /// <summary>Stops the cores and releases their resources.</summary>
     public void Dispose()
     {
         if (_disposed)

@@ -1,4 +1,4 @@
-using Fastsocket.Stack;
+using Fastsocket.Time;
 using Fastsocket.Wire;
 
 namespace Fastsocket.Tcp;
@@ -13,7 +13,7 @@ internal interface ITcpHost
 
     TcpConfig Config { get; }
 
-    EngineStatistics Statistics { get; }
+    TcpStatistics Statistics { get; }
 
     /// <summary>The engine's own pool for connection buffers (engine thread only).</summary>
     System.Buffers.ArrayPool<byte> BufferPool { get; }

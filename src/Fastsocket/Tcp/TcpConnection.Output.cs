@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tcp;
+
+/// <summary>Output: data under the send and congestion windows, Nagle and silly window avoidance, the window we advertise, and segment building.</summary>
+public sealed partial class TcpConnection
+{
+    private SeqNumber DataEnd => _snd.Una + (_send.Count + (_snd.Una == _snd.Iss ? 1 : 0));
+
+    private void RequestFlush()
+    {
+        if (!_flushQueued && !_finished)
+        {
+            _flushQueued = true;
+            _host.RequestFlush(this);
+        }
+    }
+
+    /// <summary>Called by the engine at the end of a batch: sends what the windows allow, then any ACK still owed.</summary>
+    internal void FlushOutput()
+    {
+        _flushQueued = false;
+        if (_finished)
+        {
+            return;
+        }
+        if (IsSynchronized)
+        {
+            SendData();
+        }
+        if (_ackNow && State != TcpState.SynSent && !_finished)
+        {
+            SendControl(_snd.Nxt, TcpFlags.Ack);
+        }
+        Debug.Assert(_snd.IsOrdered, "SND.UNA <= SND.NXT <= SND.MAX");
+        UpdateTimer();
+    }
+
+    private void SendData()
+    {
+        int payloadMax = PayloadPerSegment;
+        while (true)
+        {
+            int inFlight = _snd.Nxt - _snd.Una;
+            int dataOffset = _snd.Nxt - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0);
+            bool finInFlight = _finRequested && _snd.Nxt > _finSeq;
+            int unsent = finInFlight ? 0 : _send.Count - dataOffset;
+            int window = Math.Min(_snd.Wnd, _congestion.Cwnd);
+            int usable = window - inFlight;
+            if (unsent > 0)
+            {
+                int length = Math.Min(payloadMax, unsent);
+                if (usable < length)
+                {
+                    // Sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a partial segment only if it is at
+                    // least half the largest window the peer has offered.
+                    if (usable <= 0 || usable < Math.Min(payloadMax, _snd.MaxWnd / 2))
+                    {
+                        ArmPersistIfStalled(inFlight);
+                        break;
+                    }
+                    length = usable;
+                }
+                if (length < payloadMax && inFlight > 0 && !NoDelay && !(_finRequested && length == unsent))
+                {
+                    // Nagle (RFC 896, RFC 9293 3.7.4): hold a small segment while data is unacknowledged.
+                    break;
+                }
+                bool fin = _finRequested && length == unsent;
+                TcpFlags flags = TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+                bool isNew = _snd.Nxt == _snd.Max;
+                SendSegment(_snd.Nxt, flags, dataOffset, length);
+                if (isNew && !_rttTiming && !_timestamps)
+                {
+                    _rttTiming = true;
+                    _rttSeq = _snd.Nxt;
+                    _rttStart = _host.NowMicroseconds;
+                }
+                else if (!isNew)
+                {
+                    _host.Statistics.Retransmissions++;
+                }
+                _snd.Nxt += length + (fin ? 1 : 0);
+                if (_snd.Nxt > _snd.Max)
+                {
+                    _snd.Max = _snd.Nxt;
+                }
+                ArmRetransmit();
+                continue;
+            }
+            if (_finRequested && _snd.Nxt == _finSeq)
+            {
+                if (_snd.Nxt != _snd.Max)
+                {
+                    _host.Statistics.Retransmissions++;
+                }
+                SendControl(_snd.Nxt, TcpFlags.Fin | TcpFlags.Ack);
+                _snd.Nxt += 1;
+                if (_snd.Nxt > _snd.Max)
+                {
+                    _snd.Max = _snd.Nxt;
+                }
+                ArmRetransmit();
+            }
+            break;
+        }
+    }
+
+    private void MaybeSendWindowUpdate()
+    {
+        // Tell the peer about reopened space once it is worth a segment or half the buffer (receiver SWS avoidance).
+        int newEdgeGain = (_rcv.Nxt + _receive.Window) - _rcv.AdvertisedEdge;
+        if (newEdgeGain >= Math.Min(_receive.Capacity / 2, 2 * _advertisedMss))
+        {
+            if (ReceiveWindow < _advertisedMss)
+            {
+                // The peer is (nearly) stopped by our closed window. If this update is lost it learns of the space
+                // only from its persist timer, which backs off towards two minutes; so repeat the update until data
+                // arrives (a window update is an ACK carrying no data: a peer can never mistake it for a duplicate).
+                _windowUpdateRetries = 0;
+                _windowUpdateDeadline = _host.NowMicroseconds + _rto.CurrentRto;
+            }
+            _ackNow = true;
+            RequestFlush();
+        }
+    }
+
+    /// <summary>RCV.WND: what the peer may send beyond RCV.NXT, up to the highest right edge we have announced.</summary>
+    private int ReceiveWindow => _rcv.Window;
+
+    /// <summary>The window to advertise now: the edge we accept up to never moves back (RFC 9293 3.8.6.2.2), and it grows in useful steps.</summary>
+    private ushort ComputeWindowField()
+    {
+        int free = _receive.Window;
+        SeqNumber edge = _rcv.Nxt + free;
+        if (edge < _rcv.AdvertisedEdge)
+        {
+            edge = _rcv.AdvertisedEdge;
+        }
+        else if (edge - _rcv.AdvertisedEdge < Math.Min(_receive.Capacity / 2, _advertisedMss) && _rcv.AdvertisedEdge > _rcv.Nxt)
+        {
+            edge = _rcv.AdvertisedEdge;
+        }
+        int window = edge - _rcv.Nxt;
+        int field = Math.Min(window >> _rcv.Shift, ushort.MaxValue);
+        // The scaled field counts units of 2^shift bytes from RCV.NXT, which moves by arbitrary amounts, so rounding
+        // down can announce an edge up to 2^shift - 1 bytes short of one announced before (RFC 7323 appendix F). The
+        // peer may already have sent up to that earlier edge, and an edge pulled back behind its SND.NXT made us drop
+        // its bytes and, worse, every ACK it sent (SEG.SEQ = its SND.NXT beyond our window), deaf to acknowledgments of
+        // our own data until its backed-off retransmission timer fired. So the announcement may fall short, but the
+        // edge we accept segments up to never moves back. Rounding up instead (Linux's choice) would promise bytes
+        // beyond the buffer, and more with every ACK while the application does not read, which we could only drop.
+        // Every edge announced lies within the buffer (RCV.NXT plus free space never decreases), so all can be honoured.
+        _rcv.AdvertisedEdge = SeqNumber.Max(_rcv.AdvertisedEdge, _rcv.Nxt + (field << _rcv.Shift));
+        return (ushort)field;
+    }
+
+    private void SendSyn()
+    {
+        TcpOptions options = default;
+        options.HasMss = true;
+        options.Mss = (ushort)Math.Min(_advertisedMss, ushort.MaxValue);
+        bool synAck = State == TcpState.SynReceived;
+        if (_config.WindowScaling && (!synAck || _windowScaling))
+        {
+            options.HasWindowScale = true;
+            options.WindowScale = (byte)_rcv.Shift;
+        }
+        if (_config.SackPermitted && (!synAck || _sack))
+        {
+            options.SackPermitted = true;
+        }
+        if (_config.Timestamps && (!synAck || _timestamps))
+        {
+            options.HasTimestamps = true;
+            options.TsVal = TimestampNow;
+            options.TsEcr = synAck ? _tsRecent : 0;
+        }
+        // The window field of a SYN is never scaled (RFC 7323 2.2).
+        ushort window = (ushort)Math.Min(_receive.Window, ushort.MaxValue);
+        TcpFlags flags = synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
+        Emit(_snd.Iss, synAck ? _rcv.Nxt.Value : 0, flags, window, options, 0, 0);
+        if (synAck)
+        {
+            _rcv.AdvertisedEdge = _rcv.Nxt + window;
+            _rcv.LastAckSent = _rcv.Nxt;
+        }
+        if (_retransmitDeadline == 0)
+        {
+            _retransmitDeadline = _host.NowMicroseconds + _rto.CurrentRto;
+        }
+        if (!_timestamps && _retries == 0)
+        {
+            _rttTiming = true;
+            _rttSeq = _snd.Iss;
+            _rttStart = _host.NowMicroseconds;
+        }
+        UpdateTimer();
+    }
+
+    private void SendControl(SeqNumber seq, TcpFlags flags) => SendSegment(seq, flags, 0, 0);
+
+    private void SendSegment(SeqNumber seq, TcpFlags flags, int dataOffset, int length)
+    {
+        TcpOptions options = default;
+        if (_timestamps)
+        {
+            options.HasTimestamps = true;
+            options.TsVal = TimestampNow;
+            options.TsEcr = _tsRecent;
+        }
+        if (_sack && _receive.HasOutOfOrder && (flags & TcpFlags.Rst) == 0)
+        {
+            Span<(int Start, int End)> blocks = stackalloc (int, int)[TcpOptions.MaxSackBlocks];
+            int count = _receive.GetSackBlocks(blocks);
+            for (int i = 0; i < count; i++)
+            {
+                options.Sack[i] = new SackBlock((_rcv.Nxt + blocks[i].Start).Value, (_rcv.Nxt + blocks[i].End).Value);
+            }
+            options.SackCount = count;
+            // Options come out of the segment's payload allowance (RFC 6691): a full-sized data segment has room for
+            // timestamps only, so SACK blocks that would push it past the peer's MSS (and our MTU) are left to pure
+            // ACKs. Sending them anyway overran the transmit buffer in a two-way transfer with losses.
+            while (options.SackCount > 0 && options.WireLength + length > _sendMss)
+            {
+                options.SackCount--;
+            }
+        }
+        ushort window = (flags & TcpFlags.Rst) != 0 ? (ushort)0 : ComputeWindowField();
+        Emit(seq, (flags & TcpFlags.Ack) != 0 ? _rcv.Nxt.Value : 0, flags, window, options, dataOffset, length);
+        if ((flags & TcpFlags.Ack) != 0)
+        {
+            _rcv.LastAckSent = _rcv.Nxt;
+            _ackNow = false;
+            _ackDelayed = false;
+            _segmentsSinceAck = 0;
+            _delayedAckDeadline = 0;
+        }
+    }
+
+    private void Emit(SeqNumber seq, uint ack, TcpFlags flags, ushort window, in TcpOptions options, int dataOffset, int length)
+    {
+        Span<byte> packet = _host.TransmitBuffer;
+        Span<byte> tcp = packet[IpHeaderRoom..];
+        if (length > 0)
+        {
+            _send.CopyTo(dataOffset, tcp.Slice(TcpSegmentWriter.HeaderLength(options), length));
+        }
+        FlowKey key = Key;
+        int tcpLength = TcpSegmentWriter.WriteAroundPayload(tcp, key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort,
+            seq.Value, ack, flags, window, options, length);
+        IPv4Header.Write(packet, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, tcpLength, (ushort)seq.Value);
+        _host.Statistics.SegmentsOut++;
+        _host.TransmitPacket(IpHeaderRoom + tcpLength);
+    }
+
+    private void SendResetForAck(SeqNumber ack)
+    {
+        SendControlRaw(ack, 0, TcpFlags.Rst);
+        _host.Statistics.ResetsSent++;
+    }
+
+    private void SendControlRaw(SeqNumber seq, uint ack, TcpFlags flags)
+    {
+        TcpOptions none = default;
+        Emit(seq, ack, flags, 0, none, 0, 0);
+    }
+
+    /// <summary>RFC 5961 challenge ACK, limited per connection per second.</summary>
+    private void SendChallengeAck()
+    {
+        long now = _host.NowMicroseconds;
+        if (now - _challengeWindowStart >= 1_000_000)
+        {
+            _challengeWindowStart = now;
+            _challengeAcksInWindow = 0;
+        }
+        if (_challengeAcksInWindow >= _config.ChallengeAcksPerSecond)
+        {
+            _host.Statistics.Drops.Add(DropReason.TcpRateLimited);
+            return;
+        }
+        _challengeAcksInWindow++;
+        _host.Statistics.ChallengeAcksSent++;
+        SendControl(_snd.Nxt, TcpFlags.Ack);
+    }
+}

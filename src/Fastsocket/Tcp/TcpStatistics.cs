@@ -1,0 +1,66 @@
+using Fastsocket.Wire;
+
+namespace Fastsocket.Tcp;
+
+/// <summary>
+/// The counters a TCP connection writes. The engine's <c>EngineStatistics</c> extends this class with its own
+/// counters, so a connection counts through its host without the Tcp layer knowing the engine. Only the owning
+/// thread writes (plain increments, no atomics on the packet path); readers on other threads see values that are at
+/// most a little stale.
+/// </summary>
+public class TcpStatistics
+{
+    /// <summary>TCP segments handed to a connection.</summary>
+    public long SegmentsIn;
+
+    /// <summary>TCP segments sent, by connections and by the engine's replies.</summary>
+    public long SegmentsOut;
+
+    /// <summary>Segments sent again: timeouts, fast retransmits, SACK repairs, handshake retries.</summary>
+    public long Retransmissions;
+
+    /// <summary>Fast retransmits entered on the third duplicate ACK (RFC 5681 3.2).</summary>
+    public long FastRetransmits;
+
+    /// <summary>Retransmission timer expiries (RFC 6298 5.4).</summary>
+    public long RetransmitTimeouts;
+
+    /// <summary>Active opens started (SYN sent).</summary>
+    public long ConnectionsOpened;
+
+    /// <summary>Connections that ended, for any reason.</summary>
+    public long ConnectionsClosed;
+
+    /// <summary>Connections ended by a reset from the peer.</summary>
+    public long ConnectionsReset;
+
+    /// <summary>Connections ended by retransmission, keepalive or FIN-WAIT-2 timeouts.</summary>
+    public long ConnectionsTimedOut;
+
+    /// <summary>Resets sent.</summary>
+    public long ResetsSent;
+
+    /// <summary>RFC 5961 challenge ACKs sent.</summary>
+    public long ChallengeAcksSent;
+
+    /// <summary>Packets dropped, by reason.</summary>
+    public DropCounters Drops { get; } = new();
+
+    /// <summary>Adds this object's TCP counters (drops included) into <paramref name="total"/>.</summary>
+    protected void AddTcpCountersTo(TcpStatistics total)
+    {
+        ArgumentNullException.ThrowIfNull(total);
+        total.SegmentsIn += SegmentsIn;
+        total.SegmentsOut += SegmentsOut;
+        total.Retransmissions += Retransmissions;
+        total.FastRetransmits += FastRetransmits;
+        total.RetransmitTimeouts += RetransmitTimeouts;
+        total.ConnectionsOpened += ConnectionsOpened;
+        total.ConnectionsClosed += ConnectionsClosed;
+        total.ConnectionsReset += ConnectionsReset;
+        total.ConnectionsTimedOut += ConnectionsTimedOut;
+        total.ResetsSent += ResetsSent;
+        total.ChallengeAcksSent += ChallengeAcksSent;
+        Drops.AddTo(total.Drops);
+    }
+}
