@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Fastsocket.Devices;
-using Fastsocket.Diagnostics;
 using Fastsocket.Tcp;
 using Fastsocket.Wire;
 
@@ -128,7 +127,7 @@ public sealed class FastsocketStack : IDisposable
         {
             core.Start();
         }
-        FastsocketMetrics.Track(this);
+        LiveStacks.Add(this);
     }
 
     /// <summary>The core to place new work on from outside the stack: round-robin, so connections spread over cores.</summary>
@@ -252,7 +251,7 @@ public sealed class FastsocketStack : IDisposable
             return;
         }
         _disposed = true;
-        FastsocketMetrics.Untrack(this);
+        LiveStacks.Remove(this);
         foreach (EngineCore core in _cores)
         {
             core.Stop();

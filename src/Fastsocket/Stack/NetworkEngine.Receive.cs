@@ -138,6 +138,7 @@ public sealed partial class NetworkEngine
                 return;
             case ListenAction.DropQueueFull:
                 Statistics.Drops.Add(DropReason.TcpListenQueueFull);
+                FastsocketEventSource.Log.ReportListenQueueFull(StackName, CoreId, key, listener.Backlog);
                 return;
             case ListenAction.Open:
                 break;

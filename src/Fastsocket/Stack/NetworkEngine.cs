@@ -94,6 +94,9 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     /// <summary>TCP settings for the engine's connections.</summary>
     public TcpConfig Config { get; }
 
+    /// <summary>The stack's name (<see cref="StackOptions.Name"/>), or "engine" for a standalone engine; tags events and metrics.</summary>
+    public string StackName => Stack?.Name ?? "engine";
+
     /// <summary>The engine's counters (written by its thread only).</summary>
     public EngineStatistics Statistics { get; } = new();
 

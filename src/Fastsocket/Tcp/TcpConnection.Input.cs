@@ -38,6 +38,7 @@ public sealed partial class TcpConnection
             if (hasAck)
             {
                 _host.Statistics.ConnectionsReset++;
+                FastsocketEventSource.Log.ReportConnectionReset(_host.StackName, _host.CoreId, Key, State);
                 Finish(SocketError.ConnectionRefused, notify: true);
             }
             return;
@@ -185,6 +186,7 @@ public sealed partial class TcpConnection
         if (seg.Seq == _rcv.Nxt)
         {
             _host.Statistics.ConnectionsReset++;
+            FastsocketEventSource.Log.ReportConnectionReset(_host.StackName, _host.CoreId, Key, State);
             if (State == TcpState.SynReceived && _passive)
             {
                 // RFC 9293: a passive SYN-RECEIVED connection returns to LISTEN; the listener never saw it.

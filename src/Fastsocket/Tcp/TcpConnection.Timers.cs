@@ -144,6 +144,7 @@ public sealed partial class TcpConnection
         _retries++;
         host.Statistics.RetransmitTimeouts++;
         _rto.Backoff();
+        FastsocketEventSource.Log.ReportRetransmissionTimeout(host.StackName, host.CoreId, Key, State, _retries, _rto.CurrentRto);
         _rttTiming = false;
         if (handshake)
         {

@@ -274,6 +274,8 @@ public class TcpConnectionFakeHostTests
 
         public TcpConfig Config { get; } = new();
 
+        public string StackName => "fake";
+
         public TcpStatistics Statistics { get; } = new();
 
         public ArrayPool<byte> BufferPool { get; } = ArrayPool<byte>.Create();
