@@ -93,6 +93,7 @@ public static class Program
         root.Subcommands.Add(new BenchCommand(console, benchTargets));
         root.Subcommands.Add(new ServeCommand(console));
         root.Subcommands.Add(new LoadCommand(console));
+        root.Subcommands.Add(new SoakCommand(console));
         return root;
     }
 
