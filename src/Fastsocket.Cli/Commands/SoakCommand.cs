@@ -114,6 +114,7 @@ internal sealed class SoakCommand : Command
             WriteCounts(json, "faults", report.Faults);
             WriteCounts(json, "drops", report.Drops);
             json.WriteNumber("time_wait_seconds", report.TimeWaitMicroseconds / 1e6);
+            json.WriteNumber("syn_retries", SoakRunner.SynRetransmissions);
             json.WriteNumber("seconds", Math.Round(report.Seconds, 1));
             json.WriteNumber("drain_seconds", Math.Round(report.DrainSeconds, 1));
             json.WriteStartArray("first_errors");
@@ -139,7 +140,7 @@ internal sealed class SoakCommand : Command
         output.WriteLine($"heap peak / final:    {report.HeapPeakBytes:N0} / {report.HeapFinalBytes:N0} bytes");
         output.WriteLine($"SYN flood / malformed packets injected: {report.SynFloodPackets:N0} / {report.MalformedPackets:N0}");
         output.WriteLine($"lossy link faults:    {string.Join(", ", report.Faults.Select(static f => $"{f.Key} {f.Value:N0}"))}");
-        output.WriteLine($"TIME-WAIT shortened to {report.TimeWaitMicroseconds / 1e6:0.###} s for the soak, so the tables can drain");
+        output.WriteLine($"TIME-WAIT shortened to {report.TimeWaitMicroseconds / 1e6:0.###} s and SYN/SYN-ACK retries to {SoakRunner.SynRetransmissions} for the soak, so the tables can drain");
         output.WriteLine($"server errors:        {report.ServerErrors:N0}");
         output.WriteLine($"connections left:     {report.ConnectionsLeft:N0}");
         output.WriteLine($"unhandled exceptions: {report.UnhandledExceptions:N0}");
