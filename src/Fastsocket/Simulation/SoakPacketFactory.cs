@@ -52,7 +52,7 @@ internal sealed class SoakPacketFactory
             HasTimestamps = _random.Next(2) == 0,
             TsVal = (uint)_random.Next(),
         };
-        return WriteSegment(destination, SpoofedSource(), (ushort)_random.Next(1024, 65536), (uint)_random.Next(),
+        return WriteSegment(destination, SpoofedSource(), (ushort)_random.Next(1024, 65536), _port, (uint)_random.Next(),
             0, TcpFlags.Syn, options, 0);
     }
 
@@ -122,7 +122,8 @@ internal sealed class SoakPacketFactory
     private int WriteRandomSegment(Span<byte> destination)
     {
         TcpFlags flags = (TcpFlags)_random.Next(0, 64);
-        return WriteSegment(destination, SpoofedSource(), (ushort)_random.Next(1024, 65536), (uint)_random.Next(),
+        ushort port = _random.Next(4) == 0 ? (ushort)_random.Next(1, 65536) : _port;
+        return WriteSegment(destination, SpoofedSource(), (ushort)_random.Next(1024, 65536), port, (uint)_random.Next(),
             (uint)_random.Next(), flags, default, _random.Next(0, 40));
     }
 
@@ -164,10 +165,9 @@ internal sealed class SoakPacketFactory
         return IPv4Header.Length + tcpLength;
     }
 
-    private int WriteSegment(Span<byte> destination, IpAddress source, ushort sourcePort, uint sequence, uint acknowledgment,
-        TcpFlags flags, in TcpOptions options, int payloadLength)
+    private int WriteSegment(Span<byte> destination, IpAddress source, ushort sourcePort, ushort port, uint sequence,
+        uint acknowledgment, TcpFlags flags, in TcpOptions options, int payloadLength)
     {
-        ushort port = _random.Next(4) == 0 ? (ushort)_random.Next(1, 65536) : _port;
         Span<byte> payload = stackalloc byte[payloadLength];
         _random.NextBytes(payload);
         int tcpLength = TcpSegmentWriter.Write(destination[IPv4Header.Length..], source, sourcePort, _target, port, sequence,
