@@ -74,6 +74,10 @@ public static class SoakRunner
         ArgumentOutOfRangeException.ThrowIfNegative(spec.MalformedPerSecond);
 
         var tally = new SoakTally(log);
+        // Tasks that faulted unobserved before the run (other work in this process) are finalized now, before we
+        // listen, so that the count is the run's own.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         EventHandler<UnobservedTaskExceptionEventArgs> unobserved = (_, e) =>
         {
             tally.Unhandled("an unobserved task", e.Exception);
