@@ -106,6 +106,7 @@ public static class Program
         root.Subcommands.Add(new BenchCommand(console, benchTargets));
         root.Subcommands.Add(new ServeCommand(console));
         root.Subcommands.Add(new LoadCommand(console));
+        root.Subcommands.Add(new SoakCommand(console));
         Commands.OptionValidation.UseReadableNumberErrors(root);
         return root;
     }
