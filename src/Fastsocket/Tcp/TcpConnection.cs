@@ -39,7 +39,9 @@ public sealed partial class TcpConnection : TimerEntry
     private ReceiveBuffer _receive = new(1);
     private readonly RtoEstimator _rto = new();
     private readonly LossRecovery _recovery = new();
-    private readonly ICongestionControl _congestion = new NewRenoCongestionControl(536);
+    private readonly CubicCongestionControl _cubic = new(536);
+    private NewRenoCongestionControl? _newReno;
+    private ICongestionControl _congestion = null!;
 
     // Closing: our FIN and the peer's.
     private bool _finRequested;
@@ -101,6 +103,30 @@ public sealed partial class TcpConnection : TimerEntry
     public SocketError Error { get; private set; }
 
     public bool NoDelay { get; set; }
+
+    /// <summary>
+    /// The congestion control of this connection (Linux's TCP_CONGESTION socket option); new connections take
+    /// <see cref="TcpConfig.CongestionControl"/>. Changing it starts the new algorithm from the initial window,
+    /// so set it before data flows. Only one controller object per algorithm is ever made per pooled connection.
+    /// </summary>
+    public CongestionControlAlgorithm CongestionControl
+    {
+        get => _newReno is not null && ReferenceEquals(_congestion, _newReno) ? CongestionControlAlgorithm.NewReno : CongestionControlAlgorithm.Cubic;
+        set
+        {
+            if (value == CongestionControl)
+            {
+                return;
+            }
+            SelectCongestionControl(value);
+            _congestion.Reset(_host is null ? 536 : PayloadPerSegment);
+        }
+    }
+
+    private void SelectCongestionControl(CongestionControlAlgorithm algorithm)
+    {
+        _congestion = algorithm == CongestionControlAlgorithm.NewReno ? _newReno ??= new NewRenoCongestionControl(536) : _cubic;
+    }
 
     public bool KeepAlive
     {
@@ -238,6 +264,8 @@ public sealed partial class TcpConnection : TimerEntry
         _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
         _rto.Reset(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
         _recovery.Reset();
+        _cubic.HyStartEnabled = _config.HyStart;
+        SelectCongestionControl(_config.CongestionControl);
         _congestion.Reset(_sendMss);
         _finRequested = false;
         _finSeq = default;
