@@ -83,6 +83,9 @@ public sealed class CubicCongestionControl : ICongestionControl
     /// <summary>Where HyStart++ is in the first slow start.</summary>
     public HyStartPhase HyStartPhase => _hyStart.Phase;
 
+    /// <summary>HyStart++'s cssBaselineMinRtt in microseconds (long.MaxValue outside CSS).</summary>
+    public long HyStartCssBaselineMinRtt => _hyStart.CssBaselineMinRtt;
+
     /// <summary>W_max in segments: the window just before the last reduction (after fast convergence), 0 before any.</summary>
     public double WMax => _wMax;
 

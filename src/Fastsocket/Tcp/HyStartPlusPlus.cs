@@ -80,21 +80,9 @@ internal struct HyStartPlusPlus
         {
             return growth;
         }
-        if (!_roundStarted || ack >= _windowEnd)
+        if (!_roundStarted)
         {
-            if (_roundStarted && _phase == HyStartPhase.ConservativeSlowStart && ++_cssRoundsDone >= CssRounds)
-            {
-                // Section 4.3: CSS_ROUNDS rounds in CSS without the RTT falling back; ssthresh = cwnd.
-                _phase = HyStartPhase.Off;
-                enterAvoidance = true;
-                return growth / CssGrowthDivisor;
-            }
-            // Section 4.3: a new round begins; remember where it ends.
-            _roundStarted = true;
-            _windowEnd = highestSent;
-            _lastRoundMinRtt = _currentRoundMinRtt;
-            _currentRoundMinRtt = long.MaxValue;
-            _rttSampleCount = 0;
+            StartRound(highestSent);
         }
         if (rttSampleMicroseconds > 0)
         {
@@ -102,31 +90,59 @@ internal struct HyStartPlusPlus
             _rttSampleCount++;
         }
 
-        bool judged = _rttSampleCount >= RttSamplesPerRound && _currentRoundMinRtt != long.MaxValue;
+        int result;
+        bool judged = _rttSampleCount >= RttSamplesPerRound;
         if (_phase == HyStartPhase.SlowStart)
         {
+            result = growth;
             if (judged && _lastRoundMinRtt != long.MaxValue)
             {
                 long threshold = Math.Clamp(_lastRoundMinRtt / MinRttDivisor, MinRttThresholdMicroseconds, MaxRttThresholdMicroseconds);
                 if (_currentRoundMinRtt >= _lastRoundMinRtt + threshold)
                 {
+                    // Section 4.3: the delay rose by the threshold; slow start ends in CSS.
                     _cssBaselineMinRtt = _currentRoundMinRtt;
                     _phase = HyStartPhase.ConservativeSlowStart;
                     _cssRoundsDone = 0;
-                    return growth / CssGrowthDivisor;
+                    result = growth / CssGrowthDivisor;
                 }
             }
-            return growth;
         }
-
-        // Conservative slow start.
-        if (judged && _currentRoundMinRtt < _cssBaselineMinRtt)
+        else if (judged && _currentRoundMinRtt < _cssBaselineMinRtt)
         {
-            // The delay increase was spurious: resume slow start (section 4.3).
+            // The delay increase was spurious: resume slow start.
             _cssBaselineMinRtt = long.MaxValue;
             _phase = HyStartPhase.SlowStart;
-            return growth;
+            result = growth;
         }
-        return growth / CssGrowthDivisor;
+        else
+        {
+            result = growth / CssGrowthDivisor;
+        }
+
+        // The round ends when the data outstanding at its start is acknowledged (windowEnd of section 4.3).
+        if (ack >= _windowEnd)
+        {
+            if (_phase == HyStartPhase.ConservativeSlowStart && ++_cssRoundsDone >= CssRounds)
+            {
+                // CSS_ROUNDS rounds of CSS without the RTT falling back: congestion avoidance, ssthresh = cwnd.
+                _phase = HyStartPhase.Off;
+                enterAvoidance = true;
+            }
+            else
+            {
+                StartRound(highestSent);
+            }
+        }
+        return result;
+    }
+
+    private void StartRound(SeqNumber highestSent)
+    {
+        _roundStarted = true;
+        _windowEnd = highestSent;
+        _lastRoundMinRtt = _currentRoundMinRtt;
+        _currentRoundMinRtt = long.MaxValue;
+        _rttSampleCount = 0;
     }
 }
