@@ -1,4 +1,7 @@
 using Fastsocket.Tcp;
+using Fastsocket.Tests.Support;
+using Fastsocket.Tests.Tcp.Behaviour;
+using Fastsocket.Wire;
 
 namespace Fastsocket.Tests.Tcp;
 
@@ -491,5 +494,73 @@ public class CubicCongestionControlTests
         }
         cc.OnAck(una + cc.Cwnd, cc.Cwnd, cc.Cwnd, una + cc.Cwnd, now, 10_000, 10_000);
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    // Selection on a connection (the TCP_CONGESTION-like knob) and the stack default.
+
+    private const uint PeerIss = 1000;
+    private const int WireMss = 1460;
+
+    private static Segment PeerAck(uint ack) => new() { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = ack, Window = 65535 };
+
+    /// <summary>Twenty segments in flight after slow start from IW 10, then three duplicate ACKs: cwnd after the cut.</summary>
+    private static int CwndAfterFastRetransmit(TcpTestBench bench, Action<TcpConnection>? beforeData = null)
+    {
+        (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
+        beforeData?.Invoke(connection);
+        bench.WriteAndFlush(connection, Peer.Data(30 * WireMss));
+        Assert.Equal(10, bench.Drain().Count);
+        uint start = iss + 1;
+        for (int i = 1; i <= 10; i++)
+        {
+            bench.Inject(PeerAck(start + (uint)(i * WireMss)));
+        }
+        Assert.Equal(20, bench.Drain().Count);
+        Assert.Equal(20 * WireMss, connection.CongestionWindow);
+        uint una = start + 10 * WireMss;
+        for (int i = 0; i < 3; i++)
+        {
+            bench.Inject(PeerAck(una));
+        }
+        Assert.Equal(1, bench.Engine.Statistics.FastRetransmits);
+        return connection.CongestionWindow;
+    }
+
+    [Fact]
+    public void Connection_UsesCubicByDefault_AsLinux()
+    {
+        Assert.Equal(CongestionControlAlgorithm.Cubic, new TcpConfig().CongestionControl);
+        var bench = new TcpTestBench();
+        (TcpConnection connection, _) = bench.PassiveEstablished(PeerIss);
+        Assert.Equal(CongestionControlAlgorithm.Cubic, connection.CongestionControl);
+    }
+
+    [Fact]
+    public void Connection_Cubic_CutsTo70PercentOfTheFlight()
+    {
+        // ssthresh = 0.7 * 20 segments, cwnd = ssthresh + 3 SMSS.
+        Assert.Equal(14 * WireMss + 3 * WireMss, CwndAfterFastRetransmit(new TcpTestBench()));
+    }
+
+    [Fact]
+    public void Connection_NewRenoFromTheStackConfig_Halves()
+    {
+        var bench = new TcpTestBench(new TcpConfig { CongestionControl = CongestionControlAlgorithm.NewReno });
+        Assert.Equal(10 * WireMss + 3 * WireMss, CwndAfterFastRetransmit(bench));
+    }
+
+    [Fact]
+    public void Connection_PerConnectionChoiceOverridesTheStack()
+    {
+        var bench = new TcpTestBench();
+        int cwnd = CwndAfterFastRetransmit(bench, c =>
+        {
+            c.CongestionControl = CongestionControlAlgorithm.NewReno;
+            Assert.Equal(CongestionControlAlgorithm.NewReno, c.CongestionControl);
+        });
+        Assert.Equal(10 * WireMss + 3 * WireMss, cwnd);
+
+        var back = new TcpTestBench(new TcpConfig { CongestionControl = CongestionControlAlgorithm.NewReno });
+        Assert.Equal(14 * WireMss + 3 * WireMss, CwndAfterFastRetransmit(back, c => c.CongestionControl = CongestionControlAlgorithm.Cubic));
     }
 }

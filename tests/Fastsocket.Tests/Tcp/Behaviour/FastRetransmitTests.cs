@@ -4,9 +4,14 @@ using Fastsocket.Wire;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
-/// <summary>Initial window (RFC 6928), fast retransmit (RFC 5681 3.2) and NewReno partial ACKs (RFC 6582).</summary>
+/// <summary>
+/// Initial window (RFC 6928), fast retransmit (RFC 5681 3.2) and NewReno partial ACKs (RFC 6582). The windows
+/// asserted are NewReno's (halving on loss), so these benches pin NewReno; CUBIC's are in CubicCongestionControlTests.
+/// </summary>
 public class FastRetransmitTests
 {
+    private static TcpTestBench NewRenoBench() => new(new TcpConfig { CongestionControl = CongestionControlAlgorithm.NewReno });
+
     private const int Mss = 1460;
     private const uint PeerIss = 1000;
 
@@ -15,7 +20,7 @@ public class FastRetransmitTests
     [InlineData(true, 1448)]
     public void InitialWindowIsTenSegments(bool timestamps, int payload)
     {
-        var bench = new TcpTestBench();
+        var bench = NewRenoBench();
         var syn = new TcpOptions { HasMss = true, Mss = Mss, HasTimestamps = timestamps, TsVal = timestamps ? 1u : 0u, HasWindowScale = true, WindowScale = 7 };
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, syn);
         bench.WriteAndFlush(connection, Peer.Data(20 * payload));
@@ -52,7 +57,7 @@ public class FastRetransmitTests
     [Fact]
     public void ThreeDuplicateAcksRetransmitExactlyTheFirstUnackedSegment()
     {
-        var bench = new TcpTestBench();
+        var bench = NewRenoBench();
         (TcpConnection connection, uint una, _) = TwentyInFlight(bench);
         bench.Inject(Ack(una));
         bench.ExpectNothing();
@@ -77,7 +82,7 @@ public class FastRetransmitTests
     [Fact]
     public void PartialAckRetransmitsTheNextHoleAndFullAckEndsRecovery()
     {
-        var bench = new TcpTestBench();
+        var bench = NewRenoBench();
         (TcpConnection connection, uint una, uint end) = TwentyInFlight(bench);
         for (int i = 0; i < 3; i++)
         {
@@ -115,7 +120,7 @@ public class FastRetransmitTests
     [Fact]
     public void DuplicateAcksBelowThresholdDoNothing()
     {
-        var bench = new TcpTestBench();
+        var bench = NewRenoBench();
         (_, uint una, _) = TwentyInFlight(bench);
         bench.Inject(Ack(una));
         bench.Inject(Ack(una));
