@@ -32,6 +32,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     private bool _disposed;
     private bool _disconnectedForGood;
     private bool _noDelay;
+    private CongestionControlAlgorithm? _congestionControl;
     private bool _keepAlive;
     private int _sendBufferSize;
     private int _receiveBufferSize;
@@ -138,6 +139,26 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
             if (_connection is not null)
             {
                 OnCore(value ? static c => c.NoDelay = true : static c => c.NoDelay = false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The congestion control of this socket's connection, as Linux's TCP_CONGESTION option; the stack's
+    /// <see cref="TcpConfig.CongestionControl"/> unless set. Set it before connecting or right after accepting,
+    /// before data flows: a change starts the new algorithm from the initial window.
+    /// </summary>
+    public CongestionControlAlgorithm CongestionControl
+    {
+        get => _congestionControl ?? _stack.Options.Tcp.CongestionControl;
+        set
+        {
+            _congestionControl = value;
+            if (_connection is not null)
+            {
+                OnCore(value == CongestionControlAlgorithm.NewReno
+                    ? static c => c.CongestionControl = CongestionControlAlgorithm.NewReno
+                    : static c => c.CongestionControl = CongestionControlAlgorithm.Cubic);
             }
         }
     }
@@ -456,6 +477,10 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         connection.Handler = this;
         connection.UserState = this;
         connection.NoDelay = _noDelay;
+        if (_congestionControl is { } algorithm)
+        {
+            connection.CongestionControl = algorithm;
+        }
         if (_keepAlive)
         {
             connection.KeepAlive = true;

@@ -3,7 +3,7 @@ namespace Fastsocket.Tcp;
 /// <summary>
 /// A congestion controller as a connection drives it: it sees new and duplicate ACKs and timeouts, and says how
 /// much may be in flight (<see cref="Cwnd"/>). Tcp owns the interface so that another algorithm (CUBIC, RFC 9438)
-/// can sit beside <see cref="NewRenoCongestionControl"/>. All sizes are bytes; every <c>highestSent</c> is SND.MAX.
+/// (<see cref="CubicCongestionControl"/>) sits beside <see cref="NewRenoCongestionControl"/>. All sizes are bytes; every <c>highestSent</c> is SND.MAX.
 /// </summary>
 public interface ICongestionControl
 {
@@ -20,8 +20,16 @@ public interface ICongestionControl
     void Reset(int mss);
 
     /// <summary>An ACK that advanced SND.UNA to <paramref name="ack"/> by <paramref name="bytesAcked"/> bytes of data.</summary>
+    /// <param name="ack">The new SND.UNA.</param>
+    /// <param name="bytesAcked">Bytes of data newly acknowledged.</param>
+    /// <param name="flightSizeBefore">Bytes outstanding before this ACK.</param>
+    /// <param name="highestSent">SND.MAX; also marks the end of the current round for delay-based slow-start exit.</param>
+    /// <param name="nowMicroseconds">The connection's clock: CUBIC's window is a function of the time since its epoch began.</param>
+    /// <param name="rttSampleMicroseconds">The RTT measured from this ACK, or 0 when it gave none (Karn's rule, no timestamps).</param>
+    /// <param name="smoothedRttMicroseconds">SRTT (RFC 6298), or 0 before the first sample.</param>
     /// <returns>Whether the connection is to resend its first unacknowledged segment (a partial ACK in recovery).</returns>
-    AckResult OnAck(SeqNumber ack, int bytesAcked, int flightSizeBefore, SeqNumber highestSent);
+    AckResult OnAck(SeqNumber ack, int bytesAcked, int flightSizeBefore, SeqNumber highestSent,
+        long nowMicroseconds = 0, long rttSampleMicroseconds = 0, long smoothedRttMicroseconds = 0);
 
     /// <summary>A duplicate ACK (RFC 5681 section 2, or RFC 6675 with SACK) of <paramref name="sndUna"/>.</summary>
     /// <returns>Whether this ACK starts a fast retransmit.</returns>

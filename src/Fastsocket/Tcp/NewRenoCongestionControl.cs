@@ -7,20 +7,17 @@ namespace Fastsocket.Tcp;
 /// </summary>
 /// <remarks>
 /// Every <c>highestSent</c> argument is SND.MAX: one past the last sequence number ever sent (equal to
-/// SND.NXT except while retransmitting after a timeout). RFC 6582's "recover" is the last sequence number
-/// sent, i.e. SND.MAX - 1; we store SND.MAX instead, so the RFC's tests become: full ACK iff
-/// ack - 1 >= SND.MAX - 1 iff ack >= Recover; "covers more than recover" iff ack - 1 > SND.MAX - 1 iff
-/// ack > Recover. Storing the exclusive end means callers never do the off-by-one themselves.
+/// SND.NXT except while retransmitting after a timeout). The episode bookkeeping (duplicate ACKs, RFC 6582's
+/// "recover", partial and full ACKs) lives in <see cref="FastRecoveryState"/>, shared with
+/// <see cref="CubicCongestionControl"/>; this type adds the Reno window: halve on loss, one SMSS per RTT.
 /// </remarks>
 public sealed class NewRenoCongestionControl : ICongestionControl
 {
-    private const int DupAckThreshold = 3;
-
     private int _mss;
     private int _bytesAckedInAvoidance;
-    private bool _hasRecover;
+    private FastRecoveryState _episode;
 
-    /// <summary>A controller for a sender MSS of <paramref name="mss"/>.</summary>
+    /// <summary>A controller for a connection sending segments of <paramref name="mss"/> bytes.</summary>
     public NewRenoCongestionControl(int mss)
     {
         Reset(mss);
@@ -36,14 +33,10 @@ public sealed class NewRenoCongestionControl : ICongestionControl
         // RFC 5681 section 3.1: ssthresh starts "arbitrarily high"; half of int keeps cwnd arithmetic safe.
         Ssthresh = int.MaxValue / 2;
         _bytesAckedInAvoidance = 0;
-        _hasRecover = false;
-        InRecovery = false;
-        Recover = default;
-        DuplicateAcks = 0;
-        PartialAcks = 0;
+        _episode.Reset();
     }
 
-    /// <summary>The sender MSS the windows count in.</summary>
+    /// <summary>The sender MSS the windows are counted in.</summary>
     public int Mss => _mss;
 
     /// <summary>IW = min(10*MSS, max(2*MSS, 14600)) — RFC 6928 section 2.</summary>
@@ -56,13 +49,13 @@ public sealed class NewRenoCongestionControl : ICongestionControl
     public int Ssthresh { get; private set; }
 
     /// <inheritdoc/>
-    public bool InRecovery { get; private set; }
+    public bool InRecovery => _episode.InRecovery;
 
     /// <summary>
     /// RFC 6582's "recover", stored as SND.MAX (one past the highest sequence number sent) when the last
     /// loss episode (fast retransmit or timeout) began. Meaningful once <see cref="HasRecover"/> is true.
     /// </summary>
-    public SeqNumber Recover { get; private set; }
+    public SeqNumber Recover => _episode.Recover;
 
     /// <summary>
     /// False until the first loss episode. RFC 6582 section 3.2 step 1 initialises recover to the ISS; we
@@ -70,62 +63,48 @@ public sealed class NewRenoCongestionControl : ICongestionControl
     /// very first data segment (duplicate ACKs of ISS+1, which do not cover more than ISS) can still be
     /// fast-retransmitted instead of waiting for the timeout.
     /// </summary>
-    public bool HasRecover => _hasRecover;
+    public bool HasRecover => _episode.HasRecover;
 
-    /// <summary>Duplicate ACKs counted since the last new ACK.</summary>
-    public int DuplicateAcks { get; private set; }
+    /// <summary>Consecutive duplicate ACKs.</summary>
+    public int DuplicateAcks => _episode.DuplicateAcks;
 
     /// <summary>Partial ACKs seen in the current recovery; 1 right after the first (rearm the timer then).</summary>
-    public int PartialAcks { get; private set; }
+    public int PartialAcks => _episode.PartialAcks;
 
-    /// <summary>Whether cwnd is below ssthresh (RFC 5681 3.1).</summary>
+    /// <summary>Whether cwnd is below ssthresh.</summary>
     public bool InSlowStart => Cwnd < Ssthresh;
 
-    /// <summary>IW = min(10*MSS, max(2*MSS, 14600)) (RFC 6928 section 2).</summary>
+    /// <summary>IW of RFC 6928 for the given MSS.</summary>
     public static int ComputeInitialWindow(int mss) => Math.Min(10 * mss, Math.Max(2 * mss, 14600));
 
     /// <summary>An ACK that advanced SND.UNA by <paramref name="bytesAcked"/>.</summary>
     /// <param name="ack">The segment's acknowledgment number (the new SND.UNA).</param>
     /// <param name="bytesAcked">Bytes newly acknowledged.</param>
     /// <param name="flightSizeBefore">Bytes outstanding before this ACK (SND.NXT - old SND.UNA).</param>
-    /// <param name="highestSent">SND.MAX; unused today, kept so a later refinement needs no API change.</param>
-    public AckResult OnAck(SeqNumber ack, int bytesAcked, int flightSizeBefore, SeqNumber highestSent)
+    /// <param name="highestSent">SND.MAX; unused by Reno.</param>
+    /// <param name="nowMicroseconds">Unused: Reno's window does not depend on time.</param>
+    /// <param name="rttSampleMicroseconds">Unused by Reno.</param>
+    /// <param name="smoothedRttMicroseconds">Unused by Reno.</param>
+    public AckResult OnAck(SeqNumber ack, int bytesAcked, int flightSizeBefore, SeqNumber highestSent,
+        long nowMicroseconds = 0, long rttSampleMicroseconds = 0, long smoothedRttMicroseconds = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytesAcked);
-        _ = highestSent;
-        DuplicateAcks = 0;
-        if (InRecovery)
+        switch (_episode.OnAck(ack))
         {
-            // RFC 6582 section 3.2 step 3: a full ACK acknowledges everything up to and including recover.
-            if (ack >= Recover)
-            {
-                InRecovery = false;
-                PartialAcks = 0;
+            case RecoveryAckKind.FullAck:
                 _bytesAckedInAvoidance = 0;
-                // Option (1) of step 3: min(ssthresh, max(FlightSize, SMSS) + SMSS). Unlike option (2)
-                // (cwnd = ssthresh) it cannot release a burst when little data is left outstanding.
-                int flightAfter = Math.Max(flightSizeBefore - bytesAcked, 0);
-                Cwnd = Math.Min(Ssthresh, Math.Max(flightAfter, _mss) + _mss);
+                Cwnd = FastRecoveryState.WindowAfterFullAck(Ssthresh, flightSizeBefore, bytesAcked, _mss);
                 return AckResult.None;
-            }
-
-            // Step 5: partial ACK. Deflate by what was acknowledged, add back one SMSS if at least that much
-            // was, so that about ssthresh worth of data stays in flight when recovery ends.
-            PartialAcks++;
-            int deflated = Cwnd - bytesAcked;
-            if (bytesAcked >= _mss)
-            {
-                deflated += _mss;
-            }
-            Cwnd = Math.Max(deflated, _mss);
-            return AckResult.RetransmitFirstUnacked;
+            case RecoveryAckKind.PartialAck:
+                Cwnd = FastRecoveryState.WindowAfterPartialAck(Cwnd, bytesAcked, _mss);
+                return AckResult.RetransmitFirstUnacked;
         }
 
         if (Cwnd < Ssthresh)
         {
             // RFC 5681 section 3.1, with RFC 3465 byte counting and L = 1 SMSS: stretch ACKs after ACK loss
             // do not make slow start more aggressive than one SMSS per ACK.
-            Cwnd = Grow(Cwnd, Math.Min(bytesAcked, _mss));
+            Cwnd = FastRecoveryState.Grow(Cwnd, Math.Min(bytesAcked, _mss));
         }
         else
         {
@@ -135,7 +114,7 @@ public sealed class NewRenoCongestionControl : ICongestionControl
             if (_bytesAckedInAvoidance >= Cwnd)
             {
                 _bytesAckedInAvoidance -= Cwnd;
-                Cwnd = Grow(Cwnd, _mss);
+                Cwnd = FastRecoveryState.Grow(Cwnd, _mss);
             }
         }
         return AckResult.None;
@@ -147,32 +126,22 @@ public sealed class NewRenoCongestionControl : ICongestionControl
     /// <param name="highestSent">SND.MAX.</param>
     public DupAckResult OnDuplicateAck(SeqNumber sndUna, int flightSize, SeqNumber highestSent)
     {
-        DuplicateAcks++;
-        if (InRecovery)
+        switch (_episode.OnDuplicateAck(sndUna))
         {
-            // RFC 5681 section 3.2 step 5: each further duplicate means a segment left the network.
-            Cwnd = Grow(Cwnd, _mss);
-            return DupAckResult.None;
+            case DuplicateAckKind.Inflate:
+                // RFC 5681 section 3.2 step 5: each further duplicate means a segment left the network.
+                Cwnd = FastRecoveryState.Grow(Cwnd, _mss);
+                return DupAckResult.None;
+            case DuplicateAckKind.StartEpisode:
+                Ssthresh = Math.Max(flightSize / 2, 2 * _mss);   // RFC 5681 eq. (4)
+                _episode.EnterRecovery(highestSent);
+                // Step 3: inflate by the three segments that left.
+                Cwnd = Ssthresh + FastRecoveryState.DupAckThreshold * _mss;
+                _bytesAckedInAvoidance = 0;
+                return DupAckResult.FastRetransmit;
+            default:
+                return DupAckResult.None;
         }
-        if (DuplicateAcks != DupAckThreshold)
-        {
-            // Duplicates 1 and 2 allow limited transmit (RFC 3042), which is the sender's decision.
-            return DupAckResult.None;
-        }
-        // RFC 6582 section 3.2 step 2: only if the cumulative ACK covers more than recover; otherwise these
-        // duplicates are echoes of the retransmissions of an episode already handled.
-        if (_hasRecover && !(sndUna > Recover))
-        {
-            return DupAckResult.None;
-        }
-        Ssthresh = Math.Max(flightSize / 2, 2 * _mss);   // RFC 5681 eq. (4)
-        Recover = highestSent;
-        _hasRecover = true;
-        Cwnd = Ssthresh + DupAckThreshold * _mss;           // step 3: inflate by the three segments that left
-        InRecovery = true;
-        PartialAcks = 0;
-        _bytesAckedInAvoidance = 0;
-        return DupAckResult.FastRetransmit;
     }
 
     /// <summary>The retransmission timer expired (RFC 5681 section 3.1 eq. (4) and the loss window).</summary>
@@ -182,14 +151,8 @@ public sealed class NewRenoCongestionControl : ICongestionControl
         // changed, so callers that want the RFC 6298 "no further reduction" nuance pass the same value.
         Ssthresh = Math.Max(flightSize / 2, 2 * _mss);
         Cwnd = _mss;
-        InRecovery = false;
-        PartialAcks = 0;
-        DuplicateAcks = 0;
         _bytesAckedInAvoidance = 0;
-        // RFC 6582 section 3.2 step 4 (timeouts): remember the highest sequence sent so duplicates caused by
-        // the go-back-N retransmissions do not trigger a second, spurious fast retransmit.
-        Recover = highestSent;
-        _hasRecover = true;
+        _episode.OnTimeout(highestSent);
     }
 
     /// <summary>
@@ -202,6 +165,4 @@ public sealed class NewRenoCongestionControl : ICongestionControl
         Cwnd = Math.Min(Cwnd, InitialWindow);
         _bytesAckedInAvoidance = 0;
     }
-
-    private static int Grow(int cwnd, int by) => cwnd > int.MaxValue - by ? int.MaxValue : cwnd + by;
 }

@@ -70,6 +70,12 @@ public sealed class TcpConfig
     /// <summary>Default for new connections: disable Nagle (RFC 896) when true.</summary>
     public bool NoDelay { get; set; }
 
+    /// <summary>Congestion control for new connections (Linux's net.ipv4.tcp_congestion_control); CUBIC by default, as Linux.</summary>
+    public CongestionControlAlgorithm CongestionControl { get; set; } = CongestionControlAlgorithm.Cubic;
+
+    /// <summary>Whether CUBIC ends its first slow start by HyStart++ (RFC 9406) rather than only on loss.</summary>
+    public bool HyStart { get; set; } = true;
+
     /// <summary>A copy that can be changed without touching this one.</summary>
     public TcpConfig Clone() => (TcpConfig)MemberwiseClone();
 }

@@ -385,7 +385,7 @@ public sealed partial class TcpConnection
         {
             _send.Release(Math.Min(dataAcked, _send.Count));
         }
-        TakeRttSample(seg, ack);
+        long rttSample = TakeRttSample(seg, ack);
         _snd.Una = ack;
         if (_snd.Nxt < _snd.Una)
         {
@@ -401,7 +401,8 @@ public sealed partial class TcpConnection
         // Only data counts (RFC 5681 3.1: an ACK "that cumulatively acknowledges new data"): the ACK of our SYN
         // must not grow the initial window of RFC 6928 by one byte.
         _recovery.OnCumulativeAck(ack);
-        AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _snd.Max);
+        AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _snd.Max,
+            _host.NowMicroseconds, rttSample, _rto.SmoothedRtt);
         if (result == AckResult.RetransmitFirstUnacked)
         {
             if (!_recovery.HasResentBeyond(_snd.Una))
@@ -421,24 +422,33 @@ public sealed partial class TcpConnection
         }
     }
 
-    /// <summary>RTT sampling: from the echoed timestamp when we have one (RFC 7323 4.1), otherwise one timed segment at a time with Karn's rule.</summary>
-    private void TakeRttSample(in IncomingSegment seg, SeqNumber ack)
+    /// <summary>
+    /// RTT sampling: from the echoed timestamp when we have one (RFC 7323 4.1), otherwise one timed segment at a
+    /// time with Karn's rule. Returns the sample in microseconds (0 for none) for the congestion controller.
+    /// </summary>
+    private long TakeRttSample(in IncomingSegment seg, SeqNumber ack)
     {
         if (_timestamps && seg.Options.HasTimestamps && seg.Options.TsEcr != 0)
         {
             long rttMs = (long)(uint)(TimestampNow - seg.Options.TsEcr);
+            _rttTiming = false;
             if (rttMs >= 0 && rttMs < 3_600_000)
             {
                 _rto.AddSample(rttMs * 1000);
+                // Timestamps tick in milliseconds: a sub-millisecond RTT reads 0, which means "no sample" to
+                // the controller, so report it as the granularity instead.
+                return Math.Max(rttMs * 1000, RtoEstimator.GranularityMicros);
             }
-            _rttTiming = false;
-            return;
+            return 0;
         }
         if (_rttTiming && ack > _rttSeq)
         {
-            _rto.AddSample(_host.NowMicroseconds - _rttStart);
+            long rtt = _host.NowMicroseconds - _rttStart;
+            _rto.AddSample(rtt);
             _rttTiming = false;
+            return Math.Max(rtt, 1);
         }
+        return 0;
     }
 
     /// <summary>Segment text and FIN (RFC 9293 3.10.7.4 seventh and eighth steps). Returns whether the application has something new to read.</summary>

@@ -5,9 +5,14 @@ using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
-/// <summary>Initial window (RFC 6928), fast retransmit (RFC 5681 3.2) and NewReno partial ACKs (RFC 6582).</summary>
+/// <summary>
+/// Initial window (RFC 6928), fast retransmit (RFC 5681 3.2) and NewReno partial ACKs (RFC 6582). The windows
+/// asserted are NewReno's (halving on loss), so these benches pin NewReno; CUBIC's are in CubicCongestionControlTests.
+/// </summary>
 public class FastRetransmitTests
 {
+    private static TcpTestBench NewRenoBench(BenchDesign design) => new(design, new TcpConfig { CongestionControl = CongestionControlAlgorithm.NewReno });
+
     private const int Mss = 1460;
     private const uint PeerIss = 1000;
 
@@ -16,7 +21,7 @@ public class FastRetransmitTests
     [DesignData(true, 1448)]
     public void InitialWindowIsTenSegments(BenchDesign design, bool timestamps, int payload)
     {
-        var bench = new TcpTestBench(design);
+        var bench = NewRenoBench(design);
         var syn = new TcpOptions { HasMss = true, Mss = Mss, HasTimestamps = timestamps, TsVal = timestamps ? 1u : 0u, HasWindowScale = true, WindowScale = 7 };
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, syn);
         bench.WriteAndFlush(connection, Peer.Data(20 * payload));
@@ -54,7 +59,7 @@ public class FastRetransmitTests
     [DesignData]
     public void ThreeDuplicateAcksRetransmitExactlyTheFirstUnackedSegment(BenchDesign design)
     {
-        var bench = new TcpTestBench(design);
+        var bench = NewRenoBench(design);
         (TcpConnection connection, uint una, _) = TwentyInFlight(bench);
         bench.Inject(Ack(una));
         bench.ExpectNothing();
@@ -78,7 +83,7 @@ public class FastRetransmitTests
     [DesignData]
     public void PartialAckRetransmitsTheNextHoleAndFullAckEndsRecovery(BenchDesign design)
     {
-        var bench = new TcpTestBench(design);
+        var bench = NewRenoBench(design);
         (TcpConnection connection, uint una, uint end) = TwentyInFlight(bench);
         for (int i = 0; i < 3; i++)
         {
@@ -115,7 +120,7 @@ public class FastRetransmitTests
     [DesignData]
     public void DuplicateAcksBelowThresholdDoNothing(BenchDesign design)
     {
-        var bench = new TcpTestBench(design);
+        var bench = NewRenoBench(design);
         (_, uint una, _) = TwentyInFlight(bench);
         bench.Inject(Ack(una));
         bench.Inject(Ack(una));

@@ -43,7 +43,8 @@ public class SackDuplicateAckTests
     [Fact]
     public void DataBearingAcksThatSackNewBytesTriggerFastRetransmit()
     {
-        var bench = new TcpTestBench(BenchDesign.Standalone);
+        // NewReno pinned: its cut (ssthresh = FlightSize / 2, plus 3 SMSS) is what the window assertion checks.
+        var bench = new TcpTestBench(BenchDesign.Standalone, new TcpConfig { CongestionControl = CongestionControlAlgorithm.NewReno });
         (TcpConnection connection, uint una) = TenInFlight(bench, sack: true);
 
         // The first segment was lost; segments 2, 3 and 4 arrive and each of the peer's data segments SACKs one more.
