@@ -74,7 +74,7 @@ public sealed class EnginePropertyTests
                 world.CheckInvariants(step);
             }
             world.EndAllAndCheckTablesEmpty();
-        }, iter: 250, threads: 1);
+        }, iter: 200, threads: 1);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class EnginePropertyTests
                 CheckConnections(scenario.Held, "scripted");
             }
             scenario.EndAll();
-        }, iter: 300, threads: 1);
+        }, iter: 200, threads: 1);
     }
 
     private static byte[] WithTcpHeader(byte[] body)
