@@ -303,6 +303,11 @@ public sealed partial class TcpConnection
             RequestFlush();
             return false;
         }
+        if (seg.Ack >= _snd.Una)
+        {
+            // Any ACK that is not old answers our zero-window probes (Linux clears icsk_probes_out the same way).
+            _probesUnanswered = 0;
+        }
         if (seg.Ack < _snd.Una - _snd.MaxWnd)
         {
             // RFC 5961 5.2: an ACK older than anything the peer could have seen is a blind attack or a stale duplicate.

@@ -190,6 +190,16 @@ public sealed partial class TcpConnection
             RequestFlush();
             return;
         }
+        if (_probesUnanswered >= _config.MaxDataRetransmissions)
+        {
+            // RFC 1122 4.2.2.17 keeps the connection open only while the receiver keeps acknowledging the probes;
+            // a peer that went silent behind a zero window would otherwise hold it (and an orphan) for ever. Linux
+            // gives up after tcp_retries2 unanswered probes the same way.
+            _host.Statistics.ConnectionsTimedOut++;
+            Finish(SocketError.TimedOut, notify: true);
+            return;
+        }
+        _probesUnanswered++;
         SendSegment(_snd.Nxt, TcpFlags.Ack, dataOffset, 1);
         if (_snd.Nxt + 1 > _snd.Max)
         {

@@ -68,6 +68,7 @@ public sealed partial class TcpConnection : TimerEntry
     private long _windowUpdateDeadline;
     private int _windowUpdateRetries;
     private int _keepAliveProbesSent;
+    private int _probesUnanswered;
     private long _lastReceiveTime;
 
     // ACK policy for the current batch.
@@ -299,6 +300,7 @@ public sealed partial class TcpConnection : TimerEntry
         _windowUpdateDeadline = 0;
         _windowUpdateRetries = 0;
         _keepAliveProbesSent = 0;
+        _probesUnanswered = 0;
         _lastReceiveTime = host.NowMicroseconds;
         _ackNow = false;
         _ackDelayed = false;

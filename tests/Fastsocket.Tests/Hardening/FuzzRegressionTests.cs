@@ -11,11 +11,6 @@ namespace Fastsocket.Tests.Hardening;
 /// </summary>
 public sealed class FuzzRegressionTests
 {
-    // The fix belongs to src/Fastsocket/Tcp, which is being refactored on another branch: it is in
-    // fuzz/findings/persist-probe-limit.patch (verified to make both tests pass). Remove the Skip when it lands.
-    private const string PersistProbeLimitPending =
-        "fails until TcpConnection gives up after MaxDataRetransmissions unanswered zero-window probes (fuzz/findings/persist-probe-limit.patch)";
-
     [Fact]
     public void The_committed_corpus_replays_without_a_finding()
     {
@@ -63,7 +58,7 @@ public sealed class FuzzRegressionTests
         scenario.EndAll();
     }
 
-    [Fact(Skip = PersistProbeLimitPending)]
+    [Fact]
     public void An_orphaned_connection_facing_a_zero_window_from_a_silent_peer_times_out()
     {
         // Found by the whole-engine target (end-of-input check): the peer advertises a zero window and then says
@@ -75,7 +70,7 @@ public sealed class FuzzRegressionTests
         FuzzScenario.Run(input); // throws "tables not empty" while probes never give up
     }
 
-    [Fact(Skip = PersistProbeLimitPending)]
+    [Fact]
     public void A_held_connection_facing_a_zero_window_from_a_silent_peer_times_out()
     {
         // The same stall with the application still holding the connection: like Linux (tcp_retries2 probes
