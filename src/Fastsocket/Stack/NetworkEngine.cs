@@ -62,6 +62,7 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
         _ports = options.RandomSeed is int seed ? new EphemeralPortSelector(seed) : new EphemeralPortSelector();
         _now = _clock.NowMicroseconds;
         _timers = new TimerWheel(_now);
+        InitializeLimits(options);
     }
 
     public IpAddress LocalAddress { get; }

@@ -384,6 +384,8 @@ public sealed partial class TcpConnection
         }
         TakeRttSample(seg, ack);
         _snd.Una = ack;
+        // The path delivers again: an earlier ICMP soft error no longer explains anything (as Linux clears sk_err_soft).
+        _softError = SocketError.Success;
         if (_snd.Nxt < _snd.Una)
         {
             _snd.Nxt = _snd.Una;
@@ -448,6 +450,7 @@ public sealed partial class TcpConnection
                 int offset = seg.Seq - _rcv.Nxt;
                 bool hadHoles = _receive.HasOutOfOrder;
                 int advanced = _receive.Insert(offset, seg.Payload);
+                ChargeReceiveMemory();
                 if (advanced > 0)
                 {
                     _rcv.Nxt += advanced;
