@@ -3,7 +3,7 @@ namespace Fastsocket.Tcp;
 /// <summary>
 /// The bytes one engine's connections hold in their receive buffers (in-order data not yet read plus out-of-order
 /// data), against a budget. Over the budget the engine is "under memory pressure": connections stop opening their
-/// windows (each may still take about one segment so that a reading application keeps moving), and the windows close
+/// windows (each may still open its window until it holds about one segment, so that a reading application keeps moving), and the windows close
 /// as data arrives; nothing already announced is taken back and nothing acknowledged is dropped. Engine thread only;
 /// other threads may read <see cref="HeldBytes"/> slightly stale.
 /// </summary>

@@ -38,9 +38,9 @@ public sealed partial class TcpConnection
 
     /// <summary>
     /// The free receive space the window may offer now: the buffer's free space, or, while the engine is over its
-    /// receive memory budget, at most one segment beyond what this connection already holds. The announced right
-    /// edge never moves back (<see cref="ComputeWindowField"/>), so under pressure windows just stop growing and close
-    /// as data arrives.
+    /// receive memory budget, only what keeps this connection's holding within one segment (so a reading application
+    /// still moves). The announced right edge never moves back (<see cref="ComputeWindowField"/>), so under pressure
+    /// windows just stop growing and close as data arrives.
     /// </summary>
     private int ReceiveSpace
     {
