@@ -38,6 +38,25 @@ public sealed class EngineOptions
     /// <summary>See <see cref="StackOptions.EphemeralPortFilter"/>.</summary>
     public EphemeralPortFilter? EphemeralPortFilter { get; init; }
 
+    /// <summary>Default of <see cref="MaxConnections"/>: generous, a bound on memory rather than a tuning knob.</summary>
+    public const int DefaultMaxConnections = 1 << 20;
+
+    /// <summary>Default of <see cref="ReceiveMemoryBudget"/>: 1 GiB.</summary>
+    public const long DefaultReceiveMemoryBudget = 1L << 30;
+
+    /// <summary>
+    /// Most connections (half-open and established; TIME-WAIT records are bounded by TcpConfig.MaxTimeWaitRecords)
+    /// this engine holds. At the limit a new SYN is dropped (DropReason.ConnectionLimit) and Connect fails with
+    /// SocketError.NoBufferSpaceAvailable, as ENOBUFS.
+    /// </summary>
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>
+    /// Bytes this engine's connections may hold in receive buffers (unread and out-of-order data) before their
+    /// windows stop growing. A soft limit: data inside windows already announced is always accepted.
+    /// </summary>
+    public long ReceiveMemoryBudget { get; init; } = DefaultReceiveMemoryBudget;
+
     /// <summary>Seed for port randomization; random when null (tests pass one for determinism).</summary>
     public int? RandomSeed { get; init; }
 }

@@ -45,6 +45,9 @@ public sealed class EngineStatistics : TcpStatistics
     /// <summary>Locks taken on shared tables and listeners (zero in the fastsocket design).</summary>
     public long LockAcquisitions;
 
+    /// <summary>Connections refused at the engine's connection limit: SYNs dropped (also counted under DropReason.ConnectionLimit) and Connect calls failed with NoBufferSpaceAvailable.</summary>
+    public long ConnectionLimitDrops;
+
     /// <summary>Exceptions caught on the engine thread.</summary>
     public long EngineFaults;
 
@@ -66,5 +69,6 @@ public sealed class EngineStatistics : TcpStatistics
         total.GlobalListenerFallbacks += GlobalListenerFallbacks;
         total.LockAcquisitions += LockAcquisitions;
         total.EngineFaults += EngineFaults;
+        total.ConnectionLimitDrops += ConnectionLimitDrops;
     }
 }

@@ -30,6 +30,16 @@ public sealed class FastsocketStack : IDisposable
         {
             throw new ArgumentException($"the device has {options.Device.QueueCount} queues for {options.Cores} cores", nameof(options));
         }
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxConnections);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ReceiveMemoryBudget);
+        // In the fastsocket design each core connects out only from its own share of the range (Receive Flow Deliver);
+        // in the others all cores share it. Either way a range too small to connect from is refused here, with why.
+        string? rangeProblem = ReceiveFlowDeliverPorts.Validate(options.Design == StackDesign.Fastsocket ? options.Cores : 1,
+            options.EphemeralPortFirst, options.EphemeralPortLast, StackOptions.MinEphemeralPortsPerCore);
+        if (rangeProblem is not null)
+        {
+            throw new ArgumentException(rangeProblem, nameof(options));
+        }
         Options = options;
         Design = options.Design;
         Name = options.Name;
@@ -57,25 +67,38 @@ public sealed class FastsocketStack : IDisposable
                 EphemeralPortLast = options.EphemeralPortLast,
                 EphemeralPortFilter = options.EphemeralPortFilter,
                 RandomSeed = options.RandomSeed is int seed ? seed + i : null,
+                MaxConnections = (int)Math.Min(int.MaxValue, ((long)options.MaxConnections + options.Cores - 1) / options.Cores),
+                ReceiveMemoryBudget = Math.Max(1, options.ReceiveMemoryBudget / options.Cores),
             }, this);
             _cores[i] = new EngineCore(this, i, engine, options.BatchSize);
             options.Device.AttachDoorbell(i, _cores[i].Doorbell);
             Handoff.AttachDoorbell(i, _cores[i].Doorbell);
         }
-        if (Design == StackDesign.Fastsocket && options.UseDeviceSteering && options.Device.Steering is IFlowSteering steering)
+        if (Design == StackDesign.Fastsocket && options.UseDeviceSteering && options.Device.Steering is IFlowSteering steering &&
+            options.EphemeralPortFirst >= PortMaskSteeringFloor)
         {
             // Hardware half of Receive Flow Deliver: a reply to an active connection carries our ephemeral port as its
-            // destination, and that port's low bits name the core that opened it.
+            // destination, and that port's low bits name the core that opened it. A port-mask rule cannot say "inside
+            // the range", so the rules match on bit 15 as well and are installed only when the whole range has it;
+            // a listener on a port with bit 15 would match them too, so Listen removes them then (see Listen). Any
+            // other range is left to software Receive Flow Deliver in the engines.
             for (int core = 0; core < options.Cores; core++)
             {
-                if (!steering.TryAddPortMask((ushort)(0x8000 | core), (ushort)(0x8000 | PortMask), core))
+                if (!steering.TryAddPortMask((ushort)(PortMaskSteeringFloor | core), (ushort)(PortMaskSteeringFloor | PortMask), core))
                 {
                     break;
                 }
             }
-            DeviceSteering = true;
+            _steering = steering;
+            _deviceSteering = true;
         }
     }
+
+    // Port-mask steering rules match ports with this bit (32768 and above), so they are valid only for a range up there.
+    private const int PortMaskSteeringFloor = 0x8000;
+
+    private IFlowSteering? _steering;
+    private volatile bool _deviceSteering;
 
     /// <summary>The options the stack was built with.</summary>
     public StackOptions Options { get; }
@@ -99,7 +122,7 @@ public sealed class FastsocketStack : IDisposable
     public int PortMask { get; }
 
     /// <summary>Whether the device steers replies to active connections (otherwise software hand-off does it all).</summary>
-    public bool DeviceSteering { get; }
+    public bool DeviceSteering => _deviceSteering;
 
     internal HandoffRings Handoff { get; }
 
@@ -151,9 +174,18 @@ public sealed class FastsocketStack : IDisposable
         }
         lock (_listenLock)
         {
-            if (_listeners[port] is not null)
+            if (_listeners[port] is not null || HoldsActivePort(port))
             {
+                // A port an active connection holds is bound, as in Linux (EADDRINUSE); Receive Flow Deliver relies on
+                // an ephemeral port being either active or listening, never both.
                 throw new SocketException((int)SocketError.AddressAlreadyInUse);
+            }
+            if (_deviceSteering && port >= PortMaskSteeringFloor)
+            {
+                // The port-mask rules would steer every SYN of this listener to one core: drop them, software Receive
+                // Flow Deliver delivers replies to active connections from now on.
+                _deviceSteering = false;
+                _steering!.ClearPortMasks();
             }
             var group = new ListenerGroup(Design, port, Math.Max(backlog, 1), _cores.Length);
             Volatile.Write(ref _listeners[port], group);
@@ -214,6 +246,19 @@ public sealed class FastsocketStack : IDisposable
 
     internal ListenerGroup? FindListener(ushort port) => Volatile.Read(ref _listeners[port]);
 
+    /// <summary>Whether an active connection on any core holds <paramref name="port"/> (a snapshot: cores keep running).</summary>
+    private bool HoldsActivePort(ushort port)
+    {
+        foreach (EngineCore core in _cores)
+        {
+            if (core.Engine.HoldsActivePort(port))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     internal bool HasPacketsFor(int core) => Options.Device.HasPackets(core) || Handoff.HasPackets(core);
 
     internal void ReportUnhandled(int core, Exception exception) => UnhandledException?.Invoke(core, exception);
@@ -263,13 +308,5 @@ public sealed class FastsocketStack : IDisposable
     }
 
     /// <summary>The <see cref="PortMask"/> of a stack with <paramref name="cores"/> cores: 2^ceil(log2 N) - 1.</summary>
-    public static int PortMaskFor(int cores)
-    {
-        int bits = 0;
-        while ((1 << bits) < cores)
-        {
-            bits++;
-        }
-        return (1 << bits) - 1;
-    }
+    public static int PortMaskFor(int cores) => ReceiveFlowDeliverPorts.MaskFor(cores);
 }

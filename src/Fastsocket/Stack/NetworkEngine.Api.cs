@@ -14,8 +14,9 @@ public sealed partial class NetworkEngine
         {
             throw new SocketException((int)SocketError.InvalidArgument);
         }
-        if (_listeners.ContainsKey(port) || Stack?.FindListener(port) is not null)
+        if (_listeners.ContainsKey(port) || Stack?.FindListener(port) is not null || (Stack is null && HoldsActivePort(port)))
         {
+            // A port an active connection holds is bound (Linux: EADDRINUSE); the stack checks every core itself.
             throw new SocketException((int)SocketError.AddressAlreadyInUse);
         }
         if (Stack is not null)
@@ -63,6 +64,11 @@ public sealed partial class NetworkEngine
             throw new SocketException((int)SocketError.AddressNotAvailable);
         }
         Refresh();
+        if (AtConnectionLimit())
+        {
+            // As ENOBUFS from connect(2): no room for another connection on this engine.
+            throw new SocketException((int)SocketError.NoBufferSpaceAvailable);
+        }
         TcpConnection connection = Rent();
         FlowKey key;
         if (localPort != 0)
@@ -73,6 +79,7 @@ public sealed partial class NetworkEngine
                 _pool.Push(connection);
                 throw new SocketException((int)SocketError.AddressAlreadyInUse);
             }
+            TakeActivePort(localPort);
         }
         else
         {
@@ -112,7 +119,8 @@ public sealed partial class NetworkEngine
             offset = CoreId;
             first = (first + stride - 1) / stride * stride;
         }
-        int count = (last - offset - first) / stride + 1;
+        // Non-negative before dividing: C# division truncates towards zero, so -1 / stride would count one port.
+        int count = last - offset - first < 0 ? 0 : (last - offset - first) / stride + 1;
         if (count > 0)
         {
             int start = _ports.Start(localAddress, remoteAddress, remotePort, count, out int slot);
@@ -126,6 +134,7 @@ public sealed partial class NetworkEngine
                 }
                 if (TryAddConnection(key, connection))
                 {
+                    TakeActivePort(port);
                     _ports.Advance(slot, i);
                     return key;
                 }

@@ -38,7 +38,7 @@ public sealed partial class NetworkEngine
                 ReceiveTcp(ip.Source, ip.Destination, ip.Payload, packet);
                 break;
             case IpProtocol.Icmp:
-                ReceiveIcmp(ip.Source, ip.Destination, ip.Payload);
+                ReceiveIcmp(ip.Source, ip.Destination, ip.Payload, packet);
                 break;
             default:
                 Statistics.Drops.Add(DropReason.UnsupportedProtocol);
@@ -84,11 +84,11 @@ public sealed partial class NetworkEngine
             connection.OnSegment(ref seg);
             return;
         }
-        if (Stack is not null && _design == StackDesign.Fastsocket && !_fromHandoff && (key.LocalPort & 0x8000) != 0)
+        if (Stack is not null && _design == StackDesign.Fastsocket && !_fromHandoff && IsActivePort(key.LocalPort))
         {
             // Software Receive Flow Deliver: an active connection's port names its core.
-            int owner = key.LocalPort & Stack.PortMask;
-            if (owner != CoreId && owner < Stack.CoreCount)
+            int owner = RfdOwnerElsewhere(key.LocalPort);
+            if (owner >= 0)
             {
                 Statistics.RfdHandoffs++;
                 HandOff(owner, packet);
@@ -141,6 +141,10 @@ public sealed partial class NetworkEngine
                 FastsocketEventSource.Log.ReportListenQueueFull(StackName, CoreId, key, listener.Backlog);
                 return;
             case ListenAction.Open:
+                if (!AdmitPassiveOpen())
+                {
+                    return;
+                }
                 break;
             default:
                 return;
@@ -208,7 +212,7 @@ public sealed partial class NetworkEngine
         TransmitPacket(length);
     }
 
-    private void ReceiveIcmp(IpAddress source, IpAddress destination, ReadOnlySpan<byte> message)
+    private void ReceiveIcmp(IpAddress source, IpAddress destination, ReadOnlySpan<byte> message, ReadOnlySpan<byte> received)
     {
         if (!IcmpV4Packet.TryParse(message, out IcmpV4Packet icmp, out DropReason reason))
         {
@@ -217,7 +221,7 @@ public sealed partial class NetworkEngine
         }
         if (icmp.Type != IcmpV4Packet.TypeEchoRequest || icmp.Code != 0)
         {
-            // Errors for our connections are soft errors (RFC 1122 4.2.3.9): TCP's own timers decide.
+            ReceiveIcmpError(icmp, received);
             return;
         }
         ReadOnlySpan<byte> data = icmp.Body;

@@ -40,6 +40,10 @@ public sealed partial class NetworkEngine
             _shared.Remove(key, connection, Statistics);
         }
         _ownedConnections--;
+        if (connection.OpenedActively)
+        {
+            ReleaseActivePort(key.LocalPort);
+        }
     }
 
     /// <summary>The live connection this engine owns for a 4-tuple, if any (half-open ones included); for tests and diagnostics.</summary>

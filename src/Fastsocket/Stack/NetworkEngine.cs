@@ -63,6 +63,7 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
         _ports = options.RandomSeed is int seed ? new EphemeralPortSelector(seed) : new EphemeralPortSelector();
         _now = _clock.NowMicroseconds;
         _timers = new TimerWheel(_now);
+        InitializeLimits(options);
     }
 
     /// <summary>The main local address.</summary>

@@ -41,11 +41,31 @@ public sealed class StackOptions
     /// <summary>Packets taken from the device per poll.</summary>
     public int BatchSize { get; init; } = 64;
 
-    /// <summary>Ephemeral range. Receive Flow Deliver relies on these ports having bit 15 set (above all listening ports we expect).</summary>
+    /// <summary>
+    /// First port of the ephemeral range (any range works: Receive Flow Deliver gives core k the ports p with
+    /// p &amp; (2^ceil(log2 Cores) - 1) == k). The stack refuses a range that leaves some core fewer than
+    /// <see cref="MinEphemeralPortsPerCore"/> ports.
+    /// </summary>
     public ushort EphemeralPortFirst { get; init; } = DefaultEphemeralPortFirst;
 
     /// <summary>The last port of the ephemeral range (inclusive).</summary>
     public ushort EphemeralPortLast { get; init; } = DefaultEphemeralPortLast;
+
+    /// <summary>The fewest ephemeral ports a core may get from the range (in the fastsocket design each core has its own share).</summary>
+    public const int MinEphemeralPortsPerCore = 64;
+
+    /// <summary>
+    /// Most connections the stack holds (half-open and established), shared out evenly over the cores: each engine
+    /// takes at most ceil(MaxConnections / Cores). At a core's limit a SYN is dropped (DropReason.ConnectionLimit) and
+    /// Connect fails with SocketError.NoBufferSpaceAvailable.
+    /// </summary>
+    public int MaxConnections { get; init; } = EngineOptions.DefaultMaxConnections;
+
+    /// <summary>
+    /// Bytes all connections of the stack may hold in receive buffers before windows stop growing, shared out evenly
+    /// over the cores (see <see cref="EngineOptions.ReceiveMemoryBudget"/>).
+    /// </summary>
+    public long ReceiveMemoryBudget { get; init; } = EngineOptions.DefaultReceiveMemoryBudget;
 
     /// <summary>Linux's default ip_local_port_range.</summary>
     public const ushort DefaultEphemeralPortFirst = 32768;

@@ -18,6 +18,9 @@ internal interface ITcpHost
 
     TcpStatistics Statistics { get; }
 
+    /// <summary>The engine's receive memory budget, charged by every connection's receive buffer.</summary>
+    ReceiveMemoryBudget ReceiveMemory { get; }
+
     /// <summary>The engine's own pool for connection buffers (engine thread only).</summary>
     System.Buffers.ArrayPool<byte> BufferPool { get; }
 

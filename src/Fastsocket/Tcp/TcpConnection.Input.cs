@@ -392,6 +392,8 @@ public sealed partial class TcpConnection
         }
         long rttSample = TakeRttSample(seg, ack);
         _snd.Una = ack;
+        // The path delivers again: an earlier ICMP soft error no longer explains anything (as Linux clears sk_err_soft).
+        _softError = SocketError.Success;
         if (_snd.Nxt < _snd.Una)
         {
             _snd.Nxt = _snd.Una;
@@ -467,6 +469,7 @@ public sealed partial class TcpConnection
                 int offset = seg.Seq - _rcv.Nxt;
                 bool hadHoles = _receive.HasOutOfOrder;
                 int advanced = _receive.Insert(offset, seg.Payload);
+                ChargeReceiveMemory();
                 if (advanced > 0)
                 {
                     _rcv.Nxt += advanced;

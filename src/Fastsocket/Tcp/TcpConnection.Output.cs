@@ -110,7 +110,7 @@ public sealed partial class TcpConnection
     private void MaybeSendWindowUpdate()
     {
         // Tell the peer about reopened space once it is worth a segment or half the buffer (receiver SWS avoidance).
-        int newEdgeGain = (_rcv.Nxt + _receive.Window) - _rcv.AdvertisedEdge;
+        int newEdgeGain = (_rcv.Nxt + ReceiveSpace) - _rcv.AdvertisedEdge;
         if (newEdgeGain >= Math.Min(_receive.Capacity / 2, 2 * _advertisedMss))
         {
             if (ReceiveWindow < _advertisedMss)
@@ -132,7 +132,7 @@ public sealed partial class TcpConnection
     /// <summary>The window to advertise now: the edge we accept up to never moves back (RFC 9293 3.8.6.2.2), and it grows in useful steps.</summary>
     private ushort ComputeWindowField()
     {
-        int free = _receive.Window;
+        int free = ReceiveSpace;
         SeqNumber edge = _rcv.Nxt + free;
         if (edge < _rcv.AdvertisedEdge)
         {
@@ -178,7 +178,7 @@ public sealed partial class TcpConnection
             options.TsEcr = synAck ? _tsRecent : 0;
         }
         // The window field of a SYN is never scaled (RFC 7323 2.2).
-        ushort window = (ushort)Math.Min(_receive.Window, ushort.MaxValue);
+        ushort window = (ushort)Math.Min(ReceiveSpace, ushort.MaxValue);
         TcpFlags flags = synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
         Emit(_snd.Iss, synAck ? _rcv.Nxt.Value : 0, flags, window, options, 0, 0);
         if (synAck)

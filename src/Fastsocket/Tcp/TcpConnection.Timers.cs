@@ -138,7 +138,7 @@ public sealed partial class TcpConnection
         if (_retries >= limit)
         {
             host.Statistics.ConnectionsTimedOut++;
-            Finish(SocketError.TimedOut, notify: true);
+            Finish(TimeoutError, notify: true);
             return;
         }
         _retries++;
@@ -222,7 +222,7 @@ public sealed partial class TcpConnection
         if (_keepAliveProbesSent >= _config.KeepAliveProbes)
         {
             _host.Statistics.ConnectionsTimedOut++;
-            Finish(SocketError.TimedOut, notify: true);
+            Finish(TimeoutError, notify: true);
             return;
         }
         // An old sequence number makes the peer answer with an ACK (RFC 9293 3.8.4), proving it is alive.

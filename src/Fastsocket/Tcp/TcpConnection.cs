@@ -262,6 +262,7 @@ public sealed partial class TcpConnection : TimerEntry
         _sack = false;
         _tsRecent = 0;
         _tsOffset = host.TimestampOffset(key);
+        ResetIcmpState();
         _send.Clear();
         _send.Pool = host.BufferPool;
         _send.Capacity = Math.Max(1, sendBuffer);
@@ -365,7 +366,7 @@ public sealed partial class TcpConnection : TimerEntry
         _sack = _config.SackPermitted && syn.Options.SackPermitted;
         // RFC 9293 3.7.1: without the option, assume 536. The floor keeps a tiny advertised MSS from fragmenting our sends.
         int peerMss = syn.Options.HasMss ? syn.Options.Mss : 536;
-        _sendMss = Math.Max(Math.Min(peerMss, _advertisedMss), Math.Min(_config.MinSendSegmentSize, _advertisedMss));
+        _sendMss = ClampToPathMtu(Math.Max(Math.Min(peerMss, _advertisedMss), Math.Min(_config.MinSendSegmentSize, _advertisedMss)));
         _congestion.Reset(PayloadPerSegment);
         // The window in a SYN is never scaled (RFC 7323 2.2).
         _snd.Wnd = syn.Window;
@@ -381,6 +382,10 @@ public sealed partial class TcpConnection : TimerEntry
     public int Read(Span<byte> destination)
     {
         int n = _receive.Read(destination);
+        if (n > 0)
+        {
+            ChargeReceiveMemory();
+        }
         if (n > 0 && IsSynchronized)
         {
             MaybeSendWindowUpdate();
@@ -530,7 +535,9 @@ public sealed partial class TcpConnection : TimerEntry
         _host.OnConnectionFinished(this, enterTimeWait: false);
         if (handler is not null)
         {
-            if (error == SocketError.ConnectionRefused || (error == SocketError.TimedOut && !_passive && _snd.Una == _snd.Iss))
+            // A connect that never completed (our SYN unacknowledged) fails through OnConnected: refused, timed out,
+            // or an ICMP error (unreachable network, host or port).
+            if (error == SocketError.ConnectionRefused || (error != SocketError.Success && !_passive && _snd.Una == _snd.Iss))
             {
                 handler.OnConnected(this, error);
             }
@@ -544,6 +551,7 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>Returns pooled memory; called by the engine when the object goes back to its pool.</summary>
     internal void ReleaseBuffers()
     {
+        UnchargeReceiveMemory();
         _send.Clear();
         _receive.Clear();
     }

@@ -43,6 +43,15 @@ public class TcpStatistics
     /// <summary>RFC 5961 challenge ACKs sent.</summary>
     public long ChallengeAcksSent;
 
+    /// <summary>ICMP errors that changed a connection: path MTU lowered, connect failed, or soft error recorded.</summary>
+    public long IcmpErrorsApplied;
+
+    /// <summary>Of <see cref="IcmpErrorsApplied"/>, the path MTU reductions (RFC 1191).</summary>
+    public long PathMtuLowered;
+
+    /// <summary>Times the receive buffers of the engine's connections went over its receive memory budget.</summary>
+    public long ReceiveMemoryPressureEvents;
+
     /// <summary>Packets dropped, by reason.</summary>
     public DropCounters Drops { get; } = new();
 
@@ -61,6 +70,9 @@ public class TcpStatistics
         total.ConnectionsTimedOut += ConnectionsTimedOut;
         total.ResetsSent += ResetsSent;
         total.ChallengeAcksSent += ChallengeAcksSent;
+        total.IcmpErrorsApplied += IcmpErrorsApplied;
+        total.PathMtuLowered += PathMtuLowered;
+        total.ReceiveMemoryPressureEvents += ReceiveMemoryPressureEvents;
         Drops.AddTo(total.Drops);
     }
 }

@@ -66,6 +66,9 @@ public enum DropReason
     /// <summary>An ICMP error that quotes no connection of ours, or a sequence number outside SND.UNA..SND.NXT (RFC 5927).</summary>
     IcmpQuoteMismatch,
 
+    /// <summary>A SYN dropped because the engine already holds its maximum number of connections (EngineOptions.MaxConnections); the peer's retransmission may get in later.</summary>
+    ConnectionLimit,
+
     /// <summary>The number of reasons, for sizing counter arrays; not a reason. New reasons go above it.</summary>
     Count,
 }

@@ -276,6 +276,8 @@ public class TcpConnectionFakeHostTests
 
         public string StackName => "fake";
 
+        public ReceiveMemoryBudget ReceiveMemory { get; } = new(ReceiveMemoryBudget.Unlimited);
+
         public TcpStatistics Statistics { get; } = new();
 
         public ArrayPool<byte> BufferPool { get; } = ArrayPool<byte>.Create();
