@@ -48,7 +48,7 @@ public sealed class CliUserErrorTests
     {
         var commands = NumericOptions().Select(row => (string)row[0]).Distinct().Order().ToArray();
 
-        Assert.Equal(["bench", "load", "serve", "transfer"], commands);
+        Assert.Equal(["bench", "load", "serve", "soak", "transfer"], commands);
     }
 
     [Fact]
