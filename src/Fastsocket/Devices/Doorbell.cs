@@ -53,5 +53,6 @@ public sealed class Doorbell : IDisposable
         }
     }
 
+    /// <summary>Releases the wait handle. Call only after the engine has stopped sleeping on it and producers stopped ringing it.</summary>
     public void Dispose() => _event.Dispose();
 }

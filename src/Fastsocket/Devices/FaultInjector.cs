@@ -43,6 +43,12 @@ public sealed class FaultInjector
     private long _delayed;
     private long _holdPoolFull;
 
+    /// <summary>Creates an injector with its hold pool (<see cref="HoldPoolSize"/> slots of <paramref name="mtu"/> bytes) allocated up front.</summary>
+    /// <param name="profile">The faults to apply; its <see cref="FaultProfile.Seed"/> seeds the random source.</param>
+    /// <param name="mtu">Largest packet in bytes; sizes each hold slot.</param>
+    /// <param name="clock">The link's clock, read in microseconds for delays and reorder deadlines.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="profile"/> or <paramref name="clock"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mtu"/> is below 1.</exception>
     public FaultInjector(FaultProfile profile, int mtu, IClock clock)
     {
         ArgumentNullException.ThrowIfNull(profile);
@@ -73,11 +79,13 @@ public sealed class FaultInjector
         _freeCount = HoldPoolSize;
     }
 
+    /// <summary>The profile this injector applies, fixed at construction.</summary>
     public FaultProfile Profile { get; }
 
     /// <summary>Packets handed to the receiver, duplicates included.</summary>
     public long Delivered => Volatile.Read(ref _delivered);
 
+    /// <summary>Packets dropped by <see cref="FaultProfile.Loss"/>. Counters are written by the polling thread; any thread may read them.</summary>
     public long Lost => Volatile.Read(ref _lost);
 
     /// <summary>Extra copies delivered (or still held for delivery).</summary>
@@ -86,6 +94,7 @@ public sealed class FaultInjector
     /// <summary>Packets held back so that later ones overtake them.</summary>
     public long Reordered => Volatile.Read(ref _reordered);
 
+    /// <summary>Packets delivered with one bit flipped; the receiver's checksum must catch every one of them.</summary>
     public long Corrupted => Volatile.Read(ref _corrupted);
 
     /// <summary>Packets that went through the fixed delay.</summary>

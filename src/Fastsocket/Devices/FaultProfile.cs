@@ -53,6 +53,7 @@ public sealed record FaultProfile
         }
     }
 
+    /// <summary>Seed of the injector's <see cref="Random"/>; with the same packet sequence the same seed gives the same faults. Default 0.</summary>
     public int Seed { get; init; }
 
     /// <summary>True when the profile cannot alter, delay or reorder any packet, so no injector is needed.</summary>

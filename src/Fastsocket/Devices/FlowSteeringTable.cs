@@ -27,6 +27,7 @@ public sealed class FlowSteeringTable : IFlowSteering
     /// <summary>Perfect-filter count of Intel's 82599 Flow Director, the model for this table.</summary>
     public const int DefaultExactMatchCapacity = 8192;
 
+    /// <summary>Most port-mask rules the table holds; <see cref="TryAddPortMask"/> returns false beyond it.</summary>
     public const int MaxPortMaskRules = 64;
 
     private readonly Lock _writeLock = new();
@@ -42,6 +43,10 @@ public sealed class FlowSteeringTable : IFlowSteering
 
     private PortMaskRule[] _portMasks = [];
 
+    /// <summary>Creates an empty table; the exact-match slots (twice the capacity, rounded up to a power of two) are allocated now.</summary>
+    /// <param name="queueCount">Receive queues of the NIC; every rule's queue must be below it.</param>
+    /// <param name="exactMatchCapacity">Most exact-match rules held at once, 1 to 2^24.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
     public FlowSteeringTable(int queueCount, int exactMatchCapacity = DefaultExactMatchCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCount, 1);
@@ -53,17 +58,26 @@ public sealed class FlowSteeringTable : IFlowSteering
         _slotMask = _slots.Length - 1;
     }
 
+    /// <summary>Receive queues of the NIC, fixed at construction.</summary>
     public int QueueCount { get; }
 
+    /// <summary>Most exact-match rules held at once; <see cref="TryAddExactMatch"/> returns false beyond it.</summary>
     public int ExactMatchCapacity { get; }
 
+    /// <summary>Exact-match rules currently held; a snapshot any thread may read.</summary>
     public int ExactMatchCount => Volatile.Read(ref _exactMatchCount);
 
+    /// <summary>Port-mask rules currently held; a snapshot any thread may read.</summary>
     public int PortMaskCount => Volatile.Read(ref _portMasks).Length;
 
     /// <summary>The port-mask rules in match order (first added first); a snapshot, safe to enumerate.</summary>
     public IReadOnlyList<PortMaskRule> PortMasks => Volatile.Read(ref _portMasks);
 
+    /// <summary>Adds a rule for <paramref name="flow"/>, or moves an existing rule for it to <paramref name="queue"/>. Any thread; writers serialise on a lock.</summary>
+    /// <param name="flow">The flow from the receiving host's view (local = the packet's destination).</param>
+    /// <param name="queue">The receive queue, 0 to <see cref="QueueCount"/> - 1.</param>
+    /// <returns>False when the flow has no rule yet and <see cref="ExactMatchCapacity"/> rules are already held.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queue"/> is not a queue of this NIC.</exception>
     public bool TryAddExactMatch(in FlowKey flow, int queue)
     {
         CheckQueue(queue);
@@ -116,6 +130,8 @@ public sealed class FlowSteeringTable : IFlowSteering
         }
     }
 
+    /// <summary>Removes the rule for <paramref name="flow"/>; the flow falls back to port masks and RSS. Any thread.</summary>
+    /// <returns>False when the flow had no rule.</returns>
     public bool RemoveExactMatch(in FlowKey flow)
     {
         lock (_writeLock)
@@ -143,6 +159,7 @@ public sealed class FlowSteeringTable : IFlowSteering
         }
     }
 
+    /// <summary>Removes every exact-match rule. Any thread; a concurrent lookup may miss rules being cleared, never see a wrong one.</summary>
     public void ClearExactMatches()
     {
         lock (_writeLock)
@@ -158,6 +175,13 @@ public sealed class FlowSteeringTable : IFlowSteering
         }
     }
 
+    /// <summary>Adds a destination-port rule, or re-points the rule with the same value and mask to <paramref name="queue"/>. Rules match in the order added. Any thread.</summary>
+    /// <param name="value">The port bits to match, host byte order; must lie within <paramref name="mask"/>.</param>
+    /// <param name="mask">Which port bits are compared.</param>
+    /// <param name="queue">The receive queue, 0 to <see cref="QueueCount"/> - 1.</param>
+    /// <returns>False when <see cref="MaxPortMaskRules"/> rules are already held.</returns>
+    /// <exception cref="ArgumentException"><paramref name="value"/> has bits outside <paramref name="mask"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queue"/> is not a queue of this NIC.</exception>
     public bool TryAddPortMask(ushort value, ushort mask, int queue)
     {
         CheckQueue(queue);
@@ -196,6 +220,8 @@ public sealed class FlowSteeringTable : IFlowSteering
         }
     }
 
+    /// <summary>Removes the rule with exactly this value and mask, keeping the others' order. Any thread; allocates a new rule array.</summary>
+    /// <returns>False when no such rule exists.</returns>
     public bool RemovePortMask(ushort value, ushort mask)
     {
         lock (_writeLock)
@@ -215,6 +241,7 @@ public sealed class FlowSteeringTable : IFlowSteering
         }
     }
 
+    /// <summary>Removes every port-mask rule. Any thread.</summary>
     public void ClearPortMasks()
     {
         lock (_writeLock)

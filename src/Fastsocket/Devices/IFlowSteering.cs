@@ -12,10 +12,12 @@ public interface IFlowSteering
     /// <summary>Steers packets of one flow to a queue. Returns false when the rule table is full.</summary>
     bool TryAddExactMatch(in FlowKey flow, int queue);
 
+    /// <summary>Removes the exact-match rule for <paramref name="flow"/> (receiving host's view); false when it had none.</summary>
     bool RemoveExactMatch(in FlowKey flow);
 
     /// <summary>Steers packets whose local (destination) port satisfies (port &amp; mask) == value to a queue.</summary>
     bool TryAddPortMask(ushort value, ushort mask, int queue);
 
+    /// <summary>Removes every port-mask rule, so those packets go back to RSS.</summary>
     void ClearPortMasks();
 }

@@ -28,8 +28,10 @@ public sealed class InMemoryPort : IPacketDevice
         _faults = faults;
     }
 
+    /// <summary>"A" or "B", for diagnostics.</summary>
     public string Name { get; }
 
+    /// <inheritdoc/>
     public int Mtu { get; }
 
     /// <summary>The injector on this port's receive direction; null when that direction is fault-free.</summary>
@@ -38,6 +40,7 @@ public sealed class InMemoryPort : IPacketDevice
     /// <summary>Packets accepted onto the link (not counting drops).</summary>
     public long TransmittedPackets => Volatile.Read(ref _transmittedPackets);
 
+    /// <summary>Bytes of the packets counted in <see cref="TransmittedPackets"/> (IP header included).</summary>
     public long TransmittedBytes => Volatile.Read(ref _transmittedBytes);
 
     /// <summary>Packets handed to a receiver by <see cref="Poll"/>, duplicates included.</summary>
@@ -49,6 +52,9 @@ public sealed class InMemoryPort : IPacketDevice
     /// <summary>Transmits tail-dropped because the ring towards the peer was full.</summary>
     public long QueueFullDrops => Volatile.Read(ref _queueFullDrops);
 
+    /// <inheritdoc/>
+    /// <remarks>With faults, delayed or held packets come out on a later poll once due on the link's clock; duplicates count toward <paramref name="maxPackets"/>. Returns 0 for a non-positive <paramref name="maxPackets"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="receiver"/> is null.</exception>
     public int Poll(IPacketReceiver receiver, int maxPackets)
     {
         ArgumentNullException.ThrowIfNull(receiver);

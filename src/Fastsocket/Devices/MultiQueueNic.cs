@@ -39,21 +39,28 @@ public sealed class MultiQueueNic : IMultiQueueDevice
         Queues = new ReadOnlyCollection<NicQueue>(_queues);
     }
 
+    /// <summary>"A" or "B": which end of the <see cref="VirtualWire"/> this NIC is.</summary>
     public string Name { get; }
 
+    /// <summary>Largest IP packet in bytes, shared by every queue; larger transmits are counted drops.</summary>
     public int Mtu { get; }
 
+    /// <inheritdoc/>
     public int QueueCount => _queues.Length;
 
+    /// <summary>The queue pairs in index order, for their counters; queue i belongs to engine i.</summary>
     public IReadOnlyList<NicQueue> Queues { get; }
 
+    /// <summary>The NIC's Flow Director-style rules, never null here; rules apply to packets this NIC receives.</summary>
     public IFlowSteering? Steering => _steering;
 
     /// <summary>The same rules as <see cref="Steering"/>, with the lookup side exposed.</summary>
     public FlowSteeringTable SteeringTable => _steering;
 
+    /// <summary>The RSS indirection table, initially round-robin over the queues; entries may be rewritten from any thread.</summary>
     public RssIndirectionTable Indirection { get; }
 
+    /// <summary>The Toeplitz hash keyed with this NIC's RSS key (<see cref="VirtualWireOptions.RssKeyA"/> or <see cref="VirtualWireOptions.RssKeyB"/>).</summary>
     public ToeplitzHash RssHash { get; }
 
     /// <summary>Records every packet this NIC transmits or receives, when set.</summary>
@@ -62,21 +69,27 @@ public sealed class MultiQueueNic : IMultiQueueDevice
     /// <summary>The NIC at the other end of the wire.</summary>
     public MultiQueueNic? Peer { get; private set; }
 
+    /// <summary>Sum of <see cref="NicQueue.TransmittedPackets"/> over the queues; a snapshot, safe from any thread.</summary>
     public long TransmittedPackets => _queues.Sum(static q => q.TransmittedPackets);
 
+    /// <summary>Sum of the queues' received packets; a snapshot, safe from any thread.</summary>
     public long ReceivedPackets => _queues.Sum(static q => q.ReceivedPackets);
 
     /// <summary>Ring batches all queues published (see <see cref="NicQueue.TransmitBatches"/>).</summary>
     public long TransmitBatches => _queues.Sum(static q => q.TransmitBatches);
 
+    /// <inheritdoc/>
     public IPacketDevice GetQueue(int index) => _queues[index];
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentNullException"><paramref name="doorbell"/> is null.</exception>
     public void AttachDoorbell(int index, Doorbell doorbell)
     {
         ArgumentNullException.ThrowIfNull(doorbell);
         _queues[index].AttachDoorbell(doorbell);
     }
 
+    /// <inheritdoc/>
     public bool HasPackets(int index) => _queues[index].HasPackets;
 
     /// <summary>The receive queue this NIC steers an incoming packet to.</summary>

@@ -38,15 +38,19 @@ public sealed class NicQueue : IPacketDevice
         _captureReceiver = capture is null ? null : new PcapTapReceiver(capture, clock);
     }
 
+    /// <summary>The NIC this queue pair belongs to.</summary>
     public MultiQueueNic Nic { get; }
 
+    /// <summary>The queue's index in <see cref="MultiQueueNic.Queues"/>, equal to its engine's core id.</summary>
     public int Index { get; }
 
+    /// <summary>The NIC's MTU in bytes.</summary>
     public int Mtu => Nic.Mtu;
 
     /// <summary>Packets this queue put on the wire (not counting drops).</summary>
     public long TransmittedPackets => Volatile.Read(ref _hot.TransmittedPackets);
 
+    /// <summary>Bytes of the packets counted in <see cref="TransmittedPackets"/> (IP header included).</summary>
     public long TransmittedBytes => Volatile.Read(ref _hot.TransmittedBytes);
 
     /// <summary>

@@ -39,6 +39,8 @@ internal sealed class PacketRing
     // 1 while the consumer is in (or entering) WaitForPackets.
     private PaddedLong _sleeping;
 
+    /// <param name="capacity">Slots in the ring, at least 1: the most packets in flight between the two sides.</param>
+    /// <param name="slotSize">Bytes per slot, at least 1: the largest packet the ring carries.</param>
     /// <param name="stampClock">When set, each packet records its transmit time (needed only for a fixed delay).</param>
     public PacketRing(int capacity, int slotSize, IClock? stampClock)
     {

@@ -13,6 +13,11 @@ public sealed class PcapTap : IPacketDevice
     private readonly IClock _clock;
     private readonly PcapTapReceiver _receiver;
 
+    /// <summary>Wraps <paramref name="inner"/>; packets are stamped with <paramref name="clock"/>'s microseconds.</summary>
+    /// <param name="inner">The device to record; it keeps its own thread rules.</param>
+    /// <param name="writer">The capture file; may be shared with other taps (it locks).</param>
+    /// <param name="clock">Clock whose microseconds become the pcap timestamps.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public PcapTap(IPacketDevice inner, PcapWriter writer, IClock clock)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -24,10 +29,14 @@ public sealed class PcapTap : IPacketDevice
         _receiver = new PcapTapReceiver(writer, clock);
     }
 
+    /// <summary>The wrapped device.</summary>
     public IPacketDevice Inner { get; }
 
+    /// <summary>The wrapped device's MTU.</summary>
     public int Mtu => Inner.Mtu;
 
+    /// <inheritdoc/>
+    /// <remarks>Each packet is recorded before it is handed to <paramref name="receiver"/>.</remarks>
     public int Poll(IPacketReceiver receiver, int maxPackets)
     {
         ArgumentNullException.ThrowIfNull(receiver);
@@ -43,11 +52,13 @@ public sealed class PcapTap : IPacketDevice
         }
     }
 
+    /// <summary>Records the packet, then transmits it on the wrapped device (so a packet the device drops is still in the capture).</summary>
     public void Transmit(ReadOnlySpan<byte> packet)
     {
         _writer.Write(packet, _clock.NowMicroseconds);
         Inner.Transmit(packet);
     }
 
+    /// <inheritdoc/>
     public void Flush() => Inner.Flush();
 }

@@ -10,12 +10,19 @@ namespace Fastsocket.Devices;
 /// </summary>
 public sealed class PcapWriter : IDisposable
 {
+    /// <summary>The classic pcap magic for microsecond timestamps; written little-endian, so a file starts with the bytes d4 c3 b2 a1.</summary>
     public const uint Magic = 0xa1b2c3d4;
+    /// <summary>pcap format major version.</summary>
     public const ushort VersionMajor = 2;
+    /// <summary>pcap format minor version.</summary>
     public const ushort VersionMinor = 4;
+    /// <summary>Most bytes kept per packet; longer packets are cut, with their original length still recorded.</summary>
     public const int SnapLength = 65535;
+    /// <summary>LINKTYPE_RAW: each record starts with the IP header, no link-layer header.</summary>
     public const uint LinkTypeRaw = 101;
+    /// <summary>Bytes of the global file header written by the constructor.</summary>
     public const int FileHeaderLength = 24;
+    /// <summary>Bytes of each record's header (seconds, microseconds, captured and original length).</summary>
     public const int RecordHeaderLength = 16;
 
     private readonly Lock _lock = new();
@@ -33,6 +40,11 @@ public sealed class PcapWriter : IDisposable
     {
     }
 
+    /// <summary>Writes the file header to <paramref name="stream"/> at once; records follow at its current position.</summary>
+    /// <param name="stream">A writable stream, written only under this writer's lock from now on.</param>
+    /// <param name="leaveOpen">True to leave the stream open on <see cref="Dispose"/> (it is still flushed).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="stream"/> is not writable.</exception>
     public PcapWriter(Stream stream, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -55,6 +67,7 @@ public sealed class PcapWriter : IDisposable
         _stream.Write(header);
     }
 
+    /// <summary>Records written so far; any thread may read it.</summary>
     public long PacketsWritten => Volatile.Read(ref _packetsWritten);
 
     /// <summary>Appends one packet; packets longer than the snap length are truncated, as tcpdump would.</summary>
@@ -77,6 +90,8 @@ public sealed class PcapWriter : IDisposable
         }
     }
 
+    /// <summary>Flushes the underlying stream, so a running capture can be read. Any thread.</summary>
+    /// <exception cref="ObjectDisposedException">The writer was disposed.</exception>
     public void Flush()
     {
         lock (_lock)
@@ -86,6 +101,7 @@ public sealed class PcapWriter : IDisposable
         }
     }
 
+    /// <summary>Flushes and, unless created with leaveOpen, closes the stream. Idempotent; later writes throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         lock (_lock)

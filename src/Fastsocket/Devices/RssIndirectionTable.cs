@@ -8,6 +8,7 @@ namespace Fastsocket.Devices;
 /// </summary>
 public sealed class RssIndirectionTable
 {
+    /// <summary>Entries in the table, as on Intel's 82599 and many other NICs; a power of two, so the hash's low 7 bits index it.</summary>
     public const int Size = 128;
 
     private readonly int[] _entries = new int[Size];
@@ -20,8 +21,12 @@ public sealed class RssIndirectionTable
         FillRoundRobin();
     }
 
+    /// <summary>Receive queues of the NIC; every entry is below it.</summary>
     public int QueueCount { get; }
 
+    /// <summary>Entry <paramref name="index"/> (0 to <see cref="Size"/> - 1): the queue that hashes landing there go to. May be rewritten from any thread while packets are classified.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">On set, the value is not a queue (negative or at least <see cref="QueueCount"/>).</exception>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside the table.</exception>
     public int this[int index]
     {
         get => Volatile.Read(ref _entries[index]);
@@ -36,6 +41,7 @@ public sealed class RssIndirectionTable
     /// <summary>The receive queue for a packet whose RSS hash is <paramref name="hash"/>.</summary>
     public int QueueFor(uint hash) => Volatile.Read(ref _entries[(int)(hash & (Size - 1))]);
 
+    /// <summary>Resets every entry to the default spread, entry e to queue e mod <see cref="QueueCount"/>. Entries change one at a time, so a concurrent classifier may see a mix of old and new entries.</summary>
     public void FillRoundRobin()
     {
         for (int i = 0; i < Size; i++)

@@ -29,6 +29,8 @@ public sealed class ToeplitzHash
     // _table[position * 256 + value]: the hash contribution of byte `value` at input offset `position`.
     private readonly uint[] _table;
 
+    /// <summary>Precomputes the per-byte tables for <paramref name="key"/> (256 entries, 1 KiB, per input byte position the key covers); do it once per NIC, not per packet.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
     public ToeplitzHash(ToeplitzKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -65,6 +67,7 @@ public sealed class ToeplitzHash
         }
     }
 
+    /// <summary>The key the tables were built from.</summary>
     public ToeplitzKey Key { get; }
 
     /// <summary>Longest input the key can hash: its length less the 4 bytes of the final window.</summary>
@@ -116,6 +119,7 @@ public sealed class ToeplitzHash
         Word(SourceAddressV4, source) ^ Word(DestinationAddressV4, destination) ^
         Port(SourcePortV4, sourcePort) ^ Port(DestinationPortV4, destinationPort);
 
+    /// <summary>The IPv4 2-tuple hash (addresses only, for packets without ports); addresses in host byte order as <see cref="IpAddress.V4"/> holds them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint HashIPv4(uint source, uint destination) =>
         Word(SourceAddressV4, source) ^ Word(DestinationAddressV4, destination);

@@ -11,6 +11,8 @@ public sealed class ToeplitzKey
 
     private readonly byte[] _bytes;
 
+    /// <summary>Copies <paramref name="key"/>; later changes to the caller's buffer do not affect the key.</summary>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is shorter than <see cref="MinLength"/> bytes.</exception>
     public ToeplitzKey(ReadOnlySpan<byte> key)
     {
         if (key.Length < MinLength)
@@ -33,10 +35,16 @@ public sealed class ToeplitzKey
     /// </summary>
     public static ToeplitzKey Symmetric { get; } = Repeated(0x6d, 0x5a, MinLength);
 
+    /// <summary>The key bytes, first byte first as the NIC uses them; read-only.</summary>
     public ReadOnlySpan<byte> Bytes => _bytes;
 
+    /// <summary>Key length in bytes, at least <see cref="MinLength"/>.</summary>
     public int Length => _bytes.Length;
 
+    /// <summary>A key from hexadecimal text without separators, as drivers print it (two digits per byte, either case).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="hex"/> is null.</exception>
+    /// <exception cref="FormatException"><paramref name="hex"/> is not an even number of hex digits.</exception>
+    /// <exception cref="ArgumentException">The key is shorter than <see cref="MinLength"/> bytes.</exception>
     public static ToeplitzKey FromHex(string hex)
     {
         ArgumentNullException.ThrowIfNull(hex);

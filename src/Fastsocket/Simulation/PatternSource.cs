@@ -12,12 +12,14 @@ public sealed class PatternSource
     private readonly byte[] _block;
     private long _position;
 
+    /// <summary>Builds the 1,048,573-byte block from <paramref name="seed"/>; two sources with the same seed produce the same stream.</summary>
     public PatternSource(int seed)
     {
         _block = new byte[Period];
         new Random(seed).NextBytes(_block);
     }
 
+    /// <summary>Bytes consumed so far: the stream offset the next <see cref="Peek"/> starts at.</summary>
     public long Position => _position;
 
     /// <summary>The next bytes of the stream, without consuming them (at most up to the end of the period).</summary>
@@ -27,5 +29,6 @@ public sealed class PatternSource
         return _block.AsSpan(offset, Math.Min(maxLength, Period - offset));
     }
 
+    /// <summary>Advances the stream by <paramref name="count"/> bytes, normally what the sender managed to queue from the last <see cref="Peek"/>. Not thread-safe.</summary>
     public void Consume(int count) => _position += count;
 }

@@ -3,14 +3,23 @@ namespace Fastsocket.Simulation;
 /// <summary>The outcome of a <see cref="TransferSpec"/> run.</summary>
 public sealed record TransferReport
 {
+    /// <summary>Bytes the receiver got; equals <see cref="TransferSpec.Bytes"/> on success.</summary>
     public required long Bytes { get; init; }
+    /// <summary>Wall-clock seconds from the server's accept to the last byte received (wall time even in virtual-time runs), excluding <see cref="VerifySeconds"/>.</summary>
     public required double Seconds { get; init; }
+    /// <summary>Segments the client (the sender) retransmitted.</summary>
     public required long Retransmits { get; init; }
+    /// <summary>True only when both sides completed, the full byte count arrived and the two SHA-256 digests are equal: the transfer is correct.</summary>
     public required bool Sha256Match { get; init; }
+    /// <summary>SHA-256 of the bytes sent, lowercase hex.</summary>
     public required string SentSha256 { get; init; }
+    /// <summary>SHA-256 of the bytes received, lowercase hex.</summary>
     public required string ReceivedSha256 { get; init; }
+    /// <summary>IP packets the client engine transmitted, data and control, retransmissions included.</summary>
     public long PacketsSent { get; init; }
+    /// <summary>Packets the link's fault injection lost, both directions.</summary>
     public long PacketsDropped { get; init; }
+    /// <summary>Packets either engine dropped for a bad IP or TCP checksum: the corrupted packets the checksums caught.</summary>
     public long ChecksumDrops { get; init; }
     /// <summary>Time spent hashing the received bytes after the transfer (not part of <see cref="Seconds"/>).</summary>
     public double VerifySeconds { get; init; }
@@ -18,5 +27,6 @@ public sealed record TransferReport
     /// <summary>Why the transfer failed, when it did.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Goodput: <see cref="Bytes"/> / <see cref="Seconds"/>, or 0 when no time was measured.</summary>
     public double BytesPerSecond => Seconds > 0 ? Bytes / Seconds : 0;
 }

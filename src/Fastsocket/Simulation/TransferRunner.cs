@@ -15,10 +15,23 @@ namespace Fastsocket.Simulation;
 /// </summary>
 public static class TransferRunner
 {
+    /// <summary>The sending stack's address (198.18.0.1, from the benchmarking range of RFC 2544).</summary>
     public static readonly IpAddress ClientAddress = IpAddress.FromIPv4(198, 18, 0, 1);
+    /// <summary>The receiving stack's address (198.18.0.2).</summary>
     public static readonly IpAddress ServerAddress = IpAddress.FromIPv4(198, 18, 0, 2);
+    /// <summary>The port the receiving stack listens on (iperf's default).</summary>
     public const ushort ServerPort = 5001;
 
+    /// <summary>
+    /// Runs one transfer to completion on the calling thread (plus two engine threads when <see cref="TransferSpec.Threads"/>
+    /// is 2 on real time). A failed transfer does not throw: it comes back with <see cref="TransferReport.Error"/> set and
+    /// <see cref="TransferReport.Sha256Match"/> false. Gives up after an hour of stalled (virtual or real) time on one
+    /// thread, or 30 wall-clock minutes threaded.
+    /// </summary>
+    /// <param name="spec">What to transfer and over what faults.</param>
+    /// <param name="progress">Receives a line per 10% of the bytes, when given.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="spec"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="TransferSpec.Bytes"/> is not positive, or a fault probability or the MTU is out of range.</exception>
     public static TransferReport Run(TransferSpec spec, TextWriter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(spec);

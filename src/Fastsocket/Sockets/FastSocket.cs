@@ -63,22 +63,37 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         AttachConnection(accepted);
     }
 
+    /// <summary>The stack the socket belongs to; an accepted socket shares its listener's stack.</summary>
     public FastsocketStack Stack => _stack;
 
     /// <summary>The core this socket's connection lives on.</summary>
     public int CoreId => _core.CoreId;
 
+    /// <summary>Always <see cref="System.Net.Sockets.AddressFamily.InterNetwork"/>: the stack speaks IPv4 only for now.</summary>
     public AddressFamily AddressFamily => AddressFamily.InterNetwork;
 
+    /// <summary>Always <see cref="System.Net.Sockets.SocketType.Stream"/>.</summary>
     public SocketType SocketType => SocketType.Stream;
 
+    /// <summary>Always <see cref="System.Net.Sockets.ProtocolType.Tcp"/>.</summary>
     public ProtocolType ProtocolType => ProtocolType.Tcp;
 
+    /// <summary>True after <see cref="Listen"/> succeeded (and still after <see cref="Dispose"/>).</summary>
     public bool IsListening => _listenerGroup is not null;
 
+    /// <summary>
+    /// True from the end of the handshake until the connection is finished (closed both ways, reset, timed out or
+    /// aborted). Unlike <see cref="Socket.Connected"/>, which reflects the last operation, it follows the TCP state, so it
+    /// turns false by itself when the peer resets. Read from another thread it may lag the owning core.
+    /// </summary>
     public bool Connected => _connection is not null && !_connection.Finished && _connection.IsSynchronized;
 
     // The end points are built on first use: most servers never ask, and each costs two objects per connection.
+    /// <summary>
+    /// The local address and port: the actual 4-tuple's after connect or accept, else what <see cref="Bind"/> chose
+    /// (with <see cref="IPAddress.Any"/> replaced by the stack's address), else null. An <see cref="IPEndPoint"/> built on
+    /// first read.
+    /// </summary>
     public EndPoint? LocalEndPoint
     {
         get
@@ -91,6 +106,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         }
     }
 
+    /// <summary>The peer's address and port once a connection is attached (connect started, or accepted), else null; built on first read.</summary>
     public EndPoint? RemoteEndPoint
     {
         get
@@ -109,6 +125,10 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
     /// <summary>When false, operations that would wait fail with <see cref="SocketError.WouldBlock"/> instead.</summary>
     public bool Blocking { get; set; } = true;
 
+    /// <summary>
+    /// TCP_NODELAY: true disables Nagle's algorithm (RFC 896). Defaults to the stack's TCP option. Setting it on a
+    /// connected socket is applied on the owning core, asynchronously when set from another thread.
+    /// </summary>
     public bool NoDelay
     {
         get => _noDelay;
@@ -122,6 +142,10 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         }
     }
 
+    /// <summary>
+    /// SO_KEEPALIVE: probe an idle connection and reset it when the peer stops answering. Default false. Timing comes from
+    /// the stack's TCP settings (Linux's defaults: 2 h idle, 75 s between probes, 9 probes), not per socket.
+    /// </summary>
     public bool KeepAlive
     {
         get => _keepAlive;
@@ -146,6 +170,12 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         set => _lingerState = value;
     }
 
+    /// <summary>
+    /// SO_SNDBUF in bytes: how much unacknowledged and unsent data the connection holds before writes wait. Defaults to the
+    /// stack's TCP option. On a connected socket it takes effect on the owning core and never shrinks below the bytes
+    /// already in flight.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to zero or a negative value.</exception>
     public int SendBufferSize
     {
         get => _sendBufferSize;
@@ -176,6 +206,18 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
 
     // ---------------------------------------------------------------- bind, listen, accept
 
+    /// <summary>
+    /// Chooses the local address and port, as <see cref="Socket.Bind"/>. <see cref="IPAddress.Any"/> means the stack's
+    /// main address. Port 0 leaves the port to <see cref="ConnectAsync"/> (an ephemeral one); <see cref="Listen"/> needs a
+    /// real port, since this stack does not autobind.
+    /// </summary>
+    /// <param name="localEndPoint">An <see cref="IPEndPoint"/> with one of the stack's addresses.</param>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.AddressFamilyNotSupported"/> for an end point that is not an <see cref="IPEndPoint"/>;
+    /// <see cref="SocketError.InvalidArgument"/> when already bound or connected; <see cref="SocketError.AddressNotAvailable"/>
+    /// for an address that is not the stack's; <see cref="SocketError.AddressAlreadyInUse"/> when the port has a listener.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     public void Bind(EndPoint localEndPoint)
     {
         ThrowIfDisposed();
@@ -200,6 +242,18 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         _boundEndPoint = new IPEndPoint(local.ToIPAddress(), ip.Port);
     }
 
+    /// <summary>
+    /// Starts listening on the bound port, as <see cref="Socket.Listen(int)"/>: one global listener plus a local listener
+    /// per core that calls <see cref="AcceptAsync(CancellationToken)"/> (Fastsocket's partitioned listen table). A second
+    /// call does nothing.
+    /// </summary>
+    /// <param name="backlog">Connections each listener queues for accept; half-open ones may take half as many again.</param>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.IsConnected"/> on a connected socket; <see cref="SocketError.InvalidArgument"/> when not
+    /// bound to a non-zero port (Linux would pick an ephemeral port here; we do not);
+    /// <see cref="SocketError.AddressAlreadyInUse"/> when another socket listens on the port.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     public void Listen(int backlog = 512)
     {
         ThrowIfDisposed();
@@ -213,7 +267,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         }
         if (_boundEndPoint is null || _boundEndPoint.Port == 0)
         {
-            // Listening on an unbound socket takes a port from the ephemeral range below RFD's half, like Linux autobind.
+            // Unlike Linux, which autobinds an unbound listener to an ephemeral port, a listener here needs an explicit port.
             throw new SocketException((int)SocketError.InvalidArgument);
         }
         _listenerGroup = _stack.Listen((ushort)_boundEndPoint.Port, backlog);
@@ -243,6 +297,17 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         return _acceptDispatcher.AcceptAsync(_stack.NextCore(), acceptSocket, cancellationToken);
     }
 
+    /// <summary>
+    /// Accepts a connection synchronously, as <see cref="Socket.Accept"/>. From an ordinary thread with
+    /// <see cref="Blocking"/> set it waits; on an engine thread, or when not blocking, it only takes a connection already
+    /// queued, because waiting there would stall the engine that must complete the handshake.
+    /// </summary>
+    /// <returns>A new connected socket that lives on the core that owns its connection.</returns>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.InvalidArgument"/> when not listening; <see cref="SocketError.WouldBlock"/> when nothing is
+    /// queued and the call may not wait; <see cref="SocketError.OperationAborted"/> when the listener is closed while waiting.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     public FastSocket Accept()
     {
         ThrowIfDisposed();
@@ -305,6 +370,22 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
 
     // ---------------------------------------------------------------- connect
 
+    /// <summary>
+    /// Opens a connection (sends SYN) and completes when the handshake ends, as <see cref="Socket.ConnectAsync(EndPoint, CancellationToken)"/>.
+    /// Called on an engine core of this stack, the connection belongs to that core and gets a local port that maps to it
+    /// (Receive Flow Deliver); from elsewhere it goes to the core chosen when the socket was created.
+    /// </summary>
+    /// <param name="remoteEndPoint">The peer, an <see cref="IPEndPoint"/>.</param>
+    /// <param name="cancellationToken">Cancelling aborts the connection attempt.</param>
+    /// <exception cref="SocketException">
+    /// Thrown at once: <see cref="SocketError.AddressFamilyNotSupported"/> for an end point that is not an
+    /// <see cref="IPEndPoint"/>; <see cref="SocketError.IsConnected"/> when already connected;
+    /// <see cref="SocketError.InvalidArgument"/> on a listening socket. Through the task:
+    /// <see cref="SocketError.AddressAlreadyInUse"/> when the bound port is taken towards that peer,
+    /// <see cref="SocketError.AddressNotAvailable"/> when no ephemeral port is free, <see cref="SocketError.ConnectionRefused"/> on a RST, <see cref="SocketError.TimedOut"/> when SYNs go unanswered.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The socket was disconnected without reuse.</exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     public ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -338,6 +419,8 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         return task;
     }
 
+    /// <summary>Connects and waits for the handshake, as <see cref="Socket.Connect(EndPoint)"/>; see <see cref="ConnectAsync"/> for the errors.</summary>
+    /// <exception cref="SocketException"><see cref="SocketError.WouldBlock"/> when called on an engine thread of this stack, where waiting would stall the handshake.</exception>
     public void Connect(EndPoint remoteEndPoint)
     {
         if (EngineCore.Current is not null && ReferenceEquals(EngineCore.Current.Engine.Stack, _stack))
@@ -348,6 +431,7 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         ConnectAsync(remoteEndPoint).AsTask().GetAwaiter().GetResult();
     }
 
+    /// <summary>Connects to <paramref name="address"/>:<paramref name="port"/>; as <see cref="Connect(EndPoint)"/>.</summary>
     public void Connect(IPAddress address, int port) => Connect(new IPEndPoint(address, port));
 
     private void StartConnect()
@@ -415,8 +499,20 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         return task;
     }
 
+    /// <summary>As <see cref="ReceiveAsync(Memory{byte}, CancellationToken)"/>; <paramref name="socketFlags"/> is ignored (no MSG_PEEK or OOB data).</summary>
     public ValueTask<int> ReceiveAsync(ArraySegment<byte> buffer, SocketFlags socketFlags) => ReceiveAsync(buffer.AsMemory());
 
+    /// <summary>
+    /// Receives at least one byte, or returns 0 once the peer has closed its side, as <see cref="Socket.Receive(Span{byte})"/>.
+    /// On the owning core, or when not <see cref="Blocking"/>, it takes only what is already there; otherwise it waits.
+    /// From another thread it goes through a temporary array (allocates); prefer ReceiveAsync or the owning core.
+    /// </summary>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.NotConnected"/> before a connection is attached; <see cref="SocketError.WouldBlock"/> when
+    /// nothing is there and the call may not wait; the connection's error (for example
+    /// <see cref="SocketError.ConnectionReset"/> or <see cref="SocketError.TimedOut"/>) once it failed.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     public int Receive(Span<byte> buffer)
     {
         ThrowIfDisposed();
@@ -447,8 +543,10 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         return received;
     }
 
+    /// <summary>As <see cref="Receive(Span{byte})"/> into the whole array.</summary>
     public int Receive(byte[] buffer) => Receive(buffer.AsSpan());
 
+    /// <summary>As <see cref="Receive(Span{byte})"/> into <paramref name="size"/> bytes at <paramref name="offset"/>; <paramref name="socketFlags"/> is ignored.</summary>
     public int Receive(byte[] buffer, int offset, int size, SocketFlags socketFlags) => Receive(buffer.AsSpan(offset, size));
 
     /// <summary>On the owning core: reads what is there. False means "would wait".</summary>
@@ -551,8 +649,21 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         return pending;
     }
 
+    /// <summary>As <see cref="SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>; <paramref name="socketFlags"/> is ignored.</summary>
     public ValueTask<int> SendAsync(ArraySegment<byte> buffer, SocketFlags socketFlags) => SendAsync(buffer.AsMemory());
 
+    /// <summary>
+    /// Queues bytes for sending. On the owning core it never waits and returns how many fit in the send buffer, possibly
+    /// fewer than given (unlike a blocking <see cref="Socket.Send(ReadOnlySpan{byte})"/>, which sends all). From another
+    /// thread it copies the data and waits until all of it is queued, whatever <see cref="Blocking"/> says.
+    /// </summary>
+    /// <returns>Bytes queued.</returns>
+    /// <exception cref="SocketException">
+    /// <see cref="SocketError.NotConnected"/> before a connection is attached; <see cref="SocketError.WouldBlock"/> on the
+    /// owning core when nothing fits; <see cref="SocketError.Shutdown"/> after the send side was shut down or the connection
+    /// closed; the connection's error (for example <see cref="SocketError.ConnectionReset"/>) once it failed.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     public int Send(ReadOnlySpan<byte> buffer)
     {
         ThrowIfDisposed();
@@ -573,8 +684,10 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         return SendAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
     }
 
+    /// <summary>As <see cref="Send(ReadOnlySpan{byte})"/> with the whole array.</summary>
     public int Send(byte[] buffer) => Send(buffer.AsSpan());
 
+    /// <summary>As <see cref="Send(ReadOnlySpan{byte})"/> with <paramref name="size"/> bytes at <paramref name="offset"/>; <paramref name="socketFlags"/> is ignored.</summary>
     public int Send(byte[] buffer, int offset, int size, SocketFlags socketFlags) => Send(buffer.AsSpan(offset, size));
 
     private int TryWriteNow(ReadOnlySpan<byte> data, out SocketError error)
@@ -624,6 +737,13 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
 
     // ---------------------------------------------------------------- shutdown, close
 
+    /// <summary>
+    /// Shuts down the send side (FIN after the queued data, RFC 9293 3.6) for <see cref="SocketShutdown.Send"/> or
+    /// <see cref="SocketShutdown.Both"/>, as <see cref="Socket.Shutdown"/>. <see cref="SocketShutdown.Receive"/> changes
+    /// nothing: data keeps arriving and can still be read. Runs on the owning core, asynchronously from elsewhere.
+    /// </summary>
+    /// <exception cref="SocketException"><see cref="SocketError.NotConnected"/> on a socket that has no connection.</exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     public void Shutdown(SocketShutdown how)
     {
         ThrowIfDisposed();
@@ -695,10 +815,18 @@ public sealed partial class FastSocket : IDisposable, ITcpConnectionHandler
         _disconnectedForGood = !reuseSocket;
     }
 
+    /// <summary>Same as <see cref="Dispose"/>.</summary>
     public void Close() => Dispose();
 
+    /// <summary>Same as <see cref="Dispose"/>: <paramref name="timeout"/> is ignored; the close never waits for unsent data (use <see cref="LingerState"/> for an abortive close).</summary>
     public void Close(int timeout) => Dispose();
 
+    /// <summary>
+    /// Closes the socket without waiting. A connection gets a graceful close (FIN after queued data, which TCP keeps sending
+    /// in the background) or, with <see cref="LingerState"/> enabled at 0 seconds, a RST. Operations still waiting fail
+    /// with <see cref="SocketError.OperationAborted"/>. A listener stops listening and fails waiting accepts the same way.
+    /// Any thread; idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)

@@ -13,8 +13,15 @@ public sealed class SocketPoller : IDisposable
     private readonly ConcurrentQueue<FastSocket> _candidates = new();
     private readonly SemaphoreSlim _signal = new(0);
 
+    /// <summary>Sockets currently registered.</summary>
     public int Count => _interest.Count;
 
+    /// <summary>
+    /// Watches <paramref name="socket"/> for <paramref name="interest"/> (replacing any earlier interest) and checks it at
+    /// the next <see cref="Wait"/>. <see cref="PollEvents.HangUp"/> and <see cref="PollEvents.Error"/> are reported even when
+    /// not asked for. A socket reports to one poller at a time: registering it here redirects its notifications from any other. Any thread.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
     public void Register(FastSocket socket, PollEvents interest)
     {
         ArgumentNullException.ThrowIfNull(socket);
@@ -23,8 +30,11 @@ public sealed class SocketPoller : IDisposable
         Notify(socket);
     }
 
+    /// <summary>Changes the interest set; the same as <see cref="Register"/> (epoll's EPOLL_CTL_MOD).</summary>
     public void Modify(FastSocket socket, PollEvents interest) => Register(socket, interest);
 
+    /// <summary>Stops watching <paramref name="socket"/>; a stale candidate already queued is skipped by <see cref="Wait"/>. Any thread.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
     public void Unregister(FastSocket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
@@ -91,6 +101,7 @@ public sealed class SocketPoller : IDisposable
 
     private bool _disposed;
 
+    /// <summary>Releases the wake-up semaphore; later <see cref="Wait"/> calls throw <see cref="ObjectDisposedException"/>. Do not dispose while a thread is in <see cref="Wait"/>.</summary>
     public void Dispose()
     {
         _disposed = true;

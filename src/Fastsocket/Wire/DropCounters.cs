@@ -7,10 +7,14 @@ public sealed class DropCounters
 {
     private readonly long[] _counts = new long[(int)DropReason.Count];
 
+    /// <summary>Counts one drop. Only the owning engine's thread may call this: the increment is not atomic.</summary>
+    /// <param name="reason">The reason; <see cref="DropReason.None"/> is counted too but left out of <see cref="Total"/>.</param>
     public void Add(DropReason reason) => _counts[(int)reason]++;
 
+    /// <summary>The number of drops counted under <paramref name="reason"/>; safe to read from any thread (may lag the owner by a few increments).</summary>
     public long this[DropReason reason] => Volatile.Read(ref _counts[(int)reason]);
 
+    /// <summary>The sum over every reason except <see cref="DropReason.None"/>; a snapshot that any thread may read.</summary>
     public long Total
     {
         get
@@ -24,6 +28,9 @@ public sealed class DropCounters
         }
     }
 
+    /// <summary>Adds these counts into <paramref name="other"/>, used to total the per-engine counters into one report.</summary>
+    /// <param name="other">The accumulator; the caller must be the only writer to it while this runs.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
     public void AddTo(DropCounters other)
     {
         ArgumentNullException.ThrowIfNull(other);

@@ -5,7 +5,9 @@ namespace Fastsocket.Wire;
 /// <summary>Writes IPv4 headers (no options) for packets we originate.</summary>
 public static class IPv4Header
 {
+    /// <summary>Bytes <see cref="Write"/> produces: the fixed header, we never send IP options.</summary>
     public const int Length = 20;
+    /// <summary>The TTL we send with, Linux's default (net.ipv4.ip_default_ttl).</summary>
     public const byte DefaultTimeToLive = 64;
 
     /// <summary>

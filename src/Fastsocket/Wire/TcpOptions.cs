@@ -8,18 +8,30 @@ namespace Fastsocket.Wire;
 /// </summary>
 public struct TcpOptions
 {
+    /// <summary>SACK blocks kept on parse and offered on write: four fit in 40 bytes; three when timestamps are present.</summary>
     public const int MaxSackBlocks = 4;
+    /// <summary>The largest options area in bytes (a 60-byte header less the 20 fixed).</summary>
     public const int MaxLength = 40;
 
+    /// <summary>An MSS option was present (or is to be written).</summary>
     public bool HasMss;
+    /// <summary>The maximum segment size in bytes; valid when <see cref="HasMss"/>.</summary>
     public ushort Mss;
+    /// <summary>A window scale option was present (or is to be written).</summary>
     public bool HasWindowScale;
+    /// <summary>The shift count as received, not clamped; RFC 7323 2.3 caps it at 14 and the connection applies the cap.</summary>
     public byte WindowScale;
+    /// <summary>The SACK-permitted option was present (or is to be written).</summary>
     public bool SackPermitted;
+    /// <summary>A timestamps option was present (or is to be written).</summary>
     public bool HasTimestamps;
+    /// <summary>The sender's timestamp clock value (RFC 7323 3.2); valid when <see cref="HasTimestamps"/>.</summary>
     public uint TsVal;
+    /// <summary>The echoed timestamp (RFC 7323 3.2); valid when <see cref="HasTimestamps"/>.</summary>
     public uint TsEcr;
+    /// <summary>How many entries of <see cref="Sack"/> are in use (0 to <see cref="MaxSackBlocks"/>); extra blocks received are dropped, and <see cref="WriteTo"/> writes only as many as fit.</summary>
     public int SackCount;
+    /// <summary>The SACK blocks, the first <see cref="SackCount"/> of which are valid, in the order received.</summary>
     public SackBlockArray Sack;
 
     /// <summary>

@@ -44,19 +44,25 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
     /// <summary>The interface name the kernel gave the device.</summary>
     public string Name { get; }
 
+    /// <inheritdoc/>
     public int QueueCount => _queues.Length;
 
     /// <summary>The queues themselves, for their counters (<see cref="GetQueue"/> may return a capture wrapper).</summary>
     public IReadOnlyList<TunQueue> Queues => _queues;
 
+    /// <summary>Always null: a TUN device has no steering table; the kernel's per-flow queue memory and software RFD stand in.</summary>
     public IFlowSteering? Steering => null;
 
+    /// <summary>Packets read from the kernel, summed over the queues; a snapshot, any thread.</summary>
     public long PacketsIn => _queues.Sum(static q => q.PacketsIn);
 
+    /// <summary>Packets the kernel accepted from us, summed over the queues; a snapshot, any thread.</summary>
     public long PacketsOut => _queues.Sum(static q => q.PacketsOut);
 
+    /// <summary>read(2) failures other than EAGAIN, summed over the queues.</summary>
     public long ReadErrors => _queues.Sum(static q => q.ReadErrors);
 
+    /// <summary>write(2) failures (packets the kernel did not take), summed over the queues.</summary>
     public long WriteErrors => _queues.Sum(static q => q.WriteErrors);
 
     /// <summary>
@@ -155,14 +161,21 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
         IpCommand.Run($"link set dev {Name} up");
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Returns a <see cref="PcapTap"/> around the queue when the device was created with a capture.</remarks>
     public IPacketDevice GetQueue(int index) => _views[index];
 
+    /// <inheritdoc/>
+    /// <remarks>Starts the queue's waiter thread, which blocks in poll(2) and rings <paramref name="doorbell"/> when packets arrive.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="doorbell"/> is null.</exception>
     public void AttachDoorbell(int index, Doorbell doorbell)
     {
         ArgumentNullException.ThrowIfNull(doorbell);
         _queues[index].AttachDoorbell(doorbell);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>A zero-timeout poll(2): a system call, so cheap but not free.</remarks>
     public bool HasPackets(int index) => _queues[index].HasPackets();
 
     /// <summary>Closes every queue, which deletes the device. Stop the stack first: engines must not poll a closed queue.</summary>

@@ -44,18 +44,25 @@ public sealed class TunQueue : IPacketDevice, IDisposable
         Mtu = mtu;
     }
 
+    /// <summary>The TUN interface this queue belongs to.</summary>
     public string DeviceName { get; }
 
+    /// <summary>The queue's index, equal to its engine's core id.</summary>
     public int Index { get; }
 
+    /// <summary>Largest packet in bytes we transmit; <see cref="TunDevice.ConfigureHost"/> gives the kernel link the same MTU.</summary>
     public int Mtu { get; }
 
+    /// <summary>Packets read from the kernel. Counters are written by the owning engine; any thread may read them.</summary>
     public long PacketsIn => Volatile.Read(ref _packetsIn);
 
+    /// <summary>Bytes of the packets counted in <see cref="PacketsIn"/>.</summary>
     public long BytesIn => Volatile.Read(ref _bytesIn);
 
+    /// <summary>Packets the kernel accepted from <see cref="Transmit"/>.</summary>
     public long PacketsOut => Volatile.Read(ref _packetsOut);
 
+    /// <summary>Bytes of the packets counted in <see cref="PacketsOut"/>.</summary>
     public long BytesOut => Volatile.Read(ref _bytesOut);
 
     /// <summary>read(2) failures other than "no packet waiting".</summary>
@@ -70,6 +77,10 @@ public sealed class TunQueue : IPacketDevice, IDisposable
     /// <summary>Doorbell rings from the waiter thread: how often the engine had to be told that packets arrived.</summary>
     public long Wakeups => Volatile.Read(ref _wakeups);
 
+    /// <summary>Reads packets with non-blocking read(2) until the kernel has none or <paramref name="maxPackets"/> were delivered. Owning engine's thread only.</summary>
+    /// <remarks>The span handed to <paramref name="receiver"/> is one pinned buffer reused for every packet. EINTR is retried; other read errors end the poll and count in <see cref="ReadErrors"/>. A poll that empties the queue lets the waiter thread watch the descriptor again.</remarks>
+    /// <returns>Packets delivered.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="receiver"/> is null.</exception>
     public unsafe int Poll(IPacketReceiver receiver, int maxPackets)
     {
         ArgumentNullException.ThrowIfNull(receiver);
@@ -119,6 +130,8 @@ public sealed class TunQueue : IPacketDevice, IDisposable
         return delivered;
     }
 
+    /// <summary>Writes the packet to the kernel with one write(2), retrying on EINTR. Owning engine's thread only.</summary>
+    /// <remarks>Never throws for the packet: one larger than <see cref="Mtu"/> counts in <see cref="OversizeDrops"/>, one the kernel refuses (EAGAIN, ENOBUFS, EIO) in <see cref="WriteErrors"/>, and TCP recovers as from loss.</remarks>
     public unsafe void Transmit(ReadOnlySpan<byte> packet)
     {
         if (packet.Length > Mtu)
@@ -201,6 +214,7 @@ public sealed class TunQueue : IPacketDevice, IDisposable
         }
     }
 
+    /// <summary>Stops and joins the waiter thread, then closes the descriptor (closing the last queue deletes the device). Idempotent; stop the engine first.</summary>
     public void Dispose()
     {
         if (_fd < 0)
