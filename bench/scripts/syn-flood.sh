@@ -14,9 +14,10 @@
 # let the server free the half-open entry early; the script shows that with the namespace's own counters.
 #
 # Usage: bench/scripts/syn-flood.sh [RATE] [SECONDS]       (defaults: 20000 SYNs/s for 20 s)
-# Environment: CONNECTIONS (1000), TARGETS ("kernel tun"), TXQUEUELEN (leave the TUN's at the kernel default
-#   500 when unset), CORES (serve's engine cores, 1), JSON (write the results there too), SKIP_BUILD=1 (use the
-#   CLI already built).
+# Environment: CONNECTIONS (1000), TARGETS ("kernel tun"), TXQUEUELEN (set the TUN's queue toward the stack to
+#   this many packets once serve is up; serve makes it TunDevice.DefaultKernelQueueLength, the kernel's default is
+#   500), CORES (serve's engine cores and nginx's workers, 1), JSON (write the results there too), SKIP_BUILD=1 (use
+#   the CLI already built).
 # Needs root, /dev/net/tun, gcc, nginx, iproute2 and the .NET SDK. Every namespace is deleted on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -134,9 +135,8 @@ run_kernel() {
     local srv=fsflood-k-$tag cli=fsflood-c-$tag
     new_namespace "$srv"
     new_namespace "$cli"
-    ip link add fsfk$tag type veth peer name fsfc$tag
-    ip link set fsfk$tag netns "$srv"
-    ip link set fsfc$tag netns "$cli"
+    # Made inside the server's namespace with the peer straight in the client's: the host's interfaces stay untouched.
+    ip netns exec "$srv" ip link add fsfk$tag type veth peer name fsfc$tag netns "$cli"
     ip netns exec "$srv" ip addr add 198.18.40.2/24 dev fsfk$tag
     ip netns exec "$srv" ip link set fsfk$tag up
     ip netns exec "$cli" ip addr add 198.18.40.1/24 dev fsfc$tag
