@@ -35,6 +35,13 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     private readonly SharedConnectionTable? _shared;
     private int _ownedConnections;
     private bool _fromHandoff;
+    private readonly bool _deviceIsLoopback;
+    private readonly SynCookieCodec _cookies;
+
+    // Per-engine (so per-core) replies to traffic that matches no connection. Each is mutated in place on its field.
+    private TokenBucket _resetBucket;
+    private TokenBucket _timeWaitAckBucket;
+    private TokenBucket _icmpBucket;
 
     public NetworkEngine(EngineOptions options)
         : this(options, null)
@@ -62,6 +69,11 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
         _ports = options.RandomSeed is int seed ? new EphemeralPortSelector(seed) : new EphemeralPortSelector();
         _now = _clock.NowMicroseconds;
         _timers = new TimerWheel(_now);
+        _deviceIsLoopback = options.IsLoopback;
+        _cookies = options.SynCookieKey is null ? new SynCookieCodec() : new SynCookieCodec(options.SynCookieKey);
+        _resetBucket = new TokenBucket(Config.ResetsPerSecond, Config.ResetBurst, _now);
+        _timeWaitAckBucket = new TokenBucket(Config.TimeWaitAcksPerSecond, Config.TimeWaitAckBurst, _now);
+        _icmpBucket = new TokenBucket(options.IcmpRepliesPerSecond, options.IcmpReplyBurst, _now);
     }
 
     public IpAddress LocalAddress { get; }

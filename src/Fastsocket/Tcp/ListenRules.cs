@@ -6,10 +6,15 @@ namespace Fastsocket.Tcp;
 internal static class ListenRules
 {
     /// <summary>
-    /// A RST is ignored; an ACK is answered with a reset; a segment without SYN is ignored; a SYN opens a connection
-    /// unless the listener's queue is full.
+    /// A RST is ignored. An ACK is answered with a reset, unless the listener is in cookie mode
+    /// (<paramref name="cookieMode"/>: it sent SYN cookies recently), where a bare ACK may be the third step of a
+    /// cookie handshake and is checked instead (and dropped silently when it fails, as Linux). A segment without SYN
+    /// is ignored. A SYN is dropped when the accept queue is full (Linux does so even with cookies); when only the
+    /// half-open queue is full it gets a cookie (<paramref name="cookiesAllowed"/>) or is dropped; otherwise it opens
+    /// a connection.
     /// </summary>
-    public static ListenVerdict OnSegment(in FlowKey key, in IncomingSegment seg, bool canTakeSyn)
+    public static ListenVerdict OnSegment(in FlowKey key, in IncomingSegment seg, bool acceptQueueFull, bool halfOpenFull,
+        bool cookiesAllowed, bool cookieMode)
     {
         if (seg.Has(TcpFlags.Rst))
         {
@@ -17,13 +22,25 @@ internal static class ListenRules
         }
         if (seg.Has(TcpFlags.Ack))
         {
+            if (cookieMode && !seg.Has(TcpFlags.Syn))
+            {
+                return new ListenVerdict(ListenAction.CheckCookie, TcpReply.None);
+            }
             return new ListenVerdict(ListenAction.Reply, ResetRules.ForUnknownFlow(key, seg));
         }
         if (!seg.Has(TcpFlags.Syn))
         {
             return new ListenVerdict(ListenAction.Ignore, TcpReply.None);
         }
-        return new ListenVerdict(canTakeSyn ? ListenAction.Open : ListenAction.DropQueueFull, TcpReply.None);
+        if (acceptQueueFull)
+        {
+            return new ListenVerdict(ListenAction.DropQueueFull, TcpReply.None);
+        }
+        if (halfOpenFull)
+        {
+            return new ListenVerdict(cookiesAllowed ? ListenAction.SendCookie : ListenAction.DropQueueFull, TcpReply.None);
+        }
+        return new ListenVerdict(ListenAction.Open, TcpReply.None);
     }
 
     /// <summary>

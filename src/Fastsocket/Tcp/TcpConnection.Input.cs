@@ -100,8 +100,7 @@ public sealed partial class TcpConnection
             (int)(seg.Options.TsVal - _tsRecent) < 0)
         {
             host.Statistics.Drops.Add(DropReason.TcpPawsRejected);
-            _ackNow = true;
-            RequestFlush();
+            AckInvalidSegment(seg);
             return;
         }
 
@@ -115,8 +114,7 @@ public sealed partial class TcpConnection
         if (!IsAcceptable(seg, window))
         {
             host.Statistics.Drops.Add(DropReason.TcpOutOfWindow);
-            _ackNow = true;
-            RequestFlush();
+            AckInvalidSegment(seg);
             return;
         }
 

@@ -43,6 +43,18 @@ public class TcpStatistics
     /// <summary>RFC 5961 challenge ACKs sent.</summary>
     public long ChallengeAcksSent;
 
+    /// <summary>
+    /// Challenge ACKs not sent because the connection's budget (<see cref="TcpConfig.ChallengeAcksPerSecond"/>) was
+    /// spent. The segment that asked for one was processed (and, where it was dropped, counted under its own reason).
+    /// </summary>
+    public long ChallengeAckRateLimited;
+
+    /// <summary>
+    /// ACKs not sent in answer to an out-of-window or PAWS-failed segment without data, because the connection sent one
+    /// less than <see cref="TcpConfig.InvalidAckIntervalMicroseconds"/> ago (Linux's per-socket tcp_invalid_ratelimit).
+    /// </summary>
+    public long OutOfWindowAckRateLimited;
+
     /// <summary>Packets dropped, by reason.</summary>
     public DropCounters Drops { get; } = new();
 
@@ -61,6 +73,8 @@ public class TcpStatistics
         total.ConnectionsTimedOut += ConnectionsTimedOut;
         total.ResetsSent += ResetsSent;
         total.ChallengeAcksSent += ChallengeAcksSent;
+        total.ChallengeAckRateLimited += ChallengeAckRateLimited;
+        total.OutOfWindowAckRateLimited += OutOfWindowAckRateLimited;
         Drops.AddTo(total.Drops);
     }
 }
