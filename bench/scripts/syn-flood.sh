@@ -228,7 +228,7 @@ run_tun() {
     log "kernel side after:  $(nstat_values "$ns" IpInAddrErrors TcpOutRsts IcmpOutMsgs)"
     kill -TERM "$serve" 2>/dev/null || true
     wait "$serve" 2>/dev/null || true
-    grep -E '^(serve:|fastsocket: stopping)|drop|Drop' "$work/serve.log" >&2 || true
+    grep -E '^(serve:|fastsocket: stopping|engine: SYN cookies)|drop|Drop' "$work/serve.log" >&2 || true
     local tx_before tx_after
     tx_before=${before_drops#* }
     tx_after=${after_drops#* }

@@ -147,10 +147,9 @@ public sealed partial class NetworkEngine
     private void ReceiveOnListener(Listener listener, in FlowKey key, ref IncomingSegment seg, SeqNumber? minimumIss = null)
     {
         bool cookies = Config.SynCookies;
-        // A cookie ISN cannot honour the floor of a TIME-WAIT reuse (RFC 6191): such a SYN is dropped and retried.
-        bool cookiesAllowed = cookies && minimumIss is null;
         bool cookieMode = cookies && listener.InCookieMode(_now, SynCookieRules.CookieModeMicroseconds);
-        ListenVerdict verdict = ListenRules.OnSegment(key, seg, listener.AcceptQueueFull, listener.HalfOpenFull, cookiesAllowed, cookieMode);
+        ListenVerdict verdict = ListenRules.OnSegment(key, seg, listener.AcceptQueueFull, listener.HalfOpenFull, cookies, cookieMode,
+            reopensTimeWait: minimumIss is not null);
         switch (verdict.Action)
         {
             case ListenAction.Reply:

@@ -10,11 +10,13 @@ internal static class ListenRules
     /// (<paramref name="cookieMode"/>: it sent SYN cookies recently), where a bare ACK may be the third step of a
     /// cookie handshake and is checked instead (and dropped silently when it fails, as Linux). A segment without SYN
     /// is ignored. A SYN is dropped when the accept queue is full (Linux does so even with cookies); when only the
-    /// half-open queue is full it gets a cookie (<paramref name="cookiesAllowed"/>) or is dropped; otherwise it opens
-    /// a connection.
+    /// half-open queue is full it gets a cookie (<paramref name="cookies"/>) or is dropped, unless it reopens a
+    /// TIME-WAIT 4-tuple (<paramref name="reopensTimeWait"/>): that peer is evidently real and its record is spent by
+    /// the reopening, so Linux opens it past the bound, and so do we (a cookie ISN could not honour the RFC 6191 floor).
+    /// Otherwise it opens a connection.
     /// </summary>
     public static ListenVerdict OnSegment(in FlowKey key, in IncomingSegment seg, bool acceptQueueFull, bool halfOpenFull,
-        bool cookiesAllowed, bool cookieMode)
+        bool cookies, bool cookieMode, bool reopensTimeWait = false)
     {
         if (seg.Has(TcpFlags.Rst))
         {
@@ -36,9 +38,9 @@ internal static class ListenRules
         {
             return new ListenVerdict(ListenAction.DropQueueFull, TcpReply.None);
         }
-        if (halfOpenFull)
+        if (halfOpenFull && !reopensTimeWait)
         {
-            return new ListenVerdict(cookiesAllowed ? ListenAction.SendCookie : ListenAction.DropQueueFull, TcpReply.None);
+            return new ListenVerdict(cookies ? ListenAction.SendCookie : ListenAction.DropQueueFull, TcpReply.None);
         }
         return new ListenVerdict(ListenAction.Open, TcpReply.None);
     }

@@ -228,6 +228,35 @@ public class SynCookieEngineTests
     }
 
     [Fact]
+    public void ASynReopeningATimeWaitTupleOpensStatefullyPastAFullHalfOpenQueue()
+    {
+        // As Linux: the peer of a TIME-WAIT record is evidently real, and a cookie ISN could not honour the RFC 6191
+        // floor; dropping it instead cost such clients a one-second SYN retransmission under the TUN flood test.
+        TcpTestBench b = TcpTestBench.Small();
+        (_, uint oldIss) = b.TimeWait();
+        const int bound = 16 + 8;
+        for (int i = 0; i < bound; i++)
+        {
+            b.Send(TcpFlags.Syn, 100 + (uint)i, options: TcpTestBench.MssOnly, fromPort: (ushort)(41000 + i));
+            Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, b.Expect().Flags);
+        }
+        SendCookieSyn(b, s_fullOptions);
+        Assert.Equal(1, b.Engine.Statistics.SynCookiesSent);
+        Assert.Equal(bound, b.Engine.ConnectionCount);
+
+        uint newIss = TcpTestBench.PeerIss + 100_000;
+        b.Send(TcpFlags.Syn, newIss, options: TcpTestBench.MssOnly);
+        Segment synAck = b.Expect();
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Assert.Equal(newIss + 1, synAck.Ack);
+        Assert.True((int)(synAck.Seq - (oldIss + 2)) > 0, "the new ISS lies beyond the old incarnation's");
+        Assert.Equal(1, b.Engine.Statistics.SynCookiesSent);
+        Assert.Equal(1, b.Engine.Statistics.TimeWaitReused);
+        Assert.Equal(0, b.Engine.TimeWaitCount);
+        Assert.Equal(bound + 1, b.Engine.ConnectionCount);
+    }
+
+    [Fact]
     public void AFullAcceptQueueDropsTheSynEvenWithCookies()
     {
         var b = new TcpTestBench();
