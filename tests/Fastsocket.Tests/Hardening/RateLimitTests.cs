@@ -1,5 +1,8 @@
+using Fastsocket.Devices;
+using Fastsocket.Stack;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
+using Fastsocket.Time;
 using Fastsocket.Wire;
 
 namespace Fastsocket.Tests.Hardening;
@@ -157,5 +160,90 @@ public sealed class RateLimitTests
         Assert.Equal(2, b.Engine.Statistics.ChallengeAcksSent);
         Assert.Equal(3, b.Engine.Statistics.ChallengeAckRateLimited);
         Assert.Equal(0, b.Engine.Statistics.Drops[DropReason.TcpRateLimited]);
+    }
+
+    /// <summary>A device that keeps nothing: counts what is sent, so measuring allocations measures the engine alone.</summary>
+    private sealed class CountingDevice : IPacketDevice
+    {
+        public int Mtu => 1500;
+
+        public long Transmitted { get; private set; }
+
+        public int Poll(IPacketReceiver receiver, int maxPackets) => 0;
+
+        public void Transmit(ReadOnlySpan<byte> packet) => Transmitted++;
+
+        public void Flush()
+        {
+        }
+    }
+
+    [Fact]
+    public void WhatAFloodDrivesAllocatesNothing()
+    {
+        // The per-packet paths a flood exercises: cookie SYN-ACKs, forged cookie ACKs, martian and land drops, resets
+        // through the bucket (sent and suppressed) and echo replies through theirs. No allocation, as the rest of the
+        // hot path (only a validated cookie rents a connection, as the stateful path does).
+        var device = new CountingDevice();
+        var clock = new VirtualClock();
+        var engine = new NetworkEngine(new EngineOptions
+        {
+            LocalAddress = TcpTestBench.Local,
+            Device = device,
+            Clock = clock,
+            RandomSeed = 1,
+            SynCookieKey = TcpTestBench.CookieKey,
+            Tcp = new TcpConfig { ResetsPerSecond = 10, ResetBurst = 10 },
+        });
+        engine.Listen(TcpTestBench.LocalPort, 2);
+        const int Rounds = 200;
+        byte[][] syns = new byte[Rounds + 3][];
+        byte[][] forged = new byte[Rounds][];
+        byte[][] closed = new byte[Rounds][];
+        var options = new TcpOptions { HasMss = true, Mss = 1460, HasWindowScale = true, WindowScale = 7, SackPermitted = true, HasTimestamps = true, TsVal = 1 };
+        for (int i = 0; i < syns.Length; i++)
+        {
+            syns[i] = TcpTestBench.BuildPacket(new Segment { Flags = TcpFlags.Syn, Seq = (uint)i, Options = options }, (ushort)(20000 + i));
+        }
+        for (int i = 0; i < Rounds; i++)
+        {
+            forged[i] = TcpTestBench.BuildPacket(new Segment { Flags = TcpFlags.Ack, Seq = 1, Ack = (uint)i }, (ushort)(30000 + i));
+            closed[i] = TcpTestBench.BuildPacket(new Segment { Flags = TcpFlags.Ack, Seq = 1, Ack = 1 }, (ushort)(30000 + i), 81);
+        }
+        byte[] martian = TcpTestBench.BuildPacket(new Segment { Flags = TcpFlags.Syn, Seq = 1 }, from: IpAddress.FromIPv4(224, 0, 0, 1));
+        byte[] land = TcpTestBench.BuildPacket(new Segment { Flags = TcpFlags.Syn, Seq = 1 }, from: TcpTestBench.Local);
+        var echo = new byte[IPv4Header.Length + IcmpV4Packet.HeaderLength + 4];
+        int echoLength = IcmpV4Writer.WriteEcho(echo.AsSpan(IPv4Header.Length), reply: false, 1, 1, "ping"u8);
+        IPv4Header.Write(echo, TcpTestBench.Remote, TcpTestBench.Local, IpProtocol.Icmp, echoLength, 1);
+
+        // Fill the half-open queue (this allocates connections) and warm every path up once.
+        for (int i = 0; i < 4; i++)
+        {
+            engine.Receive(syns[i]);
+        }
+        engine.Receive(forged[0]);
+        engine.Receive(closed[0]);
+        engine.Receive(martian);
+        engine.Receive(land);
+        engine.Receive(echo);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Rounds; i++)
+        {
+            engine.Receive(syns[3 + i]);
+            engine.Receive(forged[i]);
+            engine.Receive(closed[i]);
+            engine.Receive(martian);
+            engine.Receive(land);
+            engine.Receive(echo);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(Rounds + 1, engine.Statistics.SynCookiesSent);
+        Assert.Equal(Rounds + 1, engine.Statistics.SynCookiesRejected);
+        Assert.True(engine.Statistics.IcmpRateLimited > 0);
+        Assert.True(engine.Statistics.RstRateLimited > 0);
+        Assert.Equal(3, engine.ConnectionCount);
+        Assert.Equal(0, allocated);
     }
 }
