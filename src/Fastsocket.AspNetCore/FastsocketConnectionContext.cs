@@ -8,6 +8,7 @@ using Fastsocket.Stack;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 
 namespace Fastsocket.AspNetCore;
 
@@ -39,6 +40,7 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
     private readonly TaskCompletionSource _receiveDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _stateLock = new();
+    private readonly ILogger _logger;
     private IDictionary<object, object?>? _items;
     private string? _connectionId;
     private Exception? _shutdownReason;
@@ -46,9 +48,10 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
     private bool _aborted;
     private int _closedFired;
 
-    internal FastsocketConnectionContext(FastSocket socket, MemoryPool<byte> memoryPool, FastsocketTransportOptions options)
+    internal FastsocketConnectionContext(FastSocket socket, MemoryPool<byte> memoryPool, FastsocketTransportOptions options, ILogger logger)
     {
         _socket = socket;
+        _logger = logger;
         _core = socket.Stack.Core(socket.CoreId);
         MemoryPool = memoryPool;
         LocalEndPoint = socket.LocalEndPoint;
@@ -146,10 +149,22 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
                 if (received == 0)
                 {
                     // FIN from the peer: the app reads what is left, then sees the end of the request stream.
+                    FastsocketTransportLog.ConnectionReadFin(_logger, this);
                     break;
                 }
                 writer.Advance(received);
-                FlushResult flush = await writer.FlushAsync().ConfigureAwait(true);
+                ValueTask<FlushResult> flushing = writer.FlushAsync();
+                bool paused = !flushing.IsCompleted;
+                if (paused)
+                {
+                    // The app has not read what is buffered: stop reading the socket (TCP's window closes) until it does.
+                    FastsocketTransportLog.ConnectionPause(_logger, this);
+                }
+                FlushResult flush = await flushing.ConfigureAwait(true);
+                if (paused)
+                {
+                    FastsocketTransportLog.ConnectionResume(_logger, this);
+                }
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     break;
@@ -158,6 +173,7 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.TimedOut)
         {
+            FastsocketTransportLog.ConnectionReset(_logger, this);
             error = new ConnectionResetException(e.Message, e);
         }
         catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
@@ -166,6 +182,7 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
         }
         catch (Exception e)
         {
+            FastsocketTransportLog.ConnectionError(_logger, this, e);
             error = e;
         }
         if (error is not null)
@@ -215,9 +232,16 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
         }
         catch (Exception e)
         {
-            error = e is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }
-                ? new ConnectionResetException(e.Message, e)
-                : e;
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown })
+            {
+                FastsocketTransportLog.ConnectionReset(_logger, this);
+                error = new ConnectionResetException(e.Message, e);
+            }
+            else
+            {
+                FastsocketTransportLog.ConnectionError(_logger, this, e);
+                error = e;
+            }
         }
         Exception? reason;
         lock (_stateLock)
@@ -228,7 +252,12 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
         // Kestrel's next write fails with the reason the connection ended, if it ended badly.
         await reader.CompleteAsync(reason).ConfigureAwait(true);
         // After the last byte: FIN (or RST when aborted), then release the socket, which also ends the receive loop.
-        CloseSocket(reset: _aborted || error is not null);
+        bool reset = _aborted || error is not null;
+        if (!reset && !_socketDisposed)
+        {
+            FastsocketTransportLog.ConnectionWriteFin(_logger, this, "The application completed the connection's output.");
+        }
+        CloseSocket(reset);
         _sendDone.TrySetResult();
     }
 

@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Fastsocket.Sockets;
 using Fastsocket.Stack;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
 
 namespace Fastsocket.AspNetCore;
 
@@ -19,6 +20,7 @@ public sealed class FastsocketConnectionListener : IConnectionListener
     private readonly FastsocketNetwork _network;
     private readonly FastsocketTransportOptions _options;
     private readonly MemoryPool<byte> _memoryPool;
+    private readonly ILogger _logger;
     private readonly Channel<FastsocketConnectionContext> _accepted =
         Channel.CreateUnbounded<FastsocketConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
@@ -26,14 +28,20 @@ public sealed class FastsocketConnectionListener : IConnectionListener
     private FastSocket? _listener;
     private int _unbound;
 
-    internal FastsocketConnectionListener(FastsocketNetwork network, EndPoint endPoint, MemoryPool<byte> memoryPool)
+    internal FastsocketConnectionListener(FastsocketNetwork network, EndPoint endPoint, MemoryPool<byte> memoryPool, ILogger logger)
     {
         _network = network;
         _options = network.Options;
         _memoryPool = memoryPool;
+        _logger = logger;
         EndPoint = endPoint;
     }
 
+    /// <summary>
+    /// Before <see cref="Bind"/>, what Kestrel asked for; after, where the endpoint really is, which Kestrel logs as
+    /// "Now listening on": the stack's own address for a loopback request (the kernel's loopback has nothing
+    /// listening), the wildcard as asked, and the port chosen for port 0.
+    /// </summary>
     public EndPoint EndPoint { get; private set; }
 
     internal void Bind()
@@ -55,7 +63,13 @@ public sealed class FastsocketConnectionListener : IConnectionListener
             throw new SocketException((int)SocketError.AddressNotAvailable, $"{requested.Address} is not the Fastsocket.NET stack's address ({_network.ServerAddress})");
         }
         _listener = requested.Port != 0 ? Listen(stack, requested.Port) : ListenOnFreePort(stack);
-        EndPoint = new IPEndPoint(requested.Address, ((IPEndPoint)_listener.LocalEndPoint!).Port);
+        IPAddress reachable = IPAddress.IsLoopback(requested.Address) ? _network.ServerAddress : requested.Address;
+        EndPoint = new IPEndPoint(reachable, ((IPEndPoint)_listener.LocalEndPoint!).Port);
+        FastsocketTransportLog.ListenerBound(_logger, stack.Name, EndPoint, requested, stack.CoreCount);
+        if (_network.Wire is not null)
+        {
+            FastsocketTransportLog.ListenerInMemory(_logger, EndPoint, _network.ServerAddress, requested);
+        }
         foreach (EngineCore core in stack.Cores)
         {
             var started = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -123,9 +137,14 @@ public sealed class FastsocketConnectionListener : IConnectionListener
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
+                if (!stop.IsCancellationRequested && e is SocketException { SocketErrorCode: not SocketError.OperationAborted })
+                {
+                    // Not an unbind: this core stops accepting while the app keeps running, which an operator must see.
+                    FastsocketTransportLog.AcceptLoopFailed(_logger, EngineCore.Current?.CoreId ?? -1, EndPoint, e);
+                }
                 return;
             }
-            var connection = new FastsocketConnectionContext(socket, _memoryPool, _options);
+            var connection = new FastsocketConnectionContext(socket, _memoryPool, _options, _logger);
             if (!_accepted.Writer.TryWrite(connection))
             {
                 // Unbound meanwhile: nobody will serve it.
@@ -133,6 +152,7 @@ public sealed class FastsocketConnectionListener : IConnectionListener
                 socket.Dispose();
                 return;
             }
+            FastsocketTransportLog.ConnectionAccepted(_logger, connection);
             connection.Start();
         }
     }
@@ -163,6 +183,7 @@ public sealed class FastsocketConnectionListener : IConnectionListener
         _listener?.Dispose();
         _accepted.Writer.TryComplete();
         await Task.WhenAll(_acceptLoops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        FastsocketTransportLog.ListenerUnbound(_logger, EndPoint);
     }
 
     public async ValueTask DisposeAsync()

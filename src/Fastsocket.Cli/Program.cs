@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
-using Fastsocket.Cli.Bench;
+using Fastsocket.Bench;
 using Fastsocket.Cli.Commands;
 
 namespace Fastsocket.Cli;
@@ -11,6 +11,7 @@ public static class Program
 {
     internal const string CommandName = "fastsocket";
 
+    /// <summary>The process entry point: <see cref="Run(string[], TextWriter, TextWriter)"/> on the real console.</summary>
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>
@@ -24,7 +25,15 @@ public static class Program
     /// As <see cref="Run(string[], TextWriter, TextWriter)"/>, with the bench targets to use; tests pass
     /// their own registry (fake targets) instead of the process-wide default.
     /// </summary>
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, BenchTargets benchTargets)
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, BenchTargets benchTargets) =>
+        Run(args, stdout, stderr, benchTargets, CancellationToken.None);
+
+    /// <summary>
+    /// As <see cref="Run(string[], TextWriter, TextWriter, BenchTargets)"/>, with a token that stops the command the
+    /// way Ctrl-C does (tests use it to interrupt a bench without sending a signal).
+    /// </summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, BenchTargets benchTargets,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -67,8 +76,12 @@ public static class Program
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
+                // The parser's own Ctrl-C handling gives up on the command two seconds after the signal and lets the
+                // process end under it: no partial bench table, no result files, the terminal's cursor left hidden.
+                // Each command handles Ctrl-C itself (StopSignal) and winds down through its normal path instead.
+                ProcessTerminationTimeout = null,
             };
-            return parseResult.Invoke(invocation);
+            return parseResult.InvokeAsync(invocation, cancellationToken).GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {
@@ -93,6 +106,7 @@ public static class Program
         root.Subcommands.Add(new BenchCommand(console, benchTargets));
         root.Subcommands.Add(new ServeCommand(console));
         root.Subcommands.Add(new LoadCommand(console));
+        Commands.OptionValidation.UseReadableNumberErrors(root);
         return root;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fastsocket.Bench;
 using Spectre.Console;
 
 namespace Fastsocket.Cli.Bench;
@@ -69,11 +70,16 @@ public static class BenchTableWriter
             column.NoWrap = true;
         }
 
-        var m = report.Machine;
-        table.Caption(Markup.Escape(string.Create(c,
+        var caption = Markup.Escape(string.Create(c,
             $"srv/cli: server/client cores; /core: conn/s per server core; p50/p99/p99.9: latency in µs; " +
             $"pkts: packets per connection; ×kernel: conn/s over the kernel run's at the same cores.\n" +
-            $"{m.ProcessorCount} processors{(m.CpuModel is null ? "" : $" ({m.CpuModel})")}, {m.Os}, {m.DotnetVersion}")));
+            $"{BenchMachineNotes.Machine(report.Machine)}"));
+        if (BenchMachineNotes.Oversubscribed(report) is { } warning)
+        {
+            caption += "\n[yellow]" + Markup.Escape(warning) + "[/]";
+        }
+
+        table.Caption(caption);
         console.Write(table);
     }
 }

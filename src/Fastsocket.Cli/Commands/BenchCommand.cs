@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Fastsocket.Bench;
 using Fastsocket.Cli.Bench;
+using Fastsocket.Cli.Serve;
 using Spectre.Console;
 
 namespace Fastsocket.Cli.Commands;
@@ -17,9 +19,9 @@ internal sealed class BenchCommand : Command
     private const int MaxClientAddresses = 250;
     private const string SameCores = "same";
     private const double MaxSeconds = 3600;
-    private const string JsonFile = "results.json";
-    private const string CsvFile = "results.csv";
-    private const string PngFile = "cps_vs_cores.png";
+    private const string JsonFile = BenchResultFiles.JsonFile;
+    private const string CsvFile = BenchResultFiles.CsvFile;
+    private const string PngFile = BenchResultFiles.PngFile;
 
     private readonly CliConsole _console;
     private readonly BenchTargets _targets;
@@ -234,13 +236,27 @@ internal sealed class BenchCommand : Command
         var serverCores = ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!;
         var plans = BenchPlan.Build(designs, serverCores, spec, clientCoresMatchServer: clientCores == 0);
 
+        // Checked before anything runs: finding out after a long bench that the results cannot be saved loses them.
+        var outDirectory = parseResult.GetValue(_out);
+        if (outDirectory is not null && BenchResultFiles.CheckWritable(outDirectory) is { } outProblem)
+        {
+            _console.Error.WriteLine($"fastsocket: bench: cannot write results to '--out {outDirectory}': {outProblem}.");
+            return ExitCodes.Usage;
+        }
+
+        // Ctrl-C (or SIGTERM) ends the current run early and starts no more; what was measured is still shown and
+        // written, and the live display ends normally, which shows the terminal's cursor again.
+        using var signal = new StopSignal();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signal.Token);
+
         var json = parseResult.GetValue(_json);
         var interactive = !json && ReferenceEquals(_console.Out, Console.Out) && !Console.IsOutputRedirected;
         var stdout = CreateAnsiConsole(_console.Out, interactive);
         var runner = new BenchRunner(_targets);
         var results = interactive
-            ? runner.RunLive(plans, stdout, cancellationToken)
-            : runner.RunQuiet(plans, _console.Error, cancellationToken);
+            ? BenchLiveDisplay.Run(runner, plans, stdout, stop.Token)
+            : runner.RunQuiet(plans, _console.Error, stop.Token);
+        var cancelled = stop.IsCancellationRequested;
 
         var report = new BenchReport(results, BenchMachine.Current());
         if (json)
@@ -252,25 +268,27 @@ internal sealed class BenchCommand : Command
             BenchTableWriter.Write(report, stdout);
         }
 
-        var exitCode = results.Count == plans.Count && results.All(r => r.Connections > 0)
+        var exitCode = !cancelled && results.Count == plans.Count && results.All(r => r.Connections > 0)
             ? ExitCodes.Success
             : ExitCodes.Failed;
         if (exitCode != ExitCodes.Success)
         {
             _console.Error.WriteLine(runner.Failure is { } failure
                 ? $"fastsocket: bench: {failure}; results are partial."
-                : cancellationToken.IsCancellationRequested
-                    ? "fastsocket: bench cancelled; results are partial."
+                : cancelled
+                    ? $"fastsocket: bench cancelled; results are partial ({results.Count} of {plans.Count} runs)."
                     : "fastsocket: bench: a run completed no connections.");
         }
 
-        if (parseResult.GetValue(_out) is { } outDirectory)
+        if (outDirectory is not null)
         {
             var log = json ? _console.Error : _console.Out;
-            Directory.CreateDirectory(outDirectory);
-            File.WriteAllText(Path.Combine(outDirectory, JsonFile), BenchJsonWriter.ToJson(report) + "\n");
-            File.WriteAllText(Path.Combine(outDirectory, CsvFile), BenchCsvWriter.ToCsv(report));
-            BenchPlotWriter.WritePng(report, Path.Combine(outDirectory, PngFile));
+            if (BenchResultFiles.Write(report, outDirectory) is { } writeProblem)
+            {
+                _console.Error.WriteLine($"fastsocket: bench: could not write results to '{outDirectory}': {writeProblem}.");
+                return ExitCodes.Failed;
+            }
+
             log.WriteLine($"wrote {JsonFile}, {CsvFile} and {PngFile} to {outDirectory}");
         }
 

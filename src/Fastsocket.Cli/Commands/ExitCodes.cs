@@ -15,6 +15,9 @@ internal static class ExitCodes
     /// <summary>The command line was wrong: unknown flag, missing or invalid value. Matches the BSD/GNU convention for usage errors.</summary>
     public const int Usage = 2;
 
-    /// <summary>An exception escaped the command; its message went to stderr.</summary>
+    /// <summary>
+    /// The system refused what the command needs (serve and load: a TUN device without root or CAP_NET_ADMIN, the
+    /// message says what is missing), or an exception escaped the command; either way the message went to stderr.
+    /// </summary>
     public const int Unexpected = 3;
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Fastsocket.Cli.Load;
+using Fastsocket.Bench;
 using Fastsocket.Cli.Serve;
 
 namespace Fastsocket.Cli.Commands;
@@ -92,8 +92,13 @@ internal sealed class LoadCommand : Command
         TextWriter progress = json ? _console.Error : _console.Out;
 
         using var stop = new StopSignal();
-        LoadOutcome outcome;
-        using (TunStack tun = TunStack.Start(settings, "load"))
+        HttpLoadOutcome outcome;
+        if (!TunStack.TryStart(settings, "load", out TunStack? started, out string? failure))
+        {
+            _console.Error.WriteLine($"fastsocket: load: {failure}");
+            return ExitCodes.Unexpected;
+        }
+        using (TunStack tun = started)
         {
             progress.WriteLine($"fastsocket: loading {url} from {settings.Address} over {tun.Device.Name} with {connections} connection(s) on {settings.Cores} core(s)");
             var client = new HttpLoadClient(tun.Stack, url, requests, duration, TimeSpan.FromSeconds(parseResult.GetValue(_timeout)), stop.Token);
@@ -112,7 +117,7 @@ internal sealed class LoadCommand : Command
         return outcome.Errors == 0 && outcome.Requests > 0 ? ExitCodes.Success : ExitCodes.Failed;
     }
 
-    private void WriteText(LoadOutcome o)
+    private void WriteText(HttpLoadOutcome o)
     {
         TextWriter w = _console.Out;
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"requests {o.Requests} in {o.Seconds:F2} s: {o.RequestsPerSecond:F0} requests/s"));
@@ -121,7 +126,7 @@ internal sealed class LoadCommand : Command
             $"latency us: p50 {o.Latency.PercentileUs(50):F0} p90 {o.Latency.PercentileUs(90):F0} p99 {o.Latency.PercentileUs(99):F0} p99.9 {o.Latency.PercentileUs(99.9):F0} max {o.Latency.PercentileUs(100):F0}"));
     }
 
-    private void WriteJson(LoadOutcome o)
+    private void WriteJson(HttpLoadOutcome o)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))

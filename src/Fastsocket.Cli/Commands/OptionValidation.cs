@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Numerics;
 
 namespace Fastsocket.Cli.Commands;
 
@@ -112,6 +113,55 @@ internal static class OptionValidation
             }
         });
         return option;
+    }
+
+    /// <summary>
+    /// Gives every whole-number and decimal option of <paramref name="command"/> and its subcommands a parser whose
+    /// error says in words what the option takes. The parser's own message names the .NET type ("Cannot parse
+    /// argument '10kb' for option '--bytes' as expected type 'System.Int64'"), which tells a user nothing.
+    /// </summary>
+    public static void UseReadableNumberErrors(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (Option option in command.Options)
+        {
+            switch (option)
+            {
+                case Option<int> { CustomParser: null } whole:
+                    whole.CustomParser = result => ParseNumber<int>(result, NumberStyles.Integer, WholeNumber);
+                    break;
+                case Option<long> { CustomParser: null } whole:
+                    whole.CustomParser = result => ParseNumber<long>(result, NumberStyles.Integer, WholeNumber);
+                    break;
+                case Option<double> { CustomParser: null } number:
+                    number.CustomParser = result => ParseNumber<double>(result, NumberStyles.Float, DecimalNumber);
+                    break;
+            }
+        }
+
+        foreach (Command subcommand in command.Subcommands)
+        {
+            UseReadableNumberErrors(subcommand);
+        }
+    }
+
+    private const string WholeNumber = "must be a whole number in digits, without a unit or suffix";
+
+    private const string DecimalNumber = "must be a number in digits (a point before any decimals), without a unit or suffix";
+
+    private static T ParseNumber<T>(ArgumentResult result, NumberStyles styles, string requirement)
+        where T : INumberBase<T>
+    {
+        // One value per option: the last occurrence wins, as with the parser's own conversion.
+        string text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[^1].Value;
+        if (T.TryParse(text, styles, CultureInfo.InvariantCulture, out T? value))
+        {
+            return value;
+        }
+
+        string name = result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;
+        result.AddError($"Invalid value '{text}' for option '{name}': {requirement}.");
+        return T.Zero;
     }
 
     /// <summary>

@@ -68,7 +68,12 @@ internal sealed class ServeCommand : Command
         TimeSpan? limit = parseResult.GetResult(_duration) is null ? null : TimeSpan.FromSeconds(parseResult.GetValue(_duration));
 
         using var stop = new StopSignal(limit);
-        using TunStack tun = TunStack.Start(settings, "serve");
+        if (!TunStack.TryStart(settings, "serve", out TunStack? started, out string? failure))
+        {
+            _console.Error.WriteLine($"fastsocket: serve: {failure}");
+            return ExitCodes.Unexpected;
+        }
+        using TunStack tun = started;
         var counters = new ServeCounters();
         var listener = new FastSocket(tun.Stack);
         listener.Bind(new IPEndPoint(IPAddress.Any, port));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Fastsocket.Devices;
 using Fastsocket.Devices.Tun;
 using Fastsocket.Stack;
@@ -25,6 +26,27 @@ internal sealed class TunStack : IDisposable
 
     public PcapWriter? Capture { get; }
 
+    /// <summary>
+    /// <see cref="Start"/>, with the set-up failures a user can fix (no root, no /dev/net/tun, no 'ip') returned as
+    /// <paramref name="error"/> in words with the remedy instead of thrown; anything else still throws.
+    /// </summary>
+    public static bool TryStart(TunSettings settings, string name, [NotNullWhen(true)] out TunStack? stack, [NotNullWhen(false)] out string? error)
+    {
+        try
+        {
+            stack = Start(settings, name);
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (TunFailure.Explain(ex, name, settings.Name) is { } explained)
+        {
+            stack = null;
+            error = explained;
+            return false;
+        }
+    }
+
+    /// <summary>Creates the device, addresses the kernel's side and starts a fastsocket-design stack on it.</summary>
     public static TunStack Start(TunSettings settings, string name)
     {
         PcapWriter? capture = settings.PcapPath is null ? null : new PcapWriter(settings.PcapPath);

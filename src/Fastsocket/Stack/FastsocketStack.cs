@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Fastsocket.Devices;
+using Fastsocket.Diagnostics;
 using Fastsocket.Tcp;
 using Fastsocket.Wire;
 
@@ -123,6 +124,7 @@ public sealed class FastsocketStack : IDisposable
         {
             core.Start();
         }
+        FastsocketMetrics.Track(this);
     }
 
     /// <summary>The core to place new work on from outside the stack: round-robin, so connections spread over cores.</summary>
@@ -244,6 +246,7 @@ public sealed class FastsocketStack : IDisposable
             return;
         }
         _disposed = true;
+        FastsocketMetrics.Untrack(this);
         foreach (EngineCore core in _cores)
         {
             core.Stop();

@@ -1,4 +1,4 @@
-using Fastsocket.Cli.Bench;
+using Fastsocket.Bench;
 using Fastsocket.Tests.Cli.Bench;
 
 namespace Fastsocket.Tests.AspNetCore;

@@ -40,10 +40,18 @@ public sealed class KestrelOnFastsocket : IAsyncDisposable
     /// <summary>Bytes the /stream endpoint had written when its request was aborted; -1 if RequestAborted never fired.</summary>
     public TaskCompletionSource<long> StreamAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<KestrelOnFastsocket> StartAsync(StackDesign design = StackDesign.Fastsocket, int cores = 2)
+    /// <param name="design">The server stack's design.</param>
+    /// <param name="cores">The server stack's cores.</param>
+    /// <param name="logger">Where the app's logs go, from Debug up; none when null.</param>
+    public static async Task<KestrelOnFastsocket> StartAsync(StackDesign design = StackDesign.Fastsocket, int cores = 2, ILoggerProvider? logger = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (logger is not null)
+        {
+            builder.Logging.AddProvider(logger);
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        }
         builder.WebHost.UseFastsocket(options =>
         {
             options.Cores = cores;

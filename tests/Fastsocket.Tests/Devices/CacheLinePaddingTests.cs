@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Fastsocket.Devices;
+using Fastsocket.Tests.Support;
 
 namespace Fastsocket.Tests.Devices;
 
@@ -54,8 +55,7 @@ public sealed class CacheLinePaddingTests
     {
         var wire = new VirtualWire(2, 2, new Fastsocket.Time.VirtualClock());
         NicQueue sender = wire.A.Queues[1];
-        byte[] packet = Nic.NicPackets.IPv4(Fastsocket.Wire.IpAddress.Parse("198.18.0.1"), 40000,
-            Fastsocket.Wire.IpAddress.Parse("198.18.0.2"), 80);
+        byte[] packet = PacketBuilder.Tcp(Fastsocket.Wire.IpAddress.Parse("198.18.0.1"), 40000, Fastsocket.Wire.IpAddress.Parse("198.18.0.2"), 80).Build();
         sender.Transmit(packet);
         sender.Transmit(packet);
         sender.Flush();

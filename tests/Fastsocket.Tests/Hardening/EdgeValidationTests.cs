@@ -11,25 +11,28 @@ namespace Fastsocket.Tests.Hardening;
 /// destination that is not one host are dropped and counted before TCP or ICMP sees them, so nothing is reflected
 /// at whoever owns the forged address. A listener is open, so a packet that got through would be answered.
 /// </summary>
-public class EdgeValidationTests
+public sealed class EdgeValidationTests
 {
-    public static TheoryData<string> MartianSources => ["255.255.255.255", "224.0.0.1", "0.0.0.0", "0.1.2.3", "127.0.0.1", "240.0.0.1"];
-
     private static IpAddress Address(string dotted)
     {
         byte[] b = System.Net.IPAddress.Parse(dotted).GetAddressBytes();
         return IpAddress.FromIPv4(b[0], b[1], b[2], b[3]);
     }
 
-    private static TcpTestBench ListeningBench()
+    private static byte[] Packet(Segment s, ushort fromPort = TcpTestBench.RemotePort, ushort toPort = TcpTestBench.LocalPort,
+        IpAddress? from = null, IpAddress? to = null) =>
+        PacketBuilder.Tcp(from ?? TcpTestBench.Remote, fromPort, to ?? TcpTestBench.Local, toPort)
+            .Flags(s.Flags).Seq(s.Seq).Ack(s.Ack).Window(s.Window).Options(s.Options).Payload(s.Payload).Build();
+
+    private static TcpTestBench ListeningBench(BenchDesign design)
     {
-        var b = new TcpTestBench();
+        var b = new TcpTestBench(design);
         b.Engine.Listen(TcpTestBench.LocalPort, 16, b.Handler);
         return b;
     }
 
     private static byte[] Syn(IpAddress from, IpAddress? to = null, ushort toPort = TcpTestBench.LocalPort) =>
-        TcpTestBench.BuildPacket(new Segment { Flags = TcpFlags.Syn, Seq = 1000, Options = TcpTestBench.MssOnly },
+        Packet(new Segment { Flags = TcpFlags.Syn, Seq = 1000, Options = TcpTestBench.MssOnly },
             TcpTestBench.RemotePort, toPort, from, to);
 
     private static byte[] EchoRequest(IpAddress from, IpAddress to)
@@ -41,10 +44,15 @@ public class EdgeValidationTests
     }
 
     [Theory]
-    [MemberData(nameof(MartianSources))]
-    public void ASynFromAMartianSourceGetsNoReplyAndIsCounted(string source)
+    [DesignData("255.255.255.255")]
+    [DesignData("224.0.0.1")]
+    [DesignData("0.0.0.0")]
+    [DesignData("0.1.2.3")]
+    [DesignData("127.0.0.1")]
+    [DesignData("240.0.0.1")]
+    public void ASynFromAMartianSourceGetsNoReplyAndIsCounted(BenchDesign design, string source)
     {
-        TcpTestBench b = ListeningBench();
+        TcpTestBench b = ListeningBench(design);
         b.InjectRaw(Syn(Address(source)));
         // To a closed port as well: no RST either.
         b.InjectRaw(Syn(Address(source), toPort: 81));
@@ -54,10 +62,11 @@ public class EdgeValidationTests
         Assert.Equal(0, b.Engine.Statistics.Drops[DropReason.TcpNoListener]);
     }
 
-    [Fact]
-    public void ASynFromOurOwnAddressIsALandAttack()
+    [Theory]
+    [DesignData]
+    public void ASynFromOurOwnAddressIsALandAttack(BenchDesign design)
     {
-        TcpTestBench b = ListeningBench();
+        TcpTestBench b = ListeningBench(design);
         b.InjectRaw(Syn(TcpTestBench.Local));
         b.ExpectNothing();
         Assert.Equal(1, b.Engine.Statistics.Drops[DropReason.LandAttack]);
@@ -65,14 +74,14 @@ public class EdgeValidationTests
     }
 
     [Theory]
-    [InlineData("255.255.255.255")]
-    [InlineData("224.0.0.1")]
-    [InlineData("239.255.255.250")]
-    [InlineData("240.0.0.1")]
-    [InlineData("0.0.0.0")]
-    public void TcpToANonUnicastDestinationIsDropped(string destination)
+    [DesignData("255.255.255.255")]
+    [DesignData("224.0.0.1")]
+    [DesignData("239.255.255.250")]
+    [DesignData("240.0.0.1")]
+    [DesignData("0.0.0.0")]
+    public void TcpToANonUnicastDestinationIsDropped(BenchDesign design, string destination)
     {
-        TcpTestBench b = ListeningBench();
+        TcpTestBench b = ListeningBench(design);
         b.InjectRaw(Syn(TcpTestBench.Remote, Address(destination)));
         b.ExpectNothing();
         Assert.Equal(1, b.Engine.Statistics.Drops[DropReason.NonUnicastDestination]);
@@ -80,20 +89,26 @@ public class EdgeValidationTests
     }
 
     [Theory]
-    [MemberData(nameof(MartianSources))]
-    public void AnEchoRequestFromAMartianSourceIsNotAnswered(string source)
+    [DesignData("255.255.255.255")]
+    [DesignData("224.0.0.1")]
+    [DesignData("0.0.0.0")]
+    [DesignData("0.1.2.3")]
+    [DesignData("127.0.0.1")]
+    [DesignData("240.0.0.1")]
+    public void AnEchoRequestFromAMartianSourceIsNotAnswered(BenchDesign design, string source)
     {
-        TcpTestBench b = ListeningBench();
+        TcpTestBench b = ListeningBench(design);
         b.InjectRaw(EchoRequest(Address(source), TcpTestBench.Local));
         Assert.Empty(b.Device.Sent);
         Assert.Equal(1, b.Engine.Statistics.Drops[DropReason.MartianSource]);
         Assert.Equal(0, b.Engine.Statistics.IcmpEchoReplies);
     }
 
-    [Fact]
-    public void AnEchoRequestFromOurOwnAddressIsNotAnsweredButOneFromAPeerIs()
+    [Theory]
+    [DesignData]
+    public void AnEchoRequestFromOurOwnAddressIsNotAnsweredButOneFromAPeerIs(BenchDesign design)
     {
-        TcpTestBench b = ListeningBench();
+        TcpTestBench b = ListeningBench(design);
         b.InjectRaw(EchoRequest(TcpTestBench.Local, TcpTestBench.Local));
         Assert.Empty(b.Device.Sent);
         Assert.Equal(1, b.Engine.Statistics.Drops[DropReason.LandAttack]);
@@ -103,10 +118,11 @@ public class EdgeValidationTests
         Assert.Equal(1, b.Engine.Statistics.IcmpEchoReplies);
     }
 
-    [Fact]
-    public void ASynFromAnOrdinaryPeerIsStillAnswered()
+    [Theory]
+    [DesignData]
+    public void ASynFromAnOrdinaryPeerIsStillAnswered(BenchDesign design)
     {
-        TcpTestBench b = ListeningBench();
+        TcpTestBench b = ListeningBench(design);
         b.InjectRaw(Syn(TcpTestBench.Remote));
         Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, b.Expect().Flags);
         Assert.Equal(0, b.Engine.Statistics.Drops.Total);
@@ -126,24 +142,12 @@ public class EdgeValidationTests
             RandomSeed = 1,
         });
         engine.Listen(80, 16);
-        device.Deliver(TcpTestBench.BuildPacket(new Segment { Flags = TcpFlags.Syn, Seq = 1, Options = TcpTestBench.MssOnly },
+        device.Deliver(Packet(new Segment { Flags = TcpFlags.Syn, Seq = 1, Options = TcpTestBench.MssOnly },
             40000, 80, loopback, loopback));
-        device.Deliver(TcpTestBench.BuildPacket(new Segment { Flags = TcpFlags.Syn, Seq = 1, Options = TcpTestBench.MssOnly },
+        device.Deliver(Packet(new Segment { Flags = TcpFlags.Syn, Seq = 1, Options = TcpTestBench.MssOnly },
             40001, 80, IpAddress.FromIPv4(127, 0, 0, 2), loopback));
         engine.Poll();
         Assert.Equal(2, device.Sent.Count);
         Assert.Equal(0, engine.Statistics.Drops.Total);
     }
-}
-
-/// <summary>The edge checks through a one-core stack of the base design.</summary>
-public sealed class EdgeValidationTestsUnderBase : EdgeValidationTests
-{
-    public EdgeValidationTestsUnderBase() => TestDesign.Current = StackDesign.Base;
-}
-
-/// <summary>The edge checks through a one-core stack of the fastsocket design.</summary>
-public sealed class EdgeValidationTestsUnderFastsocket : EdgeValidationTests
-{
-    public EdgeValidationTestsUnderFastsocket() => TestDesign.Current = StackDesign.Fastsocket;
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using Fastsocket.Cli.Bench;
+using Fastsocket.Bench;
 using Fastsocket.Sockets;
 using Fastsocket.Stack;
 using Fastsocket.Wire;

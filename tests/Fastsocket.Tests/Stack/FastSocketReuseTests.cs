@@ -64,8 +64,8 @@ public sealed class FastSocketReuseTests
         listener.Bind(new IPEndPoint(IPAddress.Any, 80));
         listener.Listen(1024);
         using var stop = new CancellationTokenSource();
-        var spec = new Fastsocket.Cli.Bench.BenchRunSpec();
-        new Fastsocket.Cli.Bench.StackBenchServer(listener, spec.Response, workersPerCore: 8, stop.Token).StartOnEveryCore(pair.Server);
+        var spec = new Fastsocket.Bench.BenchRunSpec();
+        new Fastsocket.Bench.StackBenchServer(listener, spec.Response, workersPerCore: 8, stop.Token).StartOnEveryCore(pair.Server);
 
         var loops = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
         {

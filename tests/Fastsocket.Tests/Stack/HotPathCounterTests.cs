@@ -78,7 +78,7 @@ public class HotPathCounterTests
         using var stop = new CancellationTokenSource();
         // The benchmark's server: workers on every core that accept into one socket each, answer, and disconnect
         // with reuseSocket: the socket API's own way to serve without a new object per connection.
-        new Fastsocket.Cli.Bench.StackBenchServer(listener, Response, workersPerCore: 32, stop.Token).StartOnEveryCore(pair.Server);
+        new Fastsocket.Bench.StackBenchServer(listener, Response, workersPerCore: 32, stop.Token).StartOnEveryCore(pair.Server);
         var client = new ClientApp(pair.Client, inFlightPerCore: 8);
 
         client.RunConnections(10_000);

@@ -1,5 +1,6 @@
 using Fastsocket.Tcp;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Support;
 
@@ -26,7 +27,7 @@ public sealed partial class TcpTestBench
     }
 
     /// <summary>A bench whose connections advertise a 4096-byte window.</summary>
-    public static TcpTestBench Small(int receiveBuffer = 4096) => new(SmallWindowConfig(receiveBuffer));
+    public static TcpTestBench Small(BenchDesign design, int receiveBuffer = 4096) => new(design, SmallWindowConfig(receiveBuffer));
 
     /// <summary>RCV.WND we advertise with the receive buffer empty (the buffer size: no scaling with <see cref="MssOnly"/>).</summary>
     public ushort Wnd => (ushort)Config.ReceiveBufferSize;
@@ -46,34 +47,12 @@ public sealed partial class TcpTestBench
         Inject(new Segment { Flags = flags, Seq = seq, Ack = ack, Payload = payload ?? [], Window = window, Options = options },
             fromPort, toPort);
 
-    /// <summary>Asserts the next segment we sent field by field (options must be absent unless <paramref name="options"/> says otherwise).</summary>
-    public Segment Expect(TcpFlags flags, uint seq, uint ack, ushort window, int payloadLength = 0, TcpOptions options = default)
-    {
-        Segment s = Expect();
-        Assert.True(flags == s.Flags, $"flags: expected {flags}, got {s}");
-        Assert.True(seq == s.Seq, $"seq: expected {seq}, got {s}");
-        Assert.True(ack == s.Ack, $"ack: expected {ack}, got {s}");
-        Assert.True(window == s.Window, $"window: expected {window}, got {s}");
-        Assert.True(payloadLength == s.Payload.Length, $"payload length: expected {payloadLength}, got {s}");
-        Assert.Equal(options.HasMss, s.Options.HasMss);
-        Assert.Equal(options.HasWindowScale, s.Options.HasWindowScale);
-        Assert.Equal(options.SackPermitted, s.Options.SackPermitted);
-        Assert.Equal(options.HasTimestamps, s.Options.HasTimestamps);
-        if (options.HasMss)
-        {
-            Assert.Equal(options.Mss, s.Options.Mss);
-        }
-        if (options.HasTimestamps)
-        {
-            Assert.Equal(options.TsVal, s.Options.TsVal);
-            Assert.Equal(options.TsEcr, s.Options.TsEcr);
-        }
-        Assert.Equal(0, s.Options.SackCount);
-        return s;
-    }
+    /// <summary>Asserts the next segment we sent with the given field checks (see <see cref="Check"/>); returns it.</summary>
+    public Segment Expect(params SegmentCheck[] checks) => Check.Tcp(Expect(), checks);
 
-    /// <summary>Asserts an ACK-only segment (the form of a challenge ACK and of the reply to an unacceptable segment).</summary>
-    public Segment ExpectAck(uint seq, uint ack, ushort window) => Expect(TcpFlags.Ack, seq, ack, window);
+    /// <summary>Asserts a bare ACK, no payload and no options (the form of a challenge ACK and of the reply to an unacceptable segment).</summary>
+    public Segment ExpectAck(uint seq, uint ack, ushort window) =>
+        Expect(Flags(TcpFlags.Ack), Seq(seq), Ack(ack), Window(window), NoPayload, NoOptions);
 
     /// <summary>Passive open with MSS only, accepted: ESTABLISHED with RCV.NXT = PeerIss + 1, SND.NXT = ISS + 1.</summary>
     public (TcpConnection Connection, uint Iss) Established() => PassiveEstablished(PeerIss, MssOnly);
@@ -98,7 +77,7 @@ public sealed partial class TcpTestBench
         (TcpConnection c, uint iss) = Established();
         c.Shutdown();
         Engine.FlushPending();
-        Expect(TcpFlags.Fin | TcpFlags.Ack, iss + 1, PeerIss + 1, Wnd);
+        Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(iss + 1), Ack(PeerIss + 1), Window(Wnd), NoPayload, NoOptions);
         Assert.Equal(TcpState.FinWait1, c.State);
         return (c, iss);
     }
@@ -139,7 +118,7 @@ public sealed partial class TcpTestBench
         (TcpConnection c, uint iss) = CloseWait();
         c.Shutdown();
         Engine.FlushPending();
-        Expect(TcpFlags.Fin | TcpFlags.Ack, iss + 1, PeerIss + 2, WndAfterFin);
+        Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(iss + 1), Ack(PeerIss + 2), Window(WndAfterFin), NoPayload, NoOptions);
         Assert.Equal(TcpState.LastAck, c.State);
         return (c, iss);
     }

@@ -20,19 +20,20 @@ public sealed partial class TcpTestBench
     /// <summary>The SYN cookie key of every bench, so a test can decode the cookies the engine sends.</summary>
     public static readonly byte[] CookieKey = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
-    public TcpTestBench(TcpConfig? config = null, int mtu = 1500)
+    /// <summary>A bench whose engine runs as <paramref name="design"/> says.</summary>
+    public TcpTestBench(BenchDesign design, TcpConfig? config = null, int mtu = 1500)
     {
         Clock = new VirtualClock();
         Device = new CaptureDevice(mtu);
         Config = config ?? new TcpConfig();
-        Design = TestDesign.Current;
-        if (Design is StackDesign design)
+        Design = design.ToStackDesign();
+        if (Design is StackDesign stackDesign)
         {
             // The engine of a one-core stack in the given design, polled by the test thread (the stack is never
             // started): every segment goes through that design's tables, listeners and locks.
             Stack = new FastsocketStack(new StackOptions
             {
-                Design = design,
+                Design = stackDesign,
                 Cores = 1,
                 LocalAddress = Local,
                 Device = new Fastsocket.Devices.SingleQueueDevice(Device),
@@ -77,28 +78,20 @@ public sealed partial class TcpTestBench
     public RecordingHandler Handler { get; } = new();
 
     /// <summary>Builds a segment from the peer to us (or to <paramref name="toPort"/>), delivers it, and runs one poll.</summary>
-    public void Inject(Segment segment, ushort fromPort = RemotePort, ushort toPort = LocalPort)
-    {
-        Device.Deliver(BuildPacket(segment, fromPort, toPort));
-        Engine.Poll();
-    }
+    public void Inject(Segment segment, ushort fromPort = RemotePort, ushort toPort = LocalPort) =>
+        InjectRaw(FromPeer(fromPort, toPort).Flags(segment.Flags).Seq(segment.Seq).Ack(segment.Ack).Window(segment.Window)
+            .Options(segment.Options).Payload(segment.Payload).Build());
 
+    /// <summary>Delivers a packet as it is (a test's own, perhaps damaged, bytes) and runs one poll.</summary>
     public void InjectRaw(byte[] packet)
     {
         Device.Deliver(packet);
         Engine.Poll();
     }
 
-    public static byte[] BuildPacket(Segment segment, ushort fromPort = RemotePort, ushort toPort = LocalPort,
-        IpAddress? from = null, IpAddress? to = null)
-    {
-        var packet = new byte[20 + 60 + segment.Payload.Length];
-        TcpOptions options = segment.Options;
-        int tcpLength = TcpSegmentWriter.Write(packet.AsSpan(20), from ?? Remote, fromPort, to ?? Local, toPort,
-            segment.Seq, segment.Ack, segment.Flags, segment.Window, options, segment.Payload);
-        IPv4Header.Write(packet, from ?? Remote, to ?? Local, IpProtocol.Tcp, tcpLength, 1);
-        return packet[..(20 + tcpLength)];
-    }
+    /// <summary>A builder for a segment from the peer to us, addressed and otherwise empty.</summary>
+    public static PacketBuilder FromPeer(ushort fromPort = RemotePort, ushort toPort = LocalPort) =>
+        PacketBuilder.Tcp(Remote, fromPort, Local, toPort);
 
     /// <summary>Moves virtual time forward and polls, so due timers fire.</summary>
     public void Advance(long microseconds)

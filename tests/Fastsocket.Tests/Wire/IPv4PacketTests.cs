@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
-using static Fastsocket.Tests.Wire.WireTestPackets;
+using static Fastsocket.Tests.Wire.WireReference;
 
 namespace Fastsocket.Tests.Wire;
 
@@ -19,7 +20,7 @@ public sealed class IPv4PacketTests
     private static byte[] ValidPacket(int payloadLength = 32, int trailingPadding = 0)
     {
         byte[] payload = Enumerable.Range(0, payloadLength).Select(i => (byte)(i * 7 + 3)).ToArray();
-        return BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, payload, 0xBEEF, trailingPadding);
+        return PacketBuilder.Ip(ClientV4, ServerV4, IpProtocol.Tcp).Payload(payload).Identification(0xBEEF).TrailingPadding(trailingPadding).Build();
     }
 
     private static DropReason Parse(ReadOnlySpan<byte> buffer)

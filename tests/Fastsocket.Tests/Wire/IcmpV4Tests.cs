@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
-using static Fastsocket.Tests.Wire.WireTestPackets;
+using static Fastsocket.Tests.Wire.WireReference;
 
 namespace Fastsocket.Tests.Wire;
 
@@ -55,8 +56,7 @@ public sealed class IcmpV4Tests
     [Fact]
     public void DestinationUnreachableQuotesTheIpHeaderAndEightBytes()
     {
-        byte[] segment = BuildTcp(ClientV4, ServerV4, SampleOptions(), new byte[100]);
-        byte[] offending = BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, segment);
+        byte[] offending = SampleSegment(ClientV4, ServerV4).Options(SampleOptions()).Payload(new byte[100]).Build();
         byte[] buffer = new byte[1500];
         int n = IcmpV4Writer.WriteDestinationUnreachable(buffer, IcmpV4Packet.CodePortUnreachable, offending);
         Assert.Equal(8 + 20 + 8, n);
@@ -80,7 +80,7 @@ public sealed class IcmpV4Tests
     [Fact]
     public void FragmentationNeededCarriesTheNextHopMtu()
     {
-        byte[] offending = BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, new byte[1480]);
+        byte[] offending = PacketBuilder.Ip(ClientV4, ServerV4, IpProtocol.Tcp).Payload(new byte[1480]).Build();
         byte[] buffer = new byte[100];
         int n = IcmpV4Writer.WriteDestinationUnreachable(buffer, IcmpV4Packet.CodeFragmentationNeeded, offending, 1400);
         Assert.True(IcmpV4Packet.TryParse(buffer.AsSpan(0, n), out IcmpV4Packet icmp, out _));
@@ -110,7 +110,7 @@ public sealed class IcmpV4Tests
     [InlineData(27)]
     public void ShortOffendingPacketsAreQuotedWhole(int length)
     {
-        byte[] offending = BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, new byte[20]).AsSpan(0, length).ToArray();
+        byte[] offending = PacketBuilder.Ip(ClientV4, ServerV4, IpProtocol.Tcp).Payload(new byte[20]).TruncateTo(length).Build();
         byte[] buffer = new byte[100];
         int n = IcmpV4Writer.WriteDestinationUnreachable(buffer, IcmpV4Packet.CodePortUnreachable, offending);
         Assert.Equal(8 + length, n);
@@ -147,9 +147,7 @@ public sealed class IcmpV4Tests
     [Fact]
     public void EchoInsideIPv4RoundTrips()
     {
-        byte[] buffer = new byte[40];
-        int n = IcmpV4Writer.WriteEcho(buffer, false, 3, 4, "ping"u8);
-        byte[] packet = BuildIPv4(ServerV4, ClientV4, IpProtocol.Icmp, buffer.AsSpan(0, n), trailingPadding: 10);
+        byte[] packet = PacketBuilder.IcmpEcho(ServerV4, ClientV4, 3, 4).Payload("ping"u8).TrailingPadding(10).Build();
         Assert.True(IPv4Packet.TryParse(packet, out IPv4Packet ip, out _));
         Assert.True(IcmpV4Packet.TryParse(ip.Payload, out IcmpV4Packet icmp, out _));
         Assert.Equal("ping"u8.ToArray(), icmp.Body.ToArray());

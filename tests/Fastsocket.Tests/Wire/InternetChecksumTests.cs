@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using CsCheck;
 using Fastsocket.Wire;
-using static Fastsocket.Tests.Wire.WireTestPackets;
+using static Fastsocket.Tests.Wire.WireReference;
 
 namespace Fastsocket.Tests.Wire;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
-using static Fastsocket.Tests.Wire.WireTestPackets;
+using static Fastsocket.Tests.Wire.WireReference;
 
 namespace Fastsocket.Tests.Wire;
 
@@ -79,8 +80,8 @@ public sealed class TcpSegmentRoundTripTests
                 IpAddress source = v6 ? ClientV6 : ClientV4;
                 IpAddress destination = v6 ? ServerV6 : ServerV4;
                 byte[] payload = Enumerable.Range(0, payloadLength).Select(i => (byte)(i ^ 0x5A)).ToArray();
-                byte[] segment = BuildTcp(source, destination, options, payload, TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Ece,
-                    sequence: 0xFFFFFFF0, acknowledgment: 0x80000001, sourcePort: 65535, destinationPort: 1, window: 0xABCD);
+                byte[] segment = PacketBuilder.Tcp(source, 65535, destination, 1).Flags(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Ece)
+                    .Seq(0xFFFFFFF0).Ack(0x80000001).Window(0xABCD).Options(options).Payload(payload).BuildTransport();
 
                 Assert.True(TcpHeader.TryParse(segment, source, destination, verifyChecksum: true, out TcpHeader tcp,
                     out DropReason reason), reason.ToString());
@@ -165,7 +166,7 @@ public sealed class TcpSegmentRoundTripTests
     {
         TcpOptions none = default;
         Assert.Equal(0, none.WireLength);
-        byte[] segment = BuildTcp(ClientV4, ServerV4, none, [1, 2, 3], TcpFlags.Syn);
+        byte[] segment = SampleSegment(ClientV4, ServerV4).Options(none).Payload([1, 2, 3]).Flags(TcpFlags.Syn).BuildTransport();
         Assert.Equal(23, segment.Length);
         Assert.Equal(0x50, segment[12]);
         Assert.True(TcpHeader.TryParse(segment, ClientV4, ServerV4, true, out TcpHeader tcp, out _));
@@ -194,7 +195,7 @@ public sealed class TcpSegmentRoundTripTests
     {
         for (int f = 0; f < 256; f++)
         {
-            byte[] segment = BuildTcp(ClientV4, ServerV4, default, [], (TcpFlags)f);
+            byte[] segment = SampleSegment(ClientV4, ServerV4).Flags((TcpFlags)f).BuildTransport();
             Assert.True(TcpHeader.TryParse(segment, ClientV4, ServerV4, true, out TcpHeader tcp, out _));
             Assert.Equal((TcpFlags)f, tcp.Flags);
         }
@@ -206,7 +207,7 @@ public sealed class TcpSegmentRoundTripTests
         TcpOptions options = default;
         options.HasMss = true;
         options.Mss = 1400;
-        byte[] original = BuildTcp(ClientV4, ServerV4, options, [0x10, 0x20, 0x30, 0x40, 0x50]);
+        byte[] original = SampleSegment(ClientV4, ServerV4).Options(options).Payload([0x10, 0x20, 0x30, 0x40, 0x50]).BuildTransport();
         Assert.True(TcpHeader.TryParse(original, ClientV4, ServerV4, true, out _, out _));
         for (int bit = 0; bit < original.Length * 8; bit++)
         {
@@ -229,7 +230,7 @@ public sealed class TcpSegmentRoundTripTests
         {
             IpAddress source = v6 ? ClientV6 : ClientV4;
             IpAddress destination = v6 ? ServerV6 : ServerV4;
-            byte[] segment = BuildTcp(source, destination, SampleOptions(), [9, 8, 7]);
+            byte[] segment = SampleSegment(source, destination).Options(SampleOptions()).Payload([9, 8, 7]).BuildTransport();
             byte[] address = new byte[16];
             int length = source.WriteTo(address);
             for (int bit = 0; bit < length * 8; bit++)
@@ -249,7 +250,7 @@ public sealed class TcpSegmentRoundTripTests
     [Fact]
     public void ChecksumIsNotCheckedWhenNotAsked()
     {
-        byte[] segment = BuildTcp(ClientV4, ServerV4, SampleOptions(), [1, 2, 3]);
+        byte[] segment = SampleSegment(ClientV4, ServerV4).Options(SampleOptions()).Payload([1, 2, 3]).BuildTransport();
         segment[16] ^= 0xFF;
         Assert.False(TcpHeader.TryParse(segment, ClientV4, ServerV4, true, out _, out _));
         Assert.True(TcpHeader.TryParse(segment, ClientV4, ServerV4, false, out TcpHeader tcp, out DropReason reason));
@@ -260,7 +261,7 @@ public sealed class TcpSegmentRoundTripTests
     [Fact]
     public void ShorterThanTheFixedHeaderIsTruncated()
     {
-        byte[] segment = BuildTcp(ClientV4, ServerV4, default, []);
+        byte[] segment = SampleSegment(ClientV4, ServerV4).BuildTransport();
         for (int length = 0; length < 20; length++)
         {
             Assert.False(TcpHeader.TryParse(segment.AsSpan(0, length), ClientV4, ServerV4, false, out _, out DropReason reason));
@@ -274,7 +275,7 @@ public sealed class TcpSegmentRoundTripTests
     [InlineData(4)]
     public void DataOffsetBelowFiveIsABadHeaderLength(int dataOffset)
     {
-        byte[] segment = BuildTcp(ClientV4, ServerV4, default, [1, 2, 3, 4, 5, 6, 7, 8]);
+        byte[] segment = SampleSegment(ClientV4, ServerV4).Payload([1, 2, 3, 4, 5, 6, 7, 8]).BuildTransport();
         segment[12] = (byte)(dataOffset << 4);
         FixTcpChecksum(segment, ClientV4, ServerV4);
         foreach (bool verify in new[] { false, true })
@@ -291,7 +292,7 @@ public sealed class TcpSegmentRoundTripTests
     public void DataOffsetBeyondTheBufferIsABadHeaderLength(int dataOffset, int segmentLength)
     {
         byte[] segment = new byte[segmentLength];
-        BuildTcp(ClientV4, ServerV4, default, new byte[segmentLength - 20]).CopyTo(segment, 0);
+        SampleSegment(ClientV4, ServerV4).Payload(new byte[segmentLength - 20]).BuildTransport().CopyTo(segment, 0);
         segment[12] = (byte)(dataOffset << 4);
         FixTcpChecksum(segment, ClientV4, ServerV4);
         Assert.False(TcpHeader.TryParse(segment, ClientV4, ServerV4, true, out _, out DropReason reason));
@@ -301,7 +302,7 @@ public sealed class TcpSegmentRoundTripTests
     [Fact]
     public void DataOffsetExactlyAtTheEndLeavesAnEmptyPayload()
     {
-        byte[] segment = BuildTcp(ClientV4, ServerV4, default, new byte[40]);
+        byte[] segment = SampleSegment(ClientV4, ServerV4).Payload(new byte[40]).BuildTransport();
         segment[12] = 0xF0;
         FixTcpChecksum(segment, ClientV4, ServerV4);
         Assert.True(TcpHeader.TryParse(segment, ClientV4, ServerV4, true, out TcpHeader tcp, out _));
@@ -313,7 +314,7 @@ public sealed class TcpSegmentRoundTripTests
     [Fact]
     public void ReservedBitsAreReadButDoNotFailParsing()
     {
-        byte[] segment = BuildTcp(ClientV4, ServerV4, default, []);
+        byte[] segment = SampleSegment(ClientV4, ServerV4).BuildTransport();
         segment[12] |= 0x0E;
         FixTcpChecksum(segment, ClientV4, ServerV4);
         Assert.True(TcpHeader.TryParse(segment, ClientV4, ServerV4, true, out TcpHeader tcp, out _));
@@ -324,8 +325,7 @@ public sealed class TcpSegmentRoundTripTests
     [Fact]
     public void TcpInsideIPv4RoundTrips()
     {
-        byte[] segment = BuildTcp(ClientV4, ServerV4, SampleOptions(), "hello"u8);
-        byte[] packet = BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, segment, trailingPadding: 4);
+        byte[] packet = SampleSegment(ClientV4, ServerV4).Options(SampleOptions()).Payload("hello"u8).TrailingPadding(4).Build();
         Assert.True(IPv4Packet.TryParse(packet, out IPv4Packet ip, out _));
         Assert.True(TcpHeader.TryParse(ip.Payload, ip.Source, ip.Destination, true, out TcpHeader tcp, out _));
         Assert.Equal("hello"u8.ToArray(), tcp.Payload.ToArray());

@@ -1,5 +1,5 @@
 using Fastsocket.Wire;
-using static Fastsocket.Tests.Wire.WireTestPackets;
+using static Fastsocket.Tests.Wire.WireReference;
 
 namespace Fastsocket.Tests.Wire;
 
@@ -36,7 +36,7 @@ public sealed class WireAllocationTests
     [Fact]
     public void ParsingAllocatesNothing()
     {
-        byte[] packet = BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, BuildTcp(ClientV4, ServerV4, SampleOptions(), new byte[101]));
+        byte[] packet = SampleSegment(ClientV4, ServerV4).Options(SampleOptions()).Payload(new byte[101]).Build();
         byte[] echo = new byte[20];
         IcmpV4Writer.WriteEcho(echo, false, 1, 1, new byte[12]);
         long sink = 0;

@@ -1,6 +1,7 @@
 using CsCheck;
+using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
-using static Fastsocket.Tests.Wire.WireTestPackets;
+using static Fastsocket.Tests.Wire.WireReference;
 
 namespace Fastsocket.Tests.Wire;
 
@@ -22,17 +23,15 @@ public sealed class WireFuzzTests
         syn.WindowScale = 7;
         syn.SackPermitted = true;
         syn.HasTimestamps = true;
-        byte[] echo = new byte[8 + 24];
-        IcmpV4Writer.WriteEcho(echo, false, 1, 2, new byte[24]);
         byte[] unreachable = new byte[8 + 28];
-        IcmpV4Writer.WriteDestinationUnreachable(unreachable, 3, BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, new byte[40]));
+        IcmpV4Writer.WriteDestinationUnreachable(unreachable, 3, PacketBuilder.Ip(ClientV4, ServerV4, IpProtocol.Tcp).Payload(new byte[40]).Build());
         return
         [
-            BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, BuildTcp(ClientV4, ServerV4, syn, [], TcpFlags.Syn)),
-            BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, BuildTcp(ClientV4, ServerV4, SampleOptions(), new byte[37])),
-            BuildIPv4(ClientV4, ServerV4, IpProtocol.Tcp, BuildTcp(ClientV4, ServerV4, default, [1]), trailingPadding: 5),
-            BuildIPv4(ServerV4, ClientV4, IpProtocol.Icmp, echo),
-            BuildIPv4(ServerV4, ClientV4, IpProtocol.Icmp, unreachable),
+            SampleSegment(ClientV4, ServerV4).Options(syn).Flags(TcpFlags.Syn).Build(),
+            SampleSegment(ClientV4, ServerV4).Options(SampleOptions()).Payload(new byte[37]).Build(),
+            SampleSegment(ClientV4, ServerV4).Payload([1]).TrailingPadding(5).Build(),
+            PacketBuilder.IcmpEcho(ServerV4, ClientV4, 1, 2).Payload(new byte[24]).Build(),
+            PacketBuilder.Ip(ServerV4, ClientV4, IpProtocol.Icmp).Payload(unreachable).Build(),
         ];
     }
 

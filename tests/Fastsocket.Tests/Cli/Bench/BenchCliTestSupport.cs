@@ -1,5 +1,5 @@
 using Fastsocket.Cli;
-using Fastsocket.Cli.Bench;
+using Fastsocket.Bench;
 
 namespace Fastsocket.Tests.Cli.Bench;
 

@@ -1,4 +1,4 @@
-using Fastsocket.Cli.Bench;
+using Fastsocket.Bench;
 
 namespace Fastsocket.Tests.Cli.Bench;
 

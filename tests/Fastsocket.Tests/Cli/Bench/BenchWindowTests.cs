@@ -1,4 +1,4 @@
-using Fastsocket.Cli.Bench;
+using Fastsocket.Bench;
 using Fastsocket.Tests.Stack;
 
 namespace Fastsocket.Tests.Cli.Bench;

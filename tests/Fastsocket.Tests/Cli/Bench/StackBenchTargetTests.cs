@@ -1,4 +1,4 @@
-using Fastsocket.Cli.Bench;
+using Fastsocket.Bench;
 using Fastsocket.Stack;
 
 namespace Fastsocket.Tests.Cli.Bench;
@@ -174,7 +174,7 @@ public sealed class StackBenchTargetTests
             for (int port = 32768; port <= 60999; port += 7)
             {
                 // The NIC's whole classification of a real packet, not the filter's table, decides the queue.
-                int queue = wire.B.Classify(Fastsocket.Tests.Devices.Nic.NicPackets.IPv4(client, (ushort)port, server, 80));
+                int queue = wire.B.Classify(Fastsocket.Tests.Support.PacketBuilder.Tcp(client, (ushort)port, server, 80).Build());
                 var flow = new Fastsocket.Wire.FlowKey(client, (ushort)port, server, 80);
                 for (int core = 0; core < 8; core++)
                 {

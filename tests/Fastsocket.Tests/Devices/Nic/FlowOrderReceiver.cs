@@ -1,4 +1,5 @@
 using Fastsocket.Devices;
+using Fastsocket.Tests.Support;
 
 namespace Fastsocket.Tests.Devices.Nic;
 
@@ -28,8 +29,8 @@ internal sealed class FlowOrderReceiver : IPacketReceiver
 
     public void Receive(ReadOnlySpan<byte> packet)
     {
-        int flow = NicPackets.SourcePortOf(packet) - 10_000;
-        long sequence = NicPackets.SequenceOf(packet);
+        int flow = PacketBuilder.SourcePortOf(packet) - 10_000;
+        long sequence = PacketBuilder.TagOf(packet);
         if (sequence != _next[flow])
         {
             OutOfOrder++;

@@ -1,4 +1,5 @@
 using Fastsocket.Devices;
+using Fastsocket.Tests.Support;
 using Fastsocket.Time;
 using Fastsocket.Wire;
 
@@ -14,9 +15,9 @@ public sealed class MultiQueueNicTests
     {
         var wire = new VirtualWire(1, 4, new VirtualClock());
         MultiQueueNic server = wire.B;
-        byte[] exact = NicPackets.IPv4(Client, 40000, Server, 80);
-        byte[] masked = NicPackets.IPv4(Client, 40001, Server, 80);
-        byte[] hashed = NicPackets.IPv4(Client, 40002, Server, 81);
+        byte[] exact = PacketBuilder.Tcp(Client, 40000, Server, 80).Build();
+        byte[] masked = PacketBuilder.Tcp(Client, 40001, Server, 80).Build();
+        byte[] hashed = PacketBuilder.Tcp(Client, 40002, Server, 81).Build();
 
         int rssQueue = server.Indirection.QueueFor(new ToeplitzHash(ToeplitzKey.Standard).Hash(Client, Server, 40002, 81));
         Assert.Equal(rssQueue, server.Classify(hashed, out SteeringDecision decision));
@@ -83,7 +84,7 @@ public sealed class MultiQueueNicTests
         {
             ushort clientPort = (ushort)random.Next(1024, 65536);
             IpAddress server = IpAddress.FromIPv4((uint)random.Next());
-            serverQueue.Transmit(NicPackets.IPv4(server, 443, Client, clientPort, sequence: n));
+            serverQueue.Transmit(PacketBuilder.Tcp(server, 443, Client, clientPort).Tag(n).Build());
             expected[clientPort & mask]++;
         }
 
@@ -92,7 +93,7 @@ public sealed class MultiQueueNicTests
         {
             List<byte[]> arrived = QueueCollector.DrainAll(client.GetQueue(i));
             Assert.Equal(expected[i], arrived.Count);
-            Assert.All(arrived, p => Assert.Equal(i, NicPackets.DestinationPortOf(p) & mask));
+            Assert.All(arrived, p => Assert.Equal(i, PacketBuilder.DestinationPortOf(p) & mask));
             Assert.Equal(expected[i], client.Queues[i].SteeredPortMask);
         }
     }
@@ -109,16 +110,16 @@ public sealed class MultiQueueNicTests
             server.Indirection[i] = 1 + (i % 3);
         }
 
-        byte[] good = NicPackets.IPv4(Client, 1234, Server, 80);
+        byte[] good = PacketBuilder.Tcp(Client, 1234, Server, 80).Build();
         var cases = new List<byte[]>
         {
             Array.Empty<byte>(),
             new byte[] { 0x45 },
             good[..19],
             good[..22], // ports cut off
-            NicPackets.IPv4(Client, 1, Server, 2, IpProtocol.Icmp),
-            NicPackets.IPv4(Client, 1, Server, 2, 47),
-            NicPackets.IPv6("2001:db8::1", 1, "2001:db8::2", 2)[..43],
+            PacketBuilder.Tcp(Client, 1, Server, 2).Protocol(IpProtocol.Icmp).Build(),
+            PacketBuilder.Tcp(Client, 1, Server, 2).Protocol(47).Build(),
+            PacketBuilder.Tcp(IpAddress.Parse("2001:db8::1"), 1, IpAddress.Parse("2001:db8::2"), 2).Build()[..43],
         };
 
         byte[] badIhl = (byte[])good.Clone();
@@ -148,7 +149,7 @@ public sealed class MultiQueueNicTests
         }
 
         Assert.NotEqual(0, server.Classify(good));
-        Assert.NotEqual(0, server.Classify(NicPackets.IPv6("2001:db8::1", 1, "2001:db8::2", 2)));
+        Assert.NotEqual(0, server.Classify(PacketBuilder.Tcp(IpAddress.Parse("2001:db8::1"), 1, IpAddress.Parse("2001:db8::2"), 2).Build()));
 
         // Random garbage: never throws, and whatever it picks is a real queue.
         var random = new Random(5);
@@ -196,7 +197,7 @@ public sealed class MultiQueueNicTests
         Assert.True(announced.Wait(TimeSpan.FromMinutes(1)));
 
         NicQueue sender = wire.A.Queues[0];
-        sender.Transmit(NicPackets.IPv4(Client, 5000, Server, 80));
+        sender.Transmit(PacketBuilder.Tcp(Client, 5000, Server, 80).Build());
         Assert.False(server.HasPackets(1)); // not before the flush
         sender.Flush();
 
@@ -214,7 +215,7 @@ public sealed class MultiQueueNicTests
         {
             for (int n = 0; n < 10; n++)
             {
-                wire.A.Queues[sender].Transmit(NicPackets.IPv4(Client, (ushort)(1000 + sender), Server, 80, sequence: n));
+                wire.A.Queues[sender].Transmit(PacketBuilder.Tcp(Client, (ushort)(1000 + sender), Server, 80).Tag(n).Build());
             }
 
             wire.A.Queues[sender].Flush();
@@ -222,7 +223,7 @@ public sealed class MultiQueueNicTests
 
         var collector = new QueueCollector();
         Assert.Equal(6, wire.B.GetQueue(0).Poll(collector, 6));
-        var perSender = collector.Packets.GroupBy(p => NicPackets.SourcePortOf(p)).ToDictionary(g => g.Key, g => g.Count());
+        var perSender = collector.Packets.GroupBy(p => PacketBuilder.SourcePortOf(p)).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(3, perSender.Count);
         Assert.All(perSender.Values, count => Assert.Equal(2, count));
 
@@ -238,7 +239,7 @@ public sealed class MultiQueueNicTests
         NicQueue sender = wire.A.Queues[0];
         for (int n = 0; n < 6; n++)
         {
-            sender.Transmit(NicPackets.IPv4(Client, 1, Server, 2, sequence: n));
+            sender.Transmit(PacketBuilder.Tcp(Client, 1, Server, 2).Tag(n).Build());
         }
 
         sender.Transmit(new byte[1501]);
@@ -247,7 +248,7 @@ public sealed class MultiQueueNicTests
         Assert.Equal(2, sender.TransmitQueueFullDrops);
         Assert.Equal(2, wire.B.Queues[0].ReceiveQueueFullDrops);
         Assert.Equal(1, sender.OversizeDrops);
-        Assert.Equal([0L, 1, 2, 3], QueueCollector.DrainAll(wire.B.GetQueue(0)).Select(p => NicPackets.SequenceOf(p)));
+        Assert.Equal([0L, 1, 2, 3], QueueCollector.DrainAll(wire.B.GetQueue(0)).Select(p => PacketBuilder.TagOf(p)));
     }
 
     [Fact]
@@ -265,7 +266,7 @@ public sealed class MultiQueueNicTests
             for (int n = 0; n < 400; n++)
             {
                 NicQueue sender = wire.A.Queues[n & 1];
-                sender.Transmit(NicPackets.IPv4(Client, (ushort)(1000 + (n % 37)), Server, 80, sequence: n));
+                sender.Transmit(PacketBuilder.Tcp(Client, (ushort)(1000 + (n % 37)), Server, 80).Tag(n).Build());
                 sender.Flush();
                 for (int q = 0; q < 2; q++)
                 {
@@ -306,10 +307,10 @@ public sealed class MultiQueueNicTests
         using var stream = new MemoryStream();
         using var capture = new PcapWriter(stream, leaveOpen: true);
         var wire = new VirtualWire(new VirtualClock(), new VirtualWireOptions { QueuesA = 2, QueuesB = 2, CaptureA = capture });
-        wire.A.Queues[1].Transmit(NicPackets.IPv4(Client, 1, Server, 2));
+        wire.A.Queues[1].Transmit(PacketBuilder.Tcp(Client, 1, Server, 2).Build());
         wire.A.Queues[1].Flush();
-        wire.B.Queues[0].Transmit(NicPackets.IPv4(Server, 2, Client, 1));
-        wire.B.Queues[0].Transmit(NicPackets.IPv4(Server, 2, Client, 3));
+        wire.B.Queues[0].Transmit(PacketBuilder.Tcp(Server, 2, Client, 1).Build());
+        wire.B.Queues[0].Transmit(PacketBuilder.Tcp(Server, 2, Client, 3).Build());
         wire.B.Queues[0].Flush();
         Assert.Equal(1, Enumerable.Range(0, 2).Sum(q => QueueCollector.DrainAll(wire.B.GetQueue(q)).Count));
         Assert.Equal(2, Enumerable.Range(0, 2).Sum(q => QueueCollector.DrainAll(wire.A.GetQueue(q)).Count));
@@ -334,6 +335,7 @@ public sealed class MultiQueueNicTests
         server.AttachDoorbell(1, doorbell);
 
         byte[] packet = new byte[200];
+        PacketBuilder builder = PacketBuilder.Tcp(Client, 0, Server, 0);
         var receiver = new CountingReceiver();
 
         void Run(int rounds)
@@ -343,8 +345,8 @@ public sealed class MultiQueueNicTests
                 for (int n = 0; n < 32; n++)
                 {
                     ushort destinationPort = (n & 3) switch { 0 => 7, 1 => 80, _ => (ushort)(2000 + n) };
-                    NicPackets.WriteIPv4(packet, Client, (ushort)(1000 + (n % 5)), Server, destinationPort, IpProtocol.Tcp, n);
-                    wire.A.Queues[n & 1].Transmit(packet);
+                    int length = builder.SourcePort((ushort)(1000 + (n % 5))).DestinationPort(destinationPort).Tag(n).WriteTo(packet);
+                    wire.A.Queues[n & 1].Transmit(packet.AsSpan(0, length));
                 }
 
                 wire.A.Queues[0].Flush();
@@ -395,13 +397,14 @@ public sealed class MultiQueueNicTests
         var receiver = new FlowOrderReceiver(2 * flowsPerQueue, server);
         var producer = new Thread(() =>
         {
-            byte[] packet = new byte[64];
+            byte[] buffer = new byte[64];
+            PacketBuilder builder = PacketBuilder.Tcp(Client, 0, Server, 80);
             for (int n = 0; n < perQueue; n++)
             {
                 for (int q = 0; q < 2; q++)
                 {
                     int flow = (q * flowsPerQueue) + (n % flowsPerQueue);
-                    NicPackets.WriteIPv4(packet, Client, (ushort)(10_000 + flow), Server, 80, IpProtocol.Tcp, n / flowsPerQueue);
+                    ReadOnlySpan<byte> packet = buffer.AsSpan(0, builder.SourcePort((ushort)(10_000 + flow)).Tag(n / flowsPerQueue).WriteTo(buffer));
                     NicQueue queue = client.Queues[q];
                     while (true)
                     {

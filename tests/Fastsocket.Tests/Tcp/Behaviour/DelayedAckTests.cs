@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -11,9 +12,9 @@ public class DelayedAckTests
     private const uint PeerIss = 1000;
     private const uint Next = PeerIss + 1;
 
-    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Established(bool sack = true)
+    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Established(BenchDesign design, bool sack = true)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, new TcpOptions { HasMss = true, Mss = Mss, SackPermitted = sack });
         return (bench, connection, iss);
     }
@@ -21,81 +22,76 @@ public class DelayedAckTests
     private static Segment Data(uint seq, uint iss, int length = Mss) =>
         new() { Flags = TcpFlags.Ack, Seq = seq, Ack = iss + 1, Payload = Peer.Data(length, (int)seq) };
 
-    [Fact]
-    public void OneFullSegmentIsAcknowledgedAfterFortyMilliseconds()
+    [Theory]
+    [DesignData]
+    public void OneFullSegmentIsAcknowledgedAfterFortyMilliseconds(BenchDesign design)
     {
-        (TcpTestBench bench, _, uint iss) = Established();
+        (TcpTestBench bench, _, uint iss) = Established(design);
         bench.Inject(Data(Next, iss));
         bench.ExpectNothing();
         bench.Advance(39_999);
         bench.ExpectNothing();
         bench.Advance(1);
-        Segment ack = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, ack.Flags);
-        Assert.Equal(Next + Mss, ack.Ack);
-        Assert.Equal(iss + 1, ack.Seq);
+        Segment ack = bench.Expect(Flags(TcpFlags.Ack), Ack(Next + Mss), Seq(iss + 1));
         Assert.Empty(ack.Payload);
         bench.Advance(1_000_000);
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void SecondFullSegmentIsAcknowledgedAtOnce()
+    [Theory]
+    [DesignData]
+    public void SecondFullSegmentIsAcknowledgedAtOnce(BenchDesign design)
     {
-        (TcpTestBench bench, _, uint iss) = Established();
+        (TcpTestBench bench, _, uint iss) = Established(design);
         bench.Inject(Data(Next, iss));
         bench.ExpectNothing();
         bench.Advance(10_000);
         bench.Inject(Data(Next + Mss, iss));
-        Segment ack = bench.Expect();
-        Assert.Equal(Next + 2 * Mss, ack.Ack);
+        bench.Expect(Ack(Next + 2 * Mss));
         bench.ExpectNothing();
         // The delayed-ACK timer was cancelled by that ACK.
         bench.Advance(100_000);
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void OutOfOrderSegmentIsAnsweredAtOnceWithSackBlocksAndFillingTheHoleAcksAtOnce()
+    [Theory]
+    [DesignData]
+    public void OutOfOrderSegmentIsAnsweredAtOnceWithSackBlocksAndFillingTheHoleAcksAtOnce(BenchDesign design)
     {
-        (TcpTestBench bench, _, uint iss) = Established();
+        (TcpTestBench bench, _, uint iss) = Established(design);
         bench.Inject(Data(Next + Mss, iss));
-        Segment dup = bench.Expect();
-        Assert.Equal(Next, dup.Ack);
+        Segment dup = bench.Expect(Ack(Next));
         Assert.Equal(1, dup.Options.SackCount);
         Assert.Equal(new SackBlock(Next + Mss, Next + 2 * Mss), dup.Options.Sack[0]);
         bench.ExpectNothing();
 
         // A second, disjoint range: the most recent block comes first (RFC 2018 4).
         bench.Inject(Data(Next + 3 * Mss, iss));
-        Segment dup2 = bench.Expect();
-        Assert.Equal(Next, dup2.Ack);
+        Segment dup2 = bench.Expect(Ack(Next));
         Assert.Equal(2, dup2.Options.SackCount);
         Assert.Equal(new SackBlock(Next + 3 * Mss, Next + 4 * Mss), dup2.Options.Sack[0]);
         Assert.Equal(new SackBlock(Next + Mss, Next + 2 * Mss), dup2.Options.Sack[1]);
 
         // Filling the first hole: an immediate ACK covering the joined range; the other block remains.
         bench.Inject(Data(Next, iss));
-        Segment ack = bench.Expect();
-        Assert.Equal(Next + 2 * Mss, ack.Ack);
+        Segment ack = bench.Expect(Ack(Next + 2 * Mss));
         Assert.Equal(1, ack.Options.SackCount);
         Assert.Equal(new SackBlock(Next + 3 * Mss, Next + 4 * Mss), ack.Options.Sack[0]);
 
         // Filling the last hole: immediate ACK, no SACK blocks left.
         bench.Inject(Data(Next + 2 * Mss, iss));
-        Segment last = bench.Expect();
-        Assert.Equal(Next + 4 * Mss, last.Ack);
+        Segment last = bench.Expect(Ack(Next + 4 * Mss));
         Assert.Equal(0, last.Options.SackCount);
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void OutOfOrderWithoutSackStillAcksAtOnce()
+    [Theory]
+    [DesignData]
+    public void OutOfOrderWithoutSackStillAcksAtOnce(BenchDesign design)
     {
-        (TcpTestBench bench, _, uint iss) = Established(sack: false);
+        (TcpTestBench bench, _, uint iss) = Established(design, sack: false);
         bench.Inject(Data(Next + Mss, iss));
-        Segment dup = bench.Expect();
-        Assert.Equal(Next, dup.Ack);
+        Segment dup = bench.Expect(Ack(Next));
         Assert.Equal(0, dup.Options.SackCount);
         bench.Inject(Data(Next, iss));
         Assert.Equal(Next + 2 * Mss, bench.Expect().Ack);

@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -11,16 +12,19 @@ public class HandshakeOptionTests
     private const int OurShift = 3;
     private const int PeerShift = 7;
 
-    public static TheoryData<bool, bool, bool> AllCombinations()
+    public static TheoryData<BenchDesign, bool, bool, bool> AllCombinations()
     {
-        var data = new TheoryData<bool, bool, bool>();
-        foreach (bool ws in new[] { false, true })
+        var data = new TheoryData<BenchDesign, bool, bool, bool>();
+        foreach (BenchDesign design in Enum.GetValues<BenchDesign>())
         {
-            foreach (bool ts in new[] { false, true })
+            foreach (bool ws in new[] { false, true })
             {
-                foreach (bool sack in new[] { false, true })
+                foreach (bool ts in new[] { false, true })
                 {
-                    data.Add(ws, ts, sack);
+                    foreach (bool sack in new[] { false, true })
+                    {
+                        data.Add(design, ws, ts, sack);
+                    }
                 }
             }
         }
@@ -42,13 +46,12 @@ public class HandshakeOptionTests
 
     [Theory]
     [MemberData(nameof(AllCombinations))]
-    public void PassiveOpenAnswersOnlyWhatThePeerOfferedAndUsesIt(bool ws, bool ts, bool sack)
+    public void PassiveOpenAnswersOnlyWhatThePeerOfferedAndUsesIt(BenchDesign design, bool ws, bool ts, bool sack)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         bench.Engine.Listen(TcpTestBench.LocalPort, 16, bench.Handler);
         bench.Inject(new Segment { Flags = TcpFlags.Syn, Seq = 1000, Window = 65535, Options = PeerOptions(ws, ts, sack, 777) });
-        Segment synAck = bench.Expect();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Segment synAck = bench.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack));
         Assert.True(synAck.Options.HasMss);
         Assert.Equal(1460, synAck.Options.Mss);
         Assert.Equal(ws, synAck.Options.HasWindowScale);
@@ -77,9 +80,9 @@ public class HandshakeOptionTests
 
     [Theory]
     [MemberData(nameof(AllCombinations))]
-    public void ActiveOpenOffersEverythingAndUsesWhatTheSynAckAccepted(bool ws, bool ts, bool sack)
+    public void ActiveOpenOffersEverythingAndUsesWhatTheSynAckAccepted(BenchDesign design, bool ws, bool ts, bool sack)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, Segment syn) = bench.ActiveSynSent();
         Assert.Equal(1460, syn.Options.Mss);
         Assert.True(syn.Options.HasWindowScale);
@@ -96,8 +99,7 @@ public class HandshakeOptionTests
             synAckOptions.TsEcr = syn.Options.TsVal;
         }
         bench.InjectActive(new Segment { Flags = TcpFlags.Syn | TcpFlags.Ack, Seq = Peer.PeerIss, Ack = syn.Seq + 1, Window = 65535, Options = synAckOptions });
-        Segment ack = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Segment ack = bench.Expect(Flags(TcpFlags.Ack));
         Assert.Equal(ts, ack.Options.HasTimestamps);
         if (ts)
         {
@@ -125,9 +127,7 @@ public class HandshakeOptionTests
 
         // Our data segment.
         bench.WriteAndFlush(connection, Peer.Data(10));
-        Segment data = bench.Expect();
-        Assert.Equal(ourNext, data.Seq);
-        Assert.Equal(10, data.Payload.Length);
+        Segment data = bench.Expect(Seq(ourNext), PayloadLength(10));
         Assert.Equal(ts, data.Options.HasTimestamps);
         Assert.Equal(expectedWindow, data.Window);
 
@@ -140,9 +140,7 @@ public class HandshakeOptionTests
             Payload = Peer.Data(50),
             Options = PeerTs(ts, peerTsVal, data.Options.TsVal),
         }, toPort: ourPort);
-        Segment dupAck = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, dupAck.Flags);
-        Assert.Equal(peerNext, dupAck.Ack);
+        Segment dupAck = bench.Expect(Flags(TcpFlags.Ack), Ack(peerNext));
         Assert.Equal(ts, dupAck.Options.HasTimestamps);
         Assert.Equal(expectedWindow, dupAck.Window);
         Assert.Equal(sack ? 1 : 0, dupAck.Options.SackCount);
@@ -155,10 +153,11 @@ public class HandshakeOptionTests
         Assert.Equal(ws ? 65535 << PeerShift : 65535, connection.SendWindow);
     }
 
-    [Fact]
-    public void PeerSynWindowIsNotScaled()
+    [Theory]
+    [DesignData]
+    public void PeerSynWindowIsNotScaled(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, _, _) = bench.ActiveEstablished(
             new TcpOptions { HasMss = true, Mss = 1460, HasWindowScale = true, WindowScale = 7 }, window: 1000);
         Assert.True(connection.WindowScalingEnabled);
@@ -166,27 +165,27 @@ public class HandshakeOptionTests
     }
 
     [Theory]
-    [InlineData(1500, 1460)]
-    [InlineData(9000, 8960)]
-    [InlineData(576, 536)]
-    public void WeAdvertiseMtuMinus40(int mtu, int mss)
+    [DesignData(1500, 1460)]
+    [DesignData(9000, 8960)]
+    [DesignData(576, 536)]
+    public void WeAdvertiseMtuMinus40(BenchDesign design, int mtu, int mss)
     {
-        var bench = new TcpTestBench(mtu: mtu);
+        var bench = new TcpTestBench(design, mtu: mtu);
         (_, Segment syn) = bench.ActiveSynSent();
         Assert.Equal(mss, syn.Options.Mss);
-        Segment synAck = new TcpTestBench(mtu: mtu).PassiveSynReceived(1000, Peer.Mss());
+        Segment synAck = new TcpTestBench(design, mtu: mtu).PassiveSynReceived(1000, Peer.Mss());
         Assert.Equal(mss, synAck.Options.Mss);
     }
 
     [Theory]
-    [InlineData(true, 100, 536)]     // below the floor: we still send 536-byte segments
-    [InlineData(false, 0, 536)]      // no option: RFC 9293 3.7.1 default
-    [InlineData(true, 1000, 1000)]
-    [InlineData(true, 1460, 1460)]
-    [InlineData(true, 9000, 1460)]   // never more than our own MTU allows
-    public void SendSegmentSizeFollowsThePeerMssWithA536Floor(bool hasMss, int peerMss, int expected)
+    [DesignData(true, 100, 536)]     // below the floor: we still send 536-byte segments
+    [DesignData(false, 0, 536)]      // no option: RFC 9293 3.7.1 default
+    [DesignData(true, 1000, 1000)]
+    [DesignData(true, 1460, 1460)]
+    [DesignData(true, 9000, 1460)]   // never more than our own MTU allows
+    public void SendSegmentSizeFollowsThePeerMssWithA536Floor(BenchDesign design, bool hasMss, int peerMss, int expected)
     {
-        var bench = new TcpTestBench(new TcpConfig { NoDelay = true });
+        var bench = new TcpTestBench(design, new TcpConfig { NoDelay = true });
         TcpOptions options = hasMss ? new TcpOptions { HasMss = true, Mss = (ushort)peerMss } : default;
         (TcpConnection connection, _) = bench.PassiveEstablished(1000, options);
         Assert.Equal(expected, connection.SendMss);
@@ -195,10 +194,11 @@ public class HandshakeOptionTests
         Assert.Equal([expected, expected, expected, 7], sent.Select(s => s.Payload.Length).ToArray());
     }
 
-    [Fact]
-    public void TimestampsTakeTwelveBytesOfEachSegment()
+    [Theory]
+    [DesignData]
+    public void TimestampsTakeTwelveBytesOfEachSegment(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { NoDelay = true });
+        var bench = new TcpTestBench(design, new TcpConfig { NoDelay = true });
         var syn = new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 5 };
         (TcpConnection connection, _) = bench.PassiveEstablished(1000, syn);
         bench.WriteAndFlush(connection, Peer.Data(2000));

@@ -7,10 +7,11 @@ namespace Fastsocket.Tests.Tcp.Behaviour;
 /// <summary>Initial sequence numbers (RFC 6528): keyed per 4-tuple, advancing with a 4 us clock.</summary>
 public class IsnTests
 {
-    [Fact]
-    public void IsnsDifferPerFourTupleAndAdvanceWithTheClock()
+    [Theory]
+    [DesignData]
+    public void IsnsDifferPerFourTupleAndAdvanceWithTheClock(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         TcpConnection a = bench.Engine.Connect(TcpTestBench.Remote, TcpTestBench.RemotePort, bench.Handler, localPort: 50000);
         uint isnA = bench.Expect().Seq;
         TcpConnection b = bench.Engine.Connect(TcpTestBench.Remote, TcpTestBench.RemotePort, bench.Handler, localPort: 50001);
@@ -32,10 +33,11 @@ public class IsnTests
         Assert.Equal(250_000u, unchecked(later - isnA));
     }
 
-    [Fact]
-    public void PassiveIsnsDifferPerFourTuple()
+    [Theory]
+    [DesignData]
+    public void PassiveIsnsDifferPerFourTuple(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         bench.Engine.Listen(TcpTestBench.LocalPort, 16, bench.Handler);
         bench.Inject(new Segment { Flags = TcpFlags.Syn, Seq = 1 }, fromPort: 40000);
         uint first = bench.Expect().Seq;

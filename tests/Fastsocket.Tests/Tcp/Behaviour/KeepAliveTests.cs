@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -21,8 +22,7 @@ public class KeepAliveTests
 
     private static void ExpectProbe(TcpTestBench bench, uint iss)
     {
-        Segment probe = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, probe.Flags);
+        Segment probe = bench.Expect(Flags(TcpFlags.Ack));
         // SEG.SEQ = SND.UNA - 1: a sequence number the peer has already acknowledged, so it must answer.
         Assert.Equal(iss, probe.Seq);
         Assert.Equal(PeerIss + 1, probe.Ack);
@@ -30,20 +30,22 @@ public class KeepAliveTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void NoProbesWhenKeepAliveIsOff()
+    [Theory]
+    [DesignData]
+    public void NoProbesWhenKeepAliveIsOff(BenchDesign design)
     {
-        var bench = new TcpTestBench(Config());
+        var bench = new TcpTestBench(design, Config());
         (TcpConnection connection, _) = bench.PassiveEstablished(PeerIss);
         bench.Advance(10 * Idle);
         bench.ExpectNothing();
         Assert.Equal(TcpState.Established, connection.State);
     }
 
-    [Fact]
-    public void AnsweredProbesKeepTheConnection()
+    [Theory]
+    [DesignData]
+    public void AnsweredProbesKeepTheConnection(BenchDesign design)
     {
-        var bench = new TcpTestBench(Config());
+        var bench = new TcpTestBench(design, Config());
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         connection.KeepAlive = true;
         for (int round = 0; round < 3; round++)
@@ -60,10 +62,11 @@ public class KeepAliveTests
         Assert.Null(bench.Handler.CloseResult);
     }
 
-    [Fact]
-    public void UnansweredProbesTimeTheConnectionOut()
+    [Theory]
+    [DesignData]
+    public void UnansweredProbesTimeTheConnectionOut(BenchDesign design)
     {
-        var bench = new TcpTestBench(Config());
+        var bench = new TcpTestBench(design, Config());
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         connection.KeepAlive = true;
         bench.Advance(Idle);
@@ -84,10 +87,11 @@ public class KeepAliveTests
         Assert.Equal(0, bench.Engine.ConnectionCount);
     }
 
-    [Fact]
-    public void TrafficPostponesTheFirstProbe()
+    [Theory]
+    [DesignData]
+    public void TrafficPostponesTheFirstProbe(BenchDesign design)
     {
-        var bench = new TcpTestBench(Config());
+        var bench = new TcpTestBench(design, Config());
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         connection.KeepAlive = true;
         bench.Advance(Idle / 2);

@@ -1,36 +1,36 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
 /// <summary>Nagle's algorithm (RFC 896, RFC 9293 3.7.4) and TCP_NODELAY.</summary>
 public class NagleTests
 {
-    [Fact]
-    public void SecondSmallWriteWaitsForTheAckWhenNagleIsOn()
+    [Theory]
+    [DesignData]
+    public void SecondSmallWriteWaitsForTheAckWhenNagleIsOn(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(1000);
         Assert.False(connection.NoDelay);
         bench.WriteAndFlush(connection, Peer.Data(10));
-        Segment first = bench.Expect();
-        Assert.Equal(10, first.Payload.Length);
+        bench.Expect(PayloadLength(10));
         bench.WriteAndFlush(connection, Peer.Data(20));
         bench.ExpectNothing();
         bench.Advance(30_000);
         bench.ExpectNothing();
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = 1001, Ack = iss + 11 });
-        Segment second = bench.Expect();
-        Assert.Equal(iss + 11, second.Seq);
-        Assert.Equal(20, second.Payload.Length);
+        bench.Expect(Seq(iss + 11), PayloadLength(20));
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void SmallWritesCoalesceWhileWaiting()
+    [Theory]
+    [DesignData]
+    public void SmallWritesCoalesceWhileWaiting(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(1000);
         bench.WriteAndFlush(connection, Peer.Data(10));
         bench.Expect();
@@ -42,10 +42,11 @@ public class NagleTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void NoDelaySendsBothAtOnce()
+    [Theory]
+    [DesignData]
+    public void NoDelaySendsBothAtOnce(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(1000);
         connection.NoDelay = true;
         bench.WriteAndFlush(connection, Peer.Data(10));
@@ -58,18 +59,20 @@ public class NagleTests
         Assert.Equal(20, sent[1].Payload.Length);
     }
 
-    [Fact]
-    public void NoDelayFromConfigIsTheDefault()
+    [Theory]
+    [DesignData]
+    public void NoDelayFromConfigIsTheDefault(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { NoDelay = true });
+        var bench = new TcpTestBench(design, new TcpConfig { NoDelay = true });
         (TcpConnection connection, _) = bench.PassiveEstablished(1000);
         Assert.True(connection.NoDelay);
     }
 
-    [Fact]
-    public void FullSegmentsAreNotHeldByNagle()
+    [Theory]
+    [DesignData]
+    public void FullSegmentsAreNotHeldByNagle(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, _) = bench.PassiveEstablished(1000);
         bench.WriteAndFlush(connection, Peer.Data(10));
         bench.Expect();

@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -22,10 +23,7 @@ internal static class Peer
         }
         bench.Inject(new Segment { Flags = TcpFlags.Syn | TcpFlags.Ack, Seq = PeerIss, Ack = syn.Seq + 1, Window = window, Options = synAckOptions },
             toPort: ActivePort);
-        Segment ack = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, ack.Flags);
-        Assert.Equal(syn.Seq + 1, ack.Seq);
-        Assert.Equal(PeerIss + 1, ack.Ack);
+        Segment ack = bench.Expect(Flags(TcpFlags.Ack), Seq(syn.Seq + 1), Ack(PeerIss + 1));
         bench.ExpectNothing();
         Assert.Equal(TcpState.Established, connection.State);
         return (connection, syn, ack);

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -32,11 +33,11 @@ public class RetransmissionTimerTests
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(6)]
-    public void SynIsRetransmittedAtOneTwoFourSecondsThenConnectTimesOut(int maxRetries)
+    [DesignData(2)]
+    [DesignData(6)]
+    public void SynIsRetransmittedAtOneTwoFourSecondsThenConnectTimesOut(BenchDesign design, int maxRetries)
     {
-        var bench = new TcpTestBench(new TcpConfig { MaxSynRetransmissions = maxRetries });
+        var bench = new TcpTestBench(design, new TcpConfig { MaxSynRetransmissions = maxRetries });
         (TcpConnection connection, Segment syn) = bench.ActiveSynSent();
         long interval = 1_000_000;
         for (int i = 0; i < maxRetries; i++)
@@ -44,9 +45,7 @@ public class RetransmissionTimerTests
             bench.Advance(interval - 1);
             bench.ExpectNothing();
             bench.Advance(1);
-            Segment again = bench.Expect();
-            Assert.Equal(TcpFlags.Syn, again.Flags);
-            Assert.Equal(syn.Seq, again.Seq);
+            Segment again = bench.Expect(Flags(TcpFlags.Syn), Seq(syn.Seq));
             Assert.Equal(syn.Options.Mss, again.Options.Mss);
             bench.ExpectNothing();
             interval *= 2;
@@ -63,10 +62,11 @@ public class RetransmissionTimerTests
         Assert.Equal(1, bench.Engine.Statistics.ConnectionsTimedOut);
     }
 
-    [Fact]
-    public void SynAckIsRetransmittedWithBackoffAndTheHalfOpenConnectionIsDropped()
+    [Theory]
+    [DesignData]
+    public void SynAckIsRetransmittedWithBackoffAndTheHalfOpenConnectionIsDropped(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { MaxSynRetransmissions = 3 });
+        var bench = new TcpTestBench(design, new TcpConfig { MaxSynRetransmissions = 3 });
         Segment synAck = bench.PassiveSynReceived(1000, Peer.Mss());
         long interval = 1_000_000;
         for (int i = 0; i < 3; i++)
@@ -74,10 +74,7 @@ public class RetransmissionTimerTests
             bench.Advance(interval - 1);
             bench.ExpectNothing();
             bench.Advance(1);
-            Segment again = bench.Expect();
-            Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, again.Flags);
-            Assert.Equal(synAck.Seq, again.Seq);
-            Assert.Equal(1001u, again.Ack);
+            bench.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(synAck.Seq), Ack(1001u));
             interval *= 2;
         }
         bench.Advance(interval);
@@ -86,10 +83,11 @@ public class RetransmissionTimerTests
         Assert.Equal(0, bench.Handler.Listener?.HalfOpenCount ?? 0);
     }
 
-    [Fact]
-    public void DataRtoFollowsRttSamples()
+    [Theory]
+    [DesignData]
+    public void DataRtoFollowsRttSamples(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         var model = new RttModel(200_000, 120_000_000);
         // The SYN is timed: its SYN-ACK after 100 ms is the first sample (SRTT 100 ms, RTTVAR 50 ms, RTO 300 ms).
         (TcpConnection connection, Segment syn, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 100_000);
@@ -101,8 +99,7 @@ public class RetransmissionTimerTests
         foreach (long rtt in new long[] { 50_000, 180_000, 60_000 })
         {
             bench.WriteAndFlush(connection, Peer.Data(100));
-            Segment data = bench.Expect();
-            Assert.Equal(next, data.Seq);
+            bench.Expect(Seq(next));
             bench.Advance(rtt);
             next += 100;
             bench.InjectActive(new Segment { Flags = TcpFlags.Ack, Seq = Peer.PeerIss + 1, Ack = next });
@@ -120,16 +117,16 @@ public class RetransmissionTimerTests
         bench.Advance(rto - 1);
         bench.ExpectNothing();
         bench.Advance(1);
-        Segment resent = bench.Expect();
-        Assert.Equal(sent.Seq, resent.Seq);
+        Segment resent = bench.Expect(Seq(sent.Seq));
         Assert.Equal(sent.Payload, resent.Payload);
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void SmallRttSamplesAreClampedToMinRto()
+    [Theory]
+    [DesignData]
+    public void SmallRttSamplesAreClampedToMinRto(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, _, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 1_000);
         Assert.Equal(1_000, connection.SmoothedRttMicroseconds);
         Assert.Equal(200_000, connection.RetransmissionTimeoutMicroseconds);
@@ -141,12 +138,13 @@ public class RetransmissionTimerTests
         Assert.Equal(10, bench.Expect().Payload.Length);
     }
 
-    [Fact]
-    public void ClockGranularityBoundsTheVarianceTerm()
+    [Theory]
+    [DesignData]
+    public void ClockGranularityBoundsTheVarianceTerm(BenchDesign design)
     {
         // With a tiny MinRto the RTO is SRTT + max(G, 4*RTTVAR): identical samples shrink RTTVAR until G (1 ms) wins.
         var config = new TcpConfig { MinRtoMicroseconds = 1 };
-        var bench = new TcpTestBench(config);
+        var bench = new TcpTestBench(design, config);
         var model = new RttModel(1, config.MaxRtoMicroseconds);
         (TcpConnection connection, Segment syn, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 8_000);
         model.Add(8_000);
@@ -164,11 +162,12 @@ public class RetransmissionTimerTests
         Assert.Equal(8_000 + 1_000, connection.RetransmissionTimeoutMicroseconds);
     }
 
-    [Fact]
-    public void DataRetransmissionsBackOffExponentiallyUpToMaxRtoThenTimeOut()
+    [Theory]
+    [DesignData]
+    public void DataRetransmissionsBackOffExponentiallyUpToMaxRtoThenTimeOut(BenchDesign design)
     {
         var config = new TcpConfig { MaxRtoMicroseconds = 3_000_000, MaxDataRetransmissions = 6 };
-        var bench = new TcpTestBench(config);
+        var bench = new TcpTestBench(design, config);
         (TcpConnection connection, Segment syn, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 1_000);
         bench.WriteAndFlush(connection, Peer.Data(100));
         Segment first = bench.Expect();
@@ -178,8 +177,7 @@ public class RetransmissionTimerTests
             bench.Advance(interval - 1);
             bench.ExpectNothing();
             bench.Advance(1);
-            Segment again = bench.Expect();
-            Assert.Equal(syn.Seq + 1, again.Seq);
+            Segment again = bench.Expect(Seq(syn.Seq + 1));
             Assert.Equal(first.Payload, again.Payload);
             bench.ExpectNothing();
         }
@@ -193,10 +191,11 @@ public class RetransmissionTimerTests
         Assert.Equal(0, bench.Engine.ConnectionCount);
     }
 
-    [Fact]
-    public void KarnNoSampleFromARetransmittedSegmentAndTheBackoffIsKept()
+    [Theory]
+    [DesignData]
+    public void KarnNoSampleFromARetransmittedSegmentAndTheBackoffIsKept(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         var model = new RttModel(200_000, 120_000_000);
         (TcpConnection connection, Segment syn, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 100_000);
         model.Add(100_000);
@@ -222,10 +221,11 @@ public class RetransmissionTimerTests
         Assert.Equal(model.Rto, connection.RetransmissionTimeoutMicroseconds);
     }
 
-    [Fact]
-    public void KarnNoSampleFromARetransmittedSyn()
+    [Theory]
+    [DesignData]
+    public void KarnNoSampleFromARetransmittedSyn(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, Segment syn) = bench.ActiveSynSent();
         bench.Advance(1_000_000);
         Assert.Equal(TcpFlags.Syn, bench.Expect().Flags);
@@ -236,11 +236,12 @@ public class RetransmissionTimerTests
         Assert.Equal(0, connection.SmoothedRttMicroseconds);
     }
 
-    [Fact]
-    public void AfterASynTimeoutWithoutRttSampleDataUsesThreeSecondRto()
+    [Theory]
+    [DesignData]
+    public void AfterASynTimeoutWithoutRttSampleDataUsesThreeSecondRto(BenchDesign design)
     {
         // RFC 6298 5.7: the SYN timed out and no RTT sample exists, so data starts with RTO = 3 s.
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, Segment syn) = bench.ActiveSynSent();
         bench.Advance(1_000_000);
         bench.Expect();
@@ -256,10 +257,11 @@ public class RetransmissionTimerTests
         Assert.Equal(syn.Seq + 1, bench.Expect().Seq);
     }
 
-    [Fact]
-    public void AfterASynAckTimeoutWithoutRttSamplePassiveDataUsesThreeSecondRto()
+    [Theory]
+    [DesignData]
+    public void AfterASynAckTimeoutWithoutRttSamplePassiveDataUsesThreeSecondRto(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         Segment synAck = bench.PassiveSynReceived(1000, Peer.Mss());
         bench.Advance(1_000_000);
         Assert.Equal(synAck.Seq, bench.Expect().Seq);
@@ -269,11 +271,12 @@ public class RetransmissionTimerTests
         Assert.Equal(3_000_000, connection!.RetransmissionTimeoutMicroseconds);
     }
 
-    [Fact]
-    public void TimestampsGiveRttSamplesEvenFromRetransmittedSegments()
+    [Theory]
+    [DesignData]
+    public void TimestampsGiveRttSamplesEvenFromRetransmittedSegments(BenchDesign design)
     {
         // RFC 7323 4.1: TSecr identifies the transmission, so the retransmission ambiguity of Karn's rule is gone.
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         var synAckOptions = new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 1 };
         (TcpConnection connection, Segment syn) = bench.ActiveSynSent();
         synAckOptions.TsEcr = syn.Options.TsVal;
@@ -286,8 +289,7 @@ public class RetransmissionTimerTests
         bench.WriteAndFlush(connection, Peer.Data(100));
         bench.Expect();
         bench.Advance(240_000);
-        Segment resent = bench.Expect();
-        Assert.Equal(syn.Seq + 1, resent.Seq);
+        Segment resent = bench.Expect(Seq(syn.Seq + 1));
         bench.Advance(40_000);
         bench.InjectActive(new Segment
         {

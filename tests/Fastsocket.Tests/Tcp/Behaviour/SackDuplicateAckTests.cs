@@ -43,7 +43,7 @@ public class SackDuplicateAckTests
     [Fact]
     public void DataBearingAcksThatSackNewBytesTriggerFastRetransmit()
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(BenchDesign.Standalone);
         (TcpConnection connection, uint una) = TenInFlight(bench, sack: true);
 
         // The first segment was lost; segments 2, 3 and 4 arrive and each of the peer's data segments SACKs one more.
@@ -60,7 +60,7 @@ public class SackDuplicateAckTests
     [Fact]
     public void DataBearingAcksWithNothingNewSackedAreNotDuplicates()
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(BenchDesign.Standalone);
         (_, uint una) = TenInFlight(bench, sack: true);
 
         // The same SACK block three times: only the first told us anything.

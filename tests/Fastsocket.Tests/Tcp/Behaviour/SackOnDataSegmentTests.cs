@@ -9,10 +9,11 @@ namespace Fastsocket.Tests.Tcp.Behaviour;
 /// </summary>
 public class SackOnDataSegmentTests
 {
-    [Fact]
-    public void FullSizedDataSegmentsWhileHoldingOutOfOrderDataStayWithinTheMss()
+    [Theory]
+    [DesignData]
+    public void FullSizedDataSegmentsWhileHoldingOutOfOrderDataStayWithinTheMss(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         var syn = new TcpOptions { HasMss = true, Mss = 1460, SackPermitted = true, HasTimestamps = true, TsVal = 100 };
         (var connection, uint iss) = bench.PassiveEstablished(5000, syn);
         Assert.True(connection.SackEnabled);

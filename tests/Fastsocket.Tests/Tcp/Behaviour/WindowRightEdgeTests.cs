@@ -21,7 +21,7 @@ public class WindowRightEdgeTests
     [Fact]
     public void APeerThatSentUpToAScaledEdgeWeAnnouncedIsHeardAndItsBytesAreKept()
     {
-        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = ReceiveBuffer, SendBufferSize = ReceiveBuffer });
+        var bench = new TcpTestBench(BenchDesign.Standalone, new TcpConfig { ReceiveBufferSize = ReceiveBuffer, SendBufferSize = ReceiveBuffer });
         var syn = new TcpOptions { HasMss = true, Mss = 1460, HasWindowScale = true, WindowScale = 7 };
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, syn);
         Assert.True(connection.WindowScalingEnabled);
@@ -69,7 +69,7 @@ public class WindowRightEdgeTests
     [Fact]
     public void AnAckAtTheRightEdgeIsProcessedWhileALossKeepsReceiveNextBelowIt()
     {
-        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        var bench = new TcpTestBench(BenchDesign.Standalone, new TcpConfig { ReceiveBufferSize = 4000 });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         bench.WriteAndFlush(connection, Peer.Data(1000));
         Assert.Equal(1000, bench.Expect().Payload.Length);

@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
@@ -11,10 +12,11 @@ public class ZeroWindowTests
 
     private static Segment PeerAck(uint ack, ushort window) => new() { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = ack, Window = window };
 
-    [Fact]
-    public void ClosedWindowIsProbedWithOneByteWithBackoffAndDataFlowsWhenItOpens()
+    [Theory]
+    [DesignData]
+    public void ClosedWindowIsProbedWithOneByteWithBackoffAndDataFlowsWhenItOpens(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, window: 0);
         Assert.Equal(0, connection.SendWindow);
         long rto = connection.RetransmissionTimeoutMicroseconds;
@@ -29,8 +31,7 @@ public class ZeroWindowTests
             bench.Advance(interval - 1);
             bench.ExpectNothing();
             bench.Advance(1);
-            Segment probe = bench.Expect();
-            Assert.Equal(iss + 1, probe.Seq);
+            Segment probe = bench.Expect(Seq(iss + 1));
             Assert.Equal(new[] { data[0] }, probe.Payload);
             bench.ExpectNothing();
             // The peer still has no room: it answers with the same ACK and a zero window. These are not
@@ -51,16 +52,16 @@ public class ZeroWindowTests
         Assert.Equal(1460, sent[1].Payload.Length);
         // The 80-byte tail waits for an ACK (Nagle), then follows.
         bench.Inject(PeerAck(iss + 2921, 65535));
-        Segment tail = bench.Expect();
-        Assert.Equal(iss + 2921, tail.Seq);
+        Segment tail = bench.Expect(Seq(iss + 2921));
         Assert.Equal(data.AsSpan(2920).ToArray(), tail.Payload);
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void ProbeByteTakenByThePeerIsNotSentAgain()
+    [Theory]
+    [DesignData]
+    public void ProbeByteTakenByThePeerIsNotSentAgain(BenchDesign design)
     {
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, window: 0);
         byte[] data = Peer.Data(100);
         bench.WriteAndFlush(connection, data);
@@ -68,16 +69,16 @@ public class ZeroWindowTests
         Assert.Single(bench.Expect().Payload);
         // The peer accepts the byte and opens its window.
         bench.Inject(PeerAck(iss + 2, 65535));
-        Segment rest = bench.Expect();
-        Assert.Equal(iss + 2, rest.Seq);
+        Segment rest = bench.Expect(Seq(iss + 2));
         Assert.Equal(data.AsSpan(1).ToArray(), rest.Payload);
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void OurWindowClosesWhenTheApplicationDoesNotReadAndReopensWithAnUpdate()
+    [Theory]
+    [DesignData]
+    public void OurWindowClosesWhenTheApplicationDoesNotReadAndReopensWithAnUpdate(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = 4000 });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         uint next = PeerIss + 1;
         int[] sizes = [1460, 1460, 1080];
@@ -97,26 +98,22 @@ public class ZeroWindowTests
 
         // A zero-window probe from the peer is answered, its byte not taken.
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = next, Ack = iss + 1, Payload = [42] });
-        Segment probeAck = bench.Expect();
-        Assert.Equal(next, probeAck.Ack);
-        Assert.Equal(0, probeAck.Window);
+        bench.Expect(Ack(next), Window(0));
         Assert.Equal(4000, connection.Readable);
 
         // The application reads: a window update goes out without waiting for more data.
         var buffer = new byte[4000];
         Assert.Equal(4000, connection.Read(buffer));
         bench.Engine.FlushPending();
-        Segment update = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, update.Flags);
-        Assert.Equal(next, update.Ack);
-        Assert.Equal(4000, update.Window);
+        bench.Expect(Flags(TcpFlags.Ack), Ack(next), Window(4000));
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void AWindowUpdateAfterAZeroWindowIsRepeatedUntilDataArrives()
+    [Theory]
+    [DesignData]
+    public void AWindowUpdateAfterAZeroWindowIsRepeatedUntilDataArrives(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = 4000 });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         uint next = PeerIss + 1;
         foreach (int size in new[] { 1460, 1460, 1080 })
@@ -134,10 +131,7 @@ public class ZeroWindowTests
         // The update may have been lost, and the peer's persist timer backs off towards minutes: repeat it after
         // an RTO (1 s: no RTT sample yet) ...
         bench.Advance(1_000_000);
-        Segment again = bench.Expect();
-        Assert.Equal(TcpFlags.Ack, again.Flags);
-        Assert.Equal(next, again.Ack);
-        Assert.Equal(4000, again.Window);
+        bench.Expect(Flags(TcpFlags.Ack), Ack(next), Window(4000));
 
         // ... until data shows the peer has seen it.
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = next, Ack = iss + 1, Payload = Peer.Data(100) });
@@ -147,10 +141,11 @@ public class ZeroWindowTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void SmallReadsDoNotSendTinyWindowUpdates()
+    [Theory]
+    [DesignData]
+    public void SmallReadsDoNotSendTinyWindowUpdates(BenchDesign design)
     {
-        var bench = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4000 });
+        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = 4000 });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = iss + 1, Payload = Peer.Data(1460) });
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = PeerIss + 1461, Ack = iss + 1, Payload = Peer.Data(1460) });
@@ -163,12 +158,13 @@ public class ZeroWindowTests
         bench.ExpectNothing();
     }
 
-    [Fact]
-    public void WindowTooSmallForSwsAvoidanceIsUsedWhenTheOverrideTimerExpires()
+    [Theory]
+    [DesignData]
+    public void WindowTooSmallForSwsAvoidanceIsUsedWhenTheOverrideTimerExpires(BenchDesign design)
     {
         // RFC 9293 3.8.6.2.1: the sender holds back a segment smaller than half the largest window, but only
         // until an override timeout; otherwise a small window with nothing in flight would stall for ever.
-        var bench = new TcpTestBench();
+        var bench = new TcpTestBench(design);
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
         bench.Inject(PeerAck(iss + 1, 100));
         Assert.Equal(100, connection.SendWindow);
@@ -176,8 +172,7 @@ public class ZeroWindowTests
         bench.WriteAndFlush(connection, data);
         bench.ExpectNothing();
         bench.Advance(200_000);
-        Segment sent = bench.Expect();
-        Assert.Equal(iss + 1, sent.Seq);
+        Segment sent = bench.Expect(Seq(iss + 1));
         Assert.Equal(data.AsSpan(0, 100).ToArray(), sent.Payload);
         bench.ExpectNothing();
     }

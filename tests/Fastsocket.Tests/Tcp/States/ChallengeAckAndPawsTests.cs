@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -9,10 +10,11 @@ public class ChallengeAckAndPawsTests
 {
     private const uint N = TcpTestBench.PeerIss + 1;
 
-    [Fact]
-    public void ChallengeAckBudgetIsPerConnectionAndRefillsAfterOneSecond()
+    [Theory]
+    [DesignData]
+    public void ChallengeAckBudgetIsPerConnectionAndRefillsAfterOneSecond(BenchDesign design)
     {
-        var b = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4096, ChallengeAcksPerSecond = 2 });
+        var b = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = 4096, ChallengeAcksPerSecond = 2 });
         (TcpConnection a, uint issA) = b.Established();
         (TcpConnection c, uint issC) = b.EstablishedFrom(40001);
 
@@ -29,10 +31,7 @@ public class ChallengeAckAndPawsTests
         for (int i = 0; i < 2; i++)
         {
             b.Send(TcpFlags.Syn, N, options: TcpTestBench.MssOnly, fromPort: 40001);
-            Segment ack = b.Expect();
-            Assert.Equal(TcpFlags.Ack, ack.Flags);
-            Assert.Equal(issC + 1, ack.Seq);
-            Assert.Equal(N, ack.Ack);
+            Segment ack = b.Expect(Flags(TcpFlags.Ack), Seq(issC + 1), Ack(N));
             Assert.Equal((ushort)40001, ack.DestinationPort);
         }
         b.Send(TcpFlags.Syn, N, options: TcpTestBench.MssOnly, fromPort: 40001);
@@ -53,10 +52,11 @@ public class ChallengeAckAndPawsTests
         Assert.Equal(6, b.Engine.Statistics.ChallengeAcksSent);
     }
 
-    [Fact]
-    public void ThrottledChallengeAckStillDropsTheSegment()
+    [Theory]
+    [DesignData]
+    public void ThrottledChallengeAckStillDropsTheSegment(BenchDesign design)
     {
-        var b = new TcpTestBench(new TcpConfig { ReceiveBufferSize = 4096, ChallengeAcksPerSecond = 1 });
+        var b = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = 4096, ChallengeAcksPerSecond = 1 });
         (TcpConnection a, uint iss) = b.Established();
         b.Send(TcpFlags.Ack, N, iss + 1 - 70_000, [1]);
         b.ExpectAck(iss + 1, N, 4096);
@@ -66,9 +66,9 @@ public class ChallengeAckAndPawsTests
         Assert.Equal(TcpState.Established, a.State);
     }
 
-    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) EstablishedWithTimestamps()
+    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) EstablishedWithTimestamps(BenchDesign design)
     {
-        TcpTestBench b = TcpTestBench.Small();
+        TcpTestBench b = TcpTestBench.Small(design);
         (TcpConnection c, uint iss) = b.PassiveEstablished(TcpTestBench.PeerIss,
             new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 100 });
         Assert.True(c.TimestampsEnabled);
@@ -76,38 +76,42 @@ public class ChallengeAckAndPawsTests
         return (b, c, iss);
     }
 
-    [Fact]
-    public void PawsRejectsOldTimestampWithAck()
+    [Theory]
+    [DesignData]
+    public void PawsRejectsOldTimestampWithAck(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps();
+        (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps(design);
         b.Send(TcpFlags.Ack, N, iss + 1, [1, 2], options: new TcpOptions { HasTimestamps = true, TsVal = 100, TsEcr = 1 });
-        b.Expect(TcpFlags.Ack, iss + 1, N, 4096, options: new TcpOptions { HasTimestamps = true, TsVal = c.TimestampNow, TsEcr = 101 });
+        b.Expect(Flags(TcpFlags.Ack), Seq(iss + 1), Ack(N), Window(4096), NoPayload, Options(new TcpOptions { HasTimestamps = true, TsVal = c.TimestampNow, TsEcr = 101 }));
         b.ExpectNothing();
         Assert.Equal(0, c.Readable);
         Assert.Equal(101u, c.TsRecent);
         Assert.Equal(TcpState.Established, c.State);
     }
 
-    [Fact]
-    public void EqualTimestampPassesPaws()
+    [Theory]
+    [DesignData]
+    public void EqualTimestampPassesPaws(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps();
+        (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps(design);
         b.Send(TcpFlags.Ack, N, iss + 1, [1, 2], options: new TcpOptions { HasTimestamps = true, TsVal = 101, TsEcr = 1 });
         Assert.Equal(2, c.Readable);
     }
 
-    [Fact]
-    public void NewerTimestampUpdatesTsRecent()
+    [Theory]
+    [DesignData]
+    public void NewerTimestampUpdatesTsRecent(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps();
+        (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps(design);
         b.Send(TcpFlags.Ack, N, iss + 1, [1], options: new TcpOptions { HasTimestamps = true, TsVal = 500, TsEcr = 1 });
         Assert.Equal(500u, c.TsRecent);
     }
 
-    [Fact]
-    public void PawsDoesNotApplyToRst()
+    [Theory]
+    [DesignData]
+    public void PawsDoesNotApplyToRst(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps();
+        (TcpTestBench b, TcpConnection c, uint iss) = EstablishedWithTimestamps(design);
         b.Send(TcpFlags.Rst | TcpFlags.Ack, N, iss + 1, options: new TcpOptions { HasTimestamps = true, TsVal = 5, TsEcr = 1 });
         b.ExpectNothing();
         Assert.Equal(TcpState.Closed, c.State);

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -10,26 +11,28 @@ public class FinWait1Tests : SynchronizedStateTests
 {
     private const uint N = TcpTestBench.PeerIss + 1;
 
-    protected override StateSetup Enter()
+    protected override StateSetup Enter(BenchDesign design)
     {
-        TcpTestBench bench = TcpTestBench.Small();
+        TcpTestBench bench = TcpTestBench.Small(design);
         (TcpConnection c, uint iss) = bench.FinWait1();
         return new StateSetup(bench, c, iss + 1, iss + 2, N, bench.Wnd, TcpState.FinWait1, SocketError.ConnectionReset);
     }
 
-    [Fact]
-    public void AckOfFinMovesToFinWait2()
+    [Theory]
+    [DesignData]
+    public void AckOfFinMovesToFinWait2(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
         s.Bench.ExpectNothing();
         Assert.Equal(TcpState.FinWait2, s.Connection.State);
     }
 
-    [Fact]
-    public void SimultaneousCloseGoesThroughClosingToTimeWait()
+    [Theory]
+    [DesignData]
+    public void SimultaneousCloseGoesThroughClosingToTimeWait(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         // The peer's FIN does not acknowledge ours: CLOSING, and our ACK of its FIN.
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndUna);
         s.Bench.ExpectAck(s.SndNxt, N + 1, s.Bench.WndAfterFin);
@@ -42,10 +45,11 @@ public class FinWait1Tests : SynchronizedStateTests
         Assert.Equal(SocketError.Success, s.Bench.Handler.CloseResult);
     }
 
-    [Fact]
-    public void FinThatAcksOurFinGoesStraightToTimeWait()
+    [Theory]
+    [DesignData]
+    public void FinThatAcksOurFinGoesStraightToTimeWait(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndNxt);
         s.Bench.ExpectAck(s.SndNxt, N + 1, s.Bench.WndAfterFin);
         s.Bench.ExpectNothing();
@@ -53,10 +57,11 @@ public class FinWait1Tests : SynchronizedStateTests
         Assert.Equal(1, s.Bench.Engine.TimeWaitCount);
     }
 
-    [Fact]
-    public void DataIsStillReceived()
+    [Theory]
+    [DesignData]
+    public void DataIsStillReceived(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndUna, payload: [1, 2]);
         Assert.Equal(2, s.Connection.Readable);
         s.Bench.Advance(s.Bench.Config.DelayedAckMicroseconds);
@@ -64,12 +69,13 @@ public class FinWait1Tests : SynchronizedStateTests
         Assert.Equal(TcpState.FinWait1, s.Connection.State);
     }
 
-    [Fact]
-    public void UnacknowledgedFinIsRetransmitted()
+    [Theory]
+    [DesignData]
+    public void UnacknowledgedFinIsRetransmitted(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Advance(s.Connection.RetransmissionTimeoutMicroseconds);
-        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndUna, N, s.Wnd);
+        s.Bench.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(s.SndUna), Ack(N), Window(s.Wnd), NoPayload, NoOptions);
         Assert.Equal(TcpState.FinWait1, s.Connection.State);
     }
 }
@@ -79,17 +85,18 @@ public class FinWait2Tests : SynchronizedStateTests
 {
     private const uint N = TcpTestBench.PeerIss + 1;
 
-    protected override StateSetup Enter()
+    protected override StateSetup Enter(BenchDesign design)
     {
-        TcpTestBench bench = TcpTestBench.Small();
+        TcpTestBench bench = TcpTestBench.Small(design);
         (TcpConnection c, uint iss) = bench.FinWait2();
         return new StateSetup(bench, c, iss + 2, iss + 2, N, bench.Wnd, TcpState.FinWait2, SocketError.ConnectionReset);
     }
 
-    [Fact]
-    public void FinMovesToTimeWaitWithAck()
+    [Theory]
+    [DesignData]
+    public void FinMovesToTimeWaitWithAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndNxt);
         s.Bench.ExpectAck(s.SndNxt, N + 1, s.Bench.WndAfterFin);
         s.Bench.ExpectNothing();
@@ -97,10 +104,11 @@ public class FinWait2Tests : SynchronizedStateTests
         Assert.Equal(1, s.Bench.Engine.TimeWaitCount);
     }
 
-    [Fact]
-    public void OutOfOrderFinWaitsForTheMissingBytes()
+    [Theory]
+    [DesignData]
+    public void OutOfOrderFinWaitsForTheMissingBytes(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N + 2, s.SndNxt);
         s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
         Assert.Equal(TcpState.FinWait2, s.Connection.State);
@@ -109,10 +117,11 @@ public class FinWait2Tests : SynchronizedStateTests
         Assert.Equal(TcpState.TimeWait, s.Connection.State);
     }
 
-    [Fact]
-    public void DataIsStillReceived()
+    [Theory]
+    [DesignData]
+    public void DataIsStillReceived(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N + s.Wnd - 1, s.SndNxt, payload: [1]);
         s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1]);
@@ -121,10 +130,11 @@ public class FinWait2Tests : SynchronizedStateTests
         Assert.Equal(TcpState.FinWait2, s.Connection.State);
     }
 
-    [Fact]
-    public void OrphanedConnectionTimesOutAfterFinWait2Timeout()
+    [Theory]
+    [DesignData]
+    public void OrphanedConnectionTimesOutAfterFinWait2Timeout(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Connection.Close();
         s.Bench.Advance(s.Bench.Config.FinWait2TimeoutMicroseconds - 1);
         Assert.Equal(1, s.Bench.Engine.ConnectionCount);
@@ -140,27 +150,29 @@ public class CloseWaitTests : SynchronizedStateTests
 {
     private const uint N = TcpTestBench.PeerIss + 2;
 
-    protected override StateSetup Enter()
+    protected override StateSetup Enter(BenchDesign design)
     {
-        TcpTestBench bench = TcpTestBench.Small();
+        TcpTestBench bench = TcpTestBench.Small(design);
         (TcpConnection c, uint iss) = bench.CloseWait();
         return new StateSetup(bench, c, iss + 1, iss + 1, N, bench.WndAfterFin, TcpState.CloseWait, SocketError.ConnectionReset);
     }
 
-    [Fact]
-    public void RetransmittedFinIsAckedAgain()
+    [Theory]
+    [DesignData]
+    public void RetransmittedFinIsAckedAgain(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N - 1, s.SndNxt);
         s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
         Assert.Equal(TcpState.CloseWait, s.Connection.State);
     }
 
-    [Fact]
-    public void TextAfterTheFinIsIgnored()
+    [Theory]
+    [DesignData]
+    public void TextAfterTheFinIsIgnored(BenchDesign design)
     {
         // RFC 9293 3.10.7.4 seventh step: "This should not occur since a FIN has been received from the remote side. Ignore the segment text."
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1, 2, 3]);
         s.Bench.ExpectNothing();
         Assert.Equal(0, s.Connection.Readable);
@@ -168,25 +180,27 @@ public class CloseWaitTests : SynchronizedStateTests
         Assert.Equal(TcpState.CloseWait, s.Connection.State);
     }
 
-    [Fact]
-    public void WeCanStillSend()
+    [Theory]
+    [DesignData]
+    public void WeCanStillSend(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         Assert.Equal(5, s.Connection.Write(new byte[5]));
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh, s.SndNxt, N, s.Wnd, payloadLength: 5);
+        s.Bench.Expect(Flags(TcpFlags.Ack | TcpFlags.Psh), Seq(s.SndNxt), Ack(N), Window(s.Wnd), PayloadLength(5), NoOptions);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 5);
         s.Bench.ExpectNothing();
         Assert.Equal(0, s.Connection.Unacknowledged);
     }
 
-    [Fact]
-    public void ShutdownMovesToLastAck()
+    [Theory]
+    [DesignData]
+    public void ShutdownMovesToLastAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Connection.Shutdown();
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndNxt, N, s.Wnd);
+        s.Bench.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(s.SndNxt), Ack(N), Window(s.Wnd), NoPayload, NoOptions);
         Assert.Equal(TcpState.LastAck, s.Connection.State);
     }
 }
@@ -196,17 +210,18 @@ public class ClosingTests : SynchronizedStateTests
 {
     private const uint N = TcpTestBench.PeerIss + 2;
 
-    protected override StateSetup Enter()
+    protected override StateSetup Enter(BenchDesign design)
     {
-        TcpTestBench bench = TcpTestBench.Small();
+        TcpTestBench bench = TcpTestBench.Small(design);
         (TcpConnection c, uint iss) = bench.Closing();
         return new StateSetup(bench, c, iss + 1, iss + 2, N, bench.WndAfterFin, TcpState.Closing, SocketError.Success);
     }
 
-    [Fact]
-    public void AckOfFinMovesToTimeWait()
+    [Theory]
+    [DesignData]
+    public void AckOfFinMovesToTimeWait(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
         s.Bench.ExpectNothing();
         Assert.Equal(TcpState.TimeWait, s.Connection.State);
@@ -214,31 +229,34 @@ public class ClosingTests : SynchronizedStateTests
         Assert.Equal(0, s.Bench.Engine.ConnectionCount);
     }
 
-    [Fact]
-    public void RetransmittedFinIsAckedAgain()
+    [Theory]
+    [DesignData]
+    public void RetransmittedFinIsAckedAgain(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N - 1, s.SndUna);
         s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
         Assert.Equal(TcpState.Closing, s.Connection.State);
     }
 
-    [Fact]
-    public void TextIsIgnored()
+    [Theory]
+    [DesignData]
+    public void TextIsIgnored(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndUna, payload: [1]);
         s.Bench.ExpectNothing();
         Assert.Equal(0, s.Connection.Readable);
         Assert.Equal(TcpState.Closing, s.Connection.State);
     }
 
-    [Fact]
-    public void UnacknowledgedFinIsRetransmitted()
+    [Theory]
+    [DesignData]
+    public void UnacknowledgedFinIsRetransmitted(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Advance(s.Connection.RetransmissionTimeoutMicroseconds);
-        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndUna, N, s.Wnd);
+        s.Bench.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(s.SndUna), Ack(N), Window(s.Wnd), NoPayload, NoOptions);
     }
 }
 
@@ -247,17 +265,18 @@ public class LastAckTests : SynchronizedStateTests
 {
     private const uint N = TcpTestBench.PeerIss + 2;
 
-    protected override StateSetup Enter()
+    protected override StateSetup Enter(BenchDesign design)
     {
-        TcpTestBench bench = TcpTestBench.Small();
+        TcpTestBench bench = TcpTestBench.Small(design);
         (TcpConnection c, uint iss) = bench.LastAck();
         return new StateSetup(bench, c, iss + 1, iss + 2, N, bench.WndAfterFin, TcpState.LastAck, SocketError.Success);
     }
 
-    [Fact]
-    public void AckOfFinClosesWithoutTimeWait()
+    [Theory]
+    [DesignData]
+    public void AckOfFinClosesWithoutTimeWait(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
         s.Bench.ExpectNothing();
         Assert.Equal(TcpState.Closed, s.Connection.State);
@@ -266,30 +285,33 @@ public class LastAckTests : SynchronizedStateTests
         Assert.Equal(0, s.Bench.Engine.TimeWaitCount);
     }
 
-    [Fact]
-    public void RetransmittedFinIsAckedAgain()
+    [Theory]
+    [DesignData]
+    public void RetransmittedFinIsAckedAgain(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N - 1, s.SndUna);
         s.Bench.ExpectAck(s.SndNxt, N, s.Wnd);
         Assert.Equal(TcpState.LastAck, s.Connection.State);
     }
 
-    [Fact]
-    public void TextIsIgnored()
+    [Theory]
+    [DesignData]
+    public void TextIsIgnored(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndUna, payload: [1]);
         s.Bench.ExpectNothing();
         Assert.Equal(TcpState.LastAck, s.Connection.State);
     }
 
-    [Fact]
-    public void SegmentAfterCloseGetsResetFromTheListenerPort()
+    [Theory]
+    [DesignData]
+    public void SegmentAfterCloseGetsResetFromTheListenerPort(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1]);
-        s.Bench.Expect(TcpFlags.Rst, s.SndNxt, 0, 0);
+        s.Bench.Expect(Flags(TcpFlags.Rst), Seq(s.SndNxt), Ack(0), Window(0), NoPayload, NoOptions);
     }
 }

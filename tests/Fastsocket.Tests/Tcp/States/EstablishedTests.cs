@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -11,17 +12,18 @@ public class EstablishedTests : SynchronizedStateTests
     private const uint N = TcpTestBench.PeerIss + 1;
     private const uint W = 4096;
 
-    protected override StateSetup Enter()
+    protected override StateSetup Enter(BenchDesign design)
     {
-        TcpTestBench bench = TcpTestBench.Small();
+        TcpTestBench bench = TcpTestBench.Small(design);
         (TcpConnection c, uint iss) = bench.Established();
         return new StateSetup(bench, c, iss + 1, iss + 1, N, bench.Wnd, TcpState.Established, SocketError.ConnectionReset);
     }
 
-    [Fact]
-    public void DataAtRcvNxtIsDeliveredWithDelayedAck()
+    [Theory]
+    [DesignData]
+    public void DataAtRcvNxtIsDeliveredWithDelayedAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack | TcpFlags.Psh, N, s.SndNxt, payload: [7]);
         s.Bench.ExpectNothing();
         Assert.Equal(1, s.Connection.Readable);
@@ -33,20 +35,22 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal(TcpState.Established, s.Connection.State);
     }
 
-    [Fact]
-    public void SecondFullSegmentIsAckedAtOnce()
+    [Theory]
+    [DesignData]
+    public void SecondFullSegmentIsAckedAtOnce(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: new byte[1000]);
         s.Bench.ExpectNothing();
         s.Bench.Send(TcpFlags.Ack, N + 1000, s.SndNxt, payload: new byte[1000]);
         s.Bench.ExpectAck(s.SndNxt, N + 2000, (ushort)(W - 2000));
     }
 
-    [Fact]
-    public void DataAtLastSequenceOfWindowIsHeldOutOfOrderAndAckedAtOnce()
+    [Theory]
+    [DesignData]
+    public void DataAtLastSequenceOfWindowIsHeldOutOfOrderAndAckedAtOnce(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N + W - 1, s.SndNxt, payload: [9]);
         s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
         Assert.Equal(0, s.Connection.Readable);
@@ -57,10 +61,11 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal((int)W, s.Connection.Readable);
     }
 
-    [Fact]
-    public void DataCrossingRightEdgeIsTrimmedToTheWindow()
+    [Theory]
+    [DesignData]
+    public void DataCrossingRightEdgeIsTrimmedToTheWindow(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N + W - 1, s.SndNxt, payload: [1, 2, 3]);
         s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: new byte[W - 1]);
@@ -68,20 +73,22 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal((int)W, s.Connection.Readable);
     }
 
-    [Fact]
-    public void DataOverlappingRcvNxtKeepsOnlyTheNewBytes()
+    [Theory]
+    [DesignData]
+    public void DataOverlappingRcvNxtKeepsOnlyTheNewBytes(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N - 2, s.SndNxt, payload: [1, 2, 3, 4]);
         var buffer = new byte[8];
         Assert.Equal(2, s.Connection.Read(buffer));
         Assert.Equal(new byte[] { 3, 4 }, buffer[..2]);
     }
 
-    [Fact]
-    public void ZeroWindowAcceptsOnlyAnEmptySegmentAtRcvNxt()
+    [Theory]
+    [DesignData]
+    public void ZeroWindowAcceptsOnlyAnEmptySegmentAtRcvNxt(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: new byte[W]);
         s.Bench.Send(TcpFlags.Ack, N + W, s.SndNxt, payload: []);
         // The full window arrives in one segment: first segment since the last ACK, so it is delayed.
@@ -103,10 +110,11 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal(TcpState.Established, s.Connection.State);
     }
 
-    [Fact]
-    public void FinAtRcvNxtMovesToCloseWait()
+    [Theory]
+    [DesignData]
+    public void FinAtRcvNxtMovesToCloseWait(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndNxt);
         s.Bench.ExpectAck(s.SndNxt, N + 1, (ushort)(W - 1));
         Assert.Equal(TcpState.CloseWait, s.Connection.State);
@@ -114,10 +122,11 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal(1, s.Bench.Handler.ReadableCount);
     }
 
-    [Fact]
-    public void DataWithFinIsDeliveredThenCloseWait()
+    [Theory]
+    [DesignData]
+    public void DataWithFinIsDeliveredThenCloseWait(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack | TcpFlags.Psh, N, s.SndNxt, payload: [1, 2, 3]);
         s.Bench.ExpectAck(s.SndNxt, N + 4, (ushort)(W - 4));
         Assert.Equal(TcpState.CloseWait, s.Connection.State);
@@ -125,10 +134,11 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.False(s.Connection.ReceiveCompleted);
     }
 
-    [Fact]
-    public void OutOfOrderFinWaitsForTheMissingByte()
+    [Theory]
+    [DesignData]
+    public void OutOfOrderFinWaitsForTheMissingByte(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N + 1, s.SndNxt);
         s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
         Assert.Equal(TcpState.Established, s.Connection.State);
@@ -138,89 +148,97 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal(TcpState.CloseWait, s.Connection.State);
     }
 
-    [Fact]
-    public void FinAtLastSequenceOfWindowIsHeldAndAcked()
+    [Theory]
+    [DesignData]
+    public void FinAtLastSequenceOfWindowIsHeldAndAcked(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N + W - 1, s.SndNxt);
         s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
         Assert.Equal(TcpState.Established, s.Connection.State);
     }
 
-    [Fact]
-    public void FinBeyondWindowIsAckedAndIgnored()
+    [Theory]
+    [DesignData]
+    public void FinBeyondWindowIsAckedAndIgnored(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N + W, s.SndNxt);
         s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
         Assert.Equal(TcpState.Established, s.Connection.State);
         Assert.False(s.Connection.ReceiveCompleted);
     }
 
-    [Fact]
-    public void AckBeyondSndNxtDropsTheDataItCarries()
+    [Theory]
+    [DesignData]
+    public void AckBeyondSndNxtDropsTheDataItCarries(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 10, payload: [1, 2, 3]);
         s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
         Assert.Equal(0, s.Connection.Readable);
     }
 
-    [Fact]
-    public void TooOldAckDropsTheDataItCarries()
+    [Theory]
+    [DesignData]
+    public void TooOldAckDropsTheDataItCarries(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndUna - 70_000, payload: [1, 2, 3]);
         s.Bench.ExpectAck(s.SndNxt, N, (ushort)W);
         Assert.Equal(0, s.Connection.Readable);
     }
 
-    [Fact]
-    public void AckOfOurDataReleasesTheSendBuffer()
+    [Theory]
+    [DesignData]
+    public void AckOfOurDataReleasesTheSendBuffer(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         Assert.Equal(10, s.Connection.Write(new byte[10]));
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh, s.SndNxt, N, (ushort)W, payloadLength: 10);
+        s.Bench.Expect(Flags(TcpFlags.Ack | TcpFlags.Psh), Seq(s.SndNxt), Ack(N), Window((ushort)W), PayloadLength(10), NoOptions);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt + 10);
         s.Bench.ExpectNothing();
         Assert.Equal(0, s.Connection.Unacknowledged);
     }
 
-    [Fact]
-    public void CloseWithUnreadDataSendsReset()
+    [Theory]
+    [DesignData]
+    public void CloseWithUnreadDataSendsReset(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, payload: [1]);
         s.Connection.Close();
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Rst | TcpFlags.Ack, s.SndNxt, N + 1, 0);
+        s.Bench.Expect(Flags(TcpFlags.Rst | TcpFlags.Ack), Seq(s.SndNxt), Ack(N + 1), Window(0), NoPayload, NoOptions);
         s.Bench.ExpectNothing();
         Assert.Equal(0, s.Bench.Engine.ConnectionCount);
         Assert.Equal(0, s.Bench.Engine.TimeWaitCount);
     }
 
-    [Fact]
-    public void CloseWithNothingUnreadSendsFin()
+    [Theory]
+    [DesignData]
+    public void CloseWithNothingUnreadSendsFin(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         TcpConnection c = s.Connection;
         c.Close();
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Fin | TcpFlags.Ack, s.SndNxt, N, (ushort)W);
+        s.Bench.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack), Seq(s.SndNxt), Ack(N), Window((ushort)W), NoPayload, NoOptions);
         Assert.Equal(TcpState.FinWait1, c.State);
     }
 
-    [Fact]
-    public void ShutdownSendsFinAfterQueuedData()
+    [Theory]
+    [DesignData]
+    public void ShutdownSendsFinAfterQueuedData(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         Assert.Equal(3000, s.Connection.Write(new byte[3000]));
         s.Connection.Shutdown();
         s.Bench.Engine.FlushPending();
-        s.Bench.Expect(TcpFlags.Ack, s.SndNxt, N, (ushort)W, payloadLength: 1460);
-        s.Bench.Expect(TcpFlags.Ack, s.SndNxt + 1460, N, (ushort)W, payloadLength: 1460);
-        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin, s.SndNxt + 2920, N, (ushort)W, payloadLength: 80);
+        s.Bench.Expect(Flags(TcpFlags.Ack), Seq(s.SndNxt), Ack(N), Window((ushort)W), PayloadLength(1460), NoOptions);
+        s.Bench.Expect(Flags(TcpFlags.Ack), Seq(s.SndNxt + 1460), Ack(N), Window((ushort)W), PayloadLength(1460), NoOptions);
+        s.Bench.Expect(Flags(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin), Seq(s.SndNxt + 2920), Ack(N), Window((ushort)W), PayloadLength(80), NoOptions);
         s.Bench.ExpectNothing();
         Assert.Equal(TcpState.FinWait1, s.Connection.State);
         Assert.Equal(-1, s.Connection.Write([1]));
@@ -233,10 +251,11 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal(TcpState.FinWait2, s.Connection.State);
     }
 
-    [Fact]
-    public void ShutdownWaitsForAClosedSendWindowBeforeTheFin()
+    [Theory]
+    [DesignData]
+    public void ShutdownWaitsForAClosedSendWindowBeforeTheFin(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         // The peer closes its window; the data and the FIN behind it must wait.
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, window: 0);
         s.Connection.Write(new byte[100]);
@@ -246,6 +265,6 @@ public class EstablishedTests : SynchronizedStateTests
         Assert.Equal(TcpState.FinWait1, s.Connection.State);
 
         s.Bench.Send(TcpFlags.Ack, N, s.SndNxt, window: 65535);
-        s.Bench.Expect(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin, s.SndNxt, N, (ushort)W, payloadLength: 100);
+        s.Bench.Expect(Flags(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin), Seq(s.SndNxt), Ack(N), Window((ushort)W), PayloadLength(100), NoOptions);
     }
 }

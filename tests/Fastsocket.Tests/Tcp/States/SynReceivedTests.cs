@@ -1,6 +1,7 @@
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -10,9 +11,9 @@ public class SynReceivedTests
     private const uint N = TcpTestBench.PeerIss + 1;
     private const uint W = 4096;
 
-    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Enter()
+    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Enter(BenchDesign design)
     {
-        TcpTestBench bench = TcpTestBench.Small();
+        TcpTestBench bench = TcpTestBench.Small(design);
         Segment synAck = bench.PassiveSynReceived(TcpTestBench.PeerIss, TcpTestBench.MssOnly);
         Assert.Equal(W, synAck.Window);
         TcpConnection c = bench.Find()!;
@@ -28,27 +29,30 @@ public class SynReceivedTests
         Assert.Empty(b.Handler.Events);
     }
 
-    [Fact]
-    public void RetransmittedSynGetsTheSameSynAck()
+    [Theory]
+    [DesignData]
+    public void RetransmittedSynGetsTheSameSynAck(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Send(TcpFlags.Syn, TcpTestBench.PeerIss, options: TcpTestBench.MssOnly);
-        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, N, (ushort)W, options: TcpTestBench.MssOnly);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(iss), Ack(N), Window((ushort)W), NoPayload, Options(TcpTestBench.MssOnly));
         AssertUnchanged(b, c);
     }
 
-    [Fact]
-    public void SynAckIsRetransmittedOnTimeout()
+    [Theory]
+    [DesignData]
+    public void SynAckIsRetransmittedOnTimeout(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Advance(c.RetransmissionTimeoutMicroseconds);
-        b.Expect(TcpFlags.Syn | TcpFlags.Ack, iss, N, (ushort)W, options: TcpTestBench.MssOnly);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Seq(iss), Ack(N), Window((ushort)W), NoPayload, Options(TcpTestBench.MssOnly));
     }
 
-    [Fact]
-    public void AcceptableAckEstablishes()
+    [Theory]
+    [DesignData]
+    public void AcceptableAckEstablishes(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Send(TcpFlags.Ack, N, iss + 1);
         b.ExpectNothing();
         Assert.Equal(TcpState.Established, c.State);
@@ -56,21 +60,22 @@ public class SynReceivedTests
     }
 
     [Theory]
-    [InlineData(0u)]
-    [InlineData(2u)]
-    [InlineData(0x8000_0000u)]
-    public void UnacceptableAckGetsResetFromSegAck(uint ackMinusIss)
+    [DesignData(0u)]
+    [DesignData(2u)]
+    [DesignData(0x8000_0000u)]
+    public void UnacceptableAckGetsResetFromSegAck(BenchDesign design, uint ackMinusIss)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Send(TcpFlags.Ack, N, iss + ackMinusIss);
-        b.Expect(TcpFlags.Rst, iss + ackMinusIss, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(iss + ackMinusIss), Ack(0), Window(0), NoPayload, NoOptions);
         AssertUnchanged(b, c);
     }
 
-    [Fact]
-    public void AckWithDataEstablishesAndDelivers()
+    [Theory]
+    [DesignData]
+    public void AckWithDataEstablishesAndDelivers(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Send(TcpFlags.Ack | TcpFlags.Psh, N, iss + 1, [1, 2, 3]);
         Assert.Equal(TcpState.Established, c.State);
         Assert.Equal(3, c.Readable);
@@ -78,29 +83,32 @@ public class SynReceivedTests
         b.ExpectAck(iss + 1, N + 3, (ushort)(W - 3));
     }
 
-    [Fact]
-    public void FinWithAckEstablishesThenCloseWait()
+    [Theory]
+    [DesignData]
+    public void FinWithAckEstablishesThenCloseWait(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Send(TcpFlags.Fin | TcpFlags.Ack, N, iss + 1);
         b.ExpectAck(iss + 1, N + 1, (ushort)(W - 1));
         Assert.Equal(TcpState.CloseWait, c.State);
     }
 
-    [Fact]
-    public void SegmentWithoutAckIsDropped()
+    [Theory]
+    [DesignData]
+    public void SegmentWithoutAckIsDropped(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, _) = Enter();
+        (TcpTestBench b, TcpConnection c, _) = Enter(design);
         b.Send(TcpFlags.Psh, N, payload: [1]);
         AssertUnchanged(b, c);
         b.Send(TcpFlags.Fin, N);
         AssertUnchanged(b, c);
     }
 
-    [Fact]
-    public void RstAtRcvNxtReturnsToListenSilently()
+    [Theory]
+    [DesignData]
+    public void RstAtRcvNxtReturnsToListenSilently(BenchDesign design)
     {
-        (TcpTestBench b, _, _) = Enter();
+        (TcpTestBench b, _, _) = Enter(design);
         b.Send(TcpFlags.Rst, N);
         b.ExpectNothing();
         Assert.Equal(0, b.Engine.ConnectionCount);
@@ -108,39 +116,38 @@ public class SynReceivedTests
 
         // The listener is still there: a new SYN opens a new connection.
         b.Send(TcpFlags.Syn, 5000, options: TcpTestBench.MssOnly);
-        Segment synAck = b.Expect();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
-        Assert.Equal(5001u, synAck.Ack);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Ack(5001u));
         Assert.Equal(TcpState.SynReceived, b.Find()!.State);
     }
 
     [Theory]
-    [InlineData(1u)]
-    [InlineData(W - 1)]
-    public void RstInWindowNotExactGetsChallengeAck(uint offset)
+    [DesignData(1u)]
+    [DesignData(W - 1)]
+    public void RstInWindowNotExactGetsChallengeAck(BenchDesign design, uint offset)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Send(TcpFlags.Rst, N + offset);
         b.ExpectAck(iss + 1, N, (ushort)W);
         AssertUnchanged(b, c);
     }
 
     [Theory]
-    [InlineData(W)]
-    [InlineData(0xFFFF_FFFFu)]
-    public void RstOutsideWindowIsDroppedSilently(uint offset)
+    [DesignData(W)]
+    [DesignData(0xFFFF_FFFFu)]
+    public void RstOutsideWindowIsDroppedSilently(BenchDesign design, uint offset)
     {
-        (TcpTestBench b, TcpConnection c, _) = Enter();
+        (TcpTestBench b, TcpConnection c, _) = Enter(design);
         b.Send(TcpFlags.Rst, N + offset);
         AssertUnchanged(b, c);
     }
 
-    [Fact]
-    public void NewSynInWindowReturnsToListen()
+    [Theory]
+    [DesignData]
+    public void NewSynInWindowReturnsToListen(BenchDesign design)
     {
         // RFC 9293 3.10.7.4 fourth step: "SYN-RECEIVED STATE: If the connection was initiated with a passive OPEN,
         // then return this connection to the LISTEN state and return."
-        (TcpTestBench b, _, _) = Enter();
+        (TcpTestBench b, _, _) = Enter(design);
         b.Send(TcpFlags.Syn, N + 100, options: TcpTestBench.MssOnly);
         b.ExpectNothing();
         Assert.Equal(0, b.Engine.ConnectionCount);
@@ -148,20 +155,21 @@ public class SynReceivedTests
     }
 
     [Theory]
-    [InlineData(W)]
-    [InlineData(100_000u)]
-    public void DataOutsideWindowIsAcked(uint offset)
+    [DesignData(W)]
+    [DesignData(100_000u)]
+    public void DataOutsideWindowIsAcked(BenchDesign design, uint offset)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Send(TcpFlags.Ack, N + offset, iss + 1, [1]);
         b.ExpectAck(iss + 1, N, (ushort)W);
         AssertUnchanged(b, c);
     }
 
-    [Fact]
-    public void DataAtLastSequenceOfWindowWithGoodAckEstablishesAndIsHeld()
+    [Theory]
+    [DesignData]
+    public void DataAtLastSequenceOfWindowWithGoodAckEstablishesAndIsHeld(BenchDesign design)
     {
-        (TcpTestBench b, TcpConnection c, uint iss) = Enter();
+        (TcpTestBench b, TcpConnection c, uint iss) = Enter(design);
         b.Send(TcpFlags.Ack, N + W - 1, iss + 1, [1]);
         b.ExpectAck(iss + 1, N, (ushort)W);
         Assert.Equal(TcpState.Established, c.State);

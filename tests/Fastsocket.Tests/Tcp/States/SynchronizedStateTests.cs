@@ -17,7 +17,7 @@ public sealed record StateSetup(TcpTestBench Bench, TcpConnection Connection, ui
 public abstract class SynchronizedStateTests
 {
     /// <summary>A fresh bench (4096-byte window, MSS only) with one connection in the state under test.</summary>
-    protected abstract StateSetup Enter();
+    protected abstract StateSetup Enter(BenchDesign design);
 
     private static void AssertUnchanged(StateSetup s)
     {
@@ -28,10 +28,11 @@ public abstract class SynchronizedStateTests
 
     // ------------------------------------------------------------ RST (RFC 5961 3.2)
 
-    [Fact]
-    public void RstExactlyAtRcvNxtResets()
+    [Theory]
+    [DesignData]
+    public void RstExactlyAtRcvNxtResets(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Rst, s.RcvNxt);
         s.Bench.ExpectNothing();
         Assert.Equal(TcpState.Closed, s.Connection.State);
@@ -39,10 +40,11 @@ public abstract class SynchronizedStateTests
         Assert.Equal(0, s.Bench.Engine.ConnectionCount);
     }
 
-    [Fact]
-    public void RstWithAckExactlyAtRcvNxtResets()
+    [Theory]
+    [DesignData]
+    public void RstWithAckExactlyAtRcvNxtResets(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Rst | TcpFlags.Ack, s.RcvNxt, s.SndNxt);
         s.Bench.ExpectNothing();
         Assert.Equal(TcpState.Closed, s.Connection.State);
@@ -50,96 +52,104 @@ public abstract class SynchronizedStateTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(100)]
-    public void RstInsideWindowButNotExactGetsChallengeAck(int offset)
+    [DesignData(1)]
+    [DesignData(100)]
+    public void RstInsideWindowButNotExactGetsChallengeAck(BenchDesign design, int offset)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Rst, s.RcvNxt + (uint)offset);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
         Assert.Equal(1, s.Bench.Engine.Statistics.ChallengeAcksSent);
     }
 
-    [Fact]
-    public void RstAtLastSequenceOfWindowGetsChallengeAck()
+    [Theory]
+    [DesignData]
+    public void RstAtLastSequenceOfWindowGetsChallengeAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Rst, s.RcvNxt + s.Wnd - 1);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void RstJustBeyondWindowIsDroppedSilently()
+    [Theory]
+    [DesignData]
+    public void RstJustBeyondWindowIsDroppedSilently(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Rst, s.RcvNxt + s.Wnd);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void RstBeforeRcvNxtIsDroppedSilently()
+    [Theory]
+    [DesignData]
+    public void RstBeforeRcvNxtIsDroppedSilently(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Rst, s.RcvNxt - 1);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void RstFarOutsideWindowIsDroppedSilently()
+    [Theory]
+    [DesignData]
+    public void RstFarOutsideWindowIsDroppedSilently(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Rst | TcpFlags.Ack, s.RcvNxt + 0x4000_0000u, s.SndNxt);
         AssertUnchanged(s);
     }
 
     // ------------------------------------------------------------ SYN (RFC 5961 4.2)
 
-    [Fact]
-    public void SynAtRcvNxtGetsChallengeAck()
+    [Theory]
+    [DesignData]
+    public void SynAtRcvNxtGetsChallengeAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Syn, s.RcvNxt, options: TcpTestBench.MssOnly);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
         Assert.Equal(1, s.Bench.Engine.Statistics.ChallengeAcksSent);
     }
 
-    [Fact]
-    public void SynAtLastSequenceOfWindowGetsChallengeAck()
+    [Theory]
+    [DesignData]
+    public void SynAtLastSequenceOfWindowGetsChallengeAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Syn, s.RcvNxt + s.Wnd - 1, options: TcpTestBench.MssOnly);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void SynWithAckInWindowGetsChallengeAck()
+    [Theory]
+    [DesignData]
+    public void SynWithAckInWindowGetsChallengeAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Syn | TcpFlags.Ack, s.RcvNxt + 10, s.SndNxt, options: TcpTestBench.MssOnly);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
     }
 
     [Theory]
-    [InlineData(0u)]
-    [InlineData(0x1000_0000u)]
-    public void SynBeyondWindowGetsTheSameAck(uint offsetBeyondRightEdge)
+    [DesignData(0u)]
+    [DesignData(0x1000_0000u)]
+    public void SynBeyondWindowGetsTheSameAck(BenchDesign design, uint offsetBeyondRightEdge)
     {
         // "Irrespective of the sequence number" (RFC 5961 4.2): the unacceptable-segment ACK has the same form.
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Syn, s.RcvNxt + s.Wnd + offsetBeyondRightEdge, options: TcpTestBench.MssOnly);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void OldSynBeforeRcvNxtGetsAck()
+    [Theory]
+    [DesignData]
+    public void OldSynBeforeRcvNxtGetsAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Syn, TcpTestBench.PeerIss, options: TcpTestBench.MssOnly);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
@@ -147,54 +157,60 @@ public abstract class SynchronizedStateTests
 
     // ------------------------------------------------------------ acceptability of empty segments (RFC 9293 3.10.7.4)
 
-    [Fact]
-    public void EmptyAckAtRcvNxtIsAcceptedSilently()
+    [Theory]
+    [DesignData]
+    public void EmptyAckAtRcvNxtIsAcceptedSilently(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt, s.SndUna);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void EmptyAckAtLastSequenceOfWindowIsAcceptedSilently()
+    [Theory]
+    [DesignData]
+    public void EmptyAckAtLastSequenceOfWindowIsAcceptedSilently(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt + s.Wnd - 1, s.SndUna);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void EmptyAckAtRightEdgeIsAcceptedSilently()
+    [Theory]
+    [DesignData]
+    public void EmptyAckAtRightEdgeIsAcceptedSilently(BenchDesign design)
     {
         // RFC 9293's table stops one short of the right edge; like Linux (tcp_sequence) we take the edge itself, where
         // a peer that filled our window sends its ACKs from (WindowRightEdgeTests).
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt + s.Wnd, s.SndUna);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void EmptyAckBeyondRightEdgeIsUnacceptableAndAcked()
+    [Theory]
+    [DesignData]
+    public void EmptyAckBeyondRightEdgeIsUnacceptableAndAcked(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt + s.Wnd + 1, s.SndUna);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void OldEmptyAckIsUnacceptableAndAcked()
+    [Theory]
+    [DesignData]
+    public void OldEmptyAckIsUnacceptableAndAcked(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt - 1, s.SndUna);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void SegmentWithoutAckIsDropped()
+    [Theory]
+    [DesignData]
+    public void SegmentWithoutAckIsDropped(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.None, s.RcvNxt, payload: [1]);
         AssertUnchanged(s);
         Assert.Equal(0, s.Connection.Readable);
@@ -202,29 +218,32 @@ public abstract class SynchronizedStateTests
 
     // ------------------------------------------------------------ data outside the window
 
-    [Fact]
-    public void DataAtRightEdgeIsUnacceptableAndAcked()
+    [Theory]
+    [DesignData]
+    public void DataAtRightEdgeIsUnacceptableAndAcked(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt + s.Wnd, s.SndUna, payload: [1, 2, 3]);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
         Assert.Equal(0, s.Connection.Readable);
     }
 
-    [Fact]
-    public void DataFarBeyondWindowIsUnacceptableAndAcked()
+    [Theory]
+    [DesignData]
+    public void DataFarBeyondWindowIsUnacceptableAndAcked(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt + 100_000, s.SndUna, payload: [1, 2, 3]);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void OldDataEntirelyBeforeRcvNxtIsAcked()
+    [Theory]
+    [DesignData]
+    public void OldDataEntirelyBeforeRcvNxtIsAcked(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt - 3, s.SndUna, payload: [1, 2, 3]);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
@@ -233,29 +252,32 @@ public abstract class SynchronizedStateTests
 
     // ------------------------------------------------------------ the ACK field (RFC 9293 3.10.7.4 fifth step, RFC 5961 5.2)
 
-    [Fact]
-    public void AckBeyondSndNxtIsAckedAndDropped()
+    [Theory]
+    [DesignData]
+    public void AckBeyondSndNxtIsAckedAndDropped(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt, s.SndNxt + 1);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);
         Assert.Equal(s.SndUna, s.Connection.SendUnacknowledged.Value);
     }
 
-    [Fact]
-    public void AckAtOldestAcceptableValueIsIgnoredQuietly()
+    [Theory]
+    [DesignData]
+    public void AckAtOldestAcceptableValueIsIgnoredQuietly(BenchDesign design)
     {
         // SND.UNA - MAX.SND.WND <= SEG.ACK is acceptable (a duplicate); MAX.SND.WND is the peer's 65535.
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt, s.SndUna - 65535);
         AssertUnchanged(s);
     }
 
-    [Fact]
-    public void AckOlderThanMaxSendWindowGetsChallengeAck()
+    [Theory]
+    [DesignData]
+    public void AckOlderThanMaxSendWindowGetsChallengeAck(BenchDesign design)
     {
-        StateSetup s = Enter();
+        StateSetup s = Enter(design);
         s.Bench.Send(TcpFlags.Ack, s.RcvNxt, s.SndUna - 65536);
         s.Bench.ExpectAck(s.SndNxt, s.RcvNxt, s.Wnd);
         AssertUnchanged(s);

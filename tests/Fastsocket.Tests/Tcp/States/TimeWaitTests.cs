@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Tcp;
 using Fastsocket.Tests.Support;
 using Fastsocket.Wire;
+using static Fastsocket.Tests.Support.Check;
 
 namespace Fastsocket.Tests.Tcp.States;
 
@@ -13,9 +14,9 @@ public class TimeWaitTests
 {
     private const uint N = TcpTestBench.PeerIss + 2;
 
-    private static (TcpTestBench Bench, TcpConnection Connection, uint SndNxt) Enter()
+    private static (TcpTestBench Bench, TcpConnection Connection, uint SndNxt) Enter(BenchDesign design)
     {
-        TcpTestBench bench = TcpTestBench.Small();
+        TcpTestBench bench = TcpTestBench.Small(design);
         (TcpConnection c, uint iss) = bench.TimeWait();
         return (bench, c, iss + 2);
     }
@@ -27,10 +28,11 @@ public class TimeWaitTests
         Assert.Equal(0, b.Engine.ConnectionCount);
     }
 
-    [Fact]
-    public void RecordExpiresAfterTimeWaitInterval()
+    [Theory]
+    [DesignData]
+    public void RecordExpiresAfterTimeWaitInterval(BenchDesign design)
     {
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         b.Advance(b.Config.TimeWaitMicroseconds - 1);
         AssertStillTimeWait(b);
         b.Advance(1);
@@ -38,13 +40,14 @@ public class TimeWaitTests
 
         // The tuple is gone: an ACK now reaches the listener, which resets it.
         b.Send(TcpFlags.Ack, N, snd);
-        b.Expect(TcpFlags.Rst, snd, 0, 0);
+        b.Expect(Flags(TcpFlags.Rst), Seq(snd), Ack(0), Window(0), NoPayload, NoOptions);
     }
 
-    [Fact]
-    public void RetransmittedFinIsAckedAgainAndRestarts2Msl()
+    [Theory]
+    [DesignData]
+    public void RetransmittedFinIsAckedAgainAndRestarts2Msl(BenchDesign design)
     {
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         long t = b.Config.TimeWaitMicroseconds;
         b.Advance(t / 2);
         b.Send(TcpFlags.Fin | TcpFlags.Ack, N - 1, snd);
@@ -57,77 +60,79 @@ public class TimeWaitTests
     }
 
     [Theory]
-    [InlineData(0u)]
-    [InlineData(4094u)]
-    public void AcceptableBareAckIsIgnored(uint offset)
+    [DesignData(0u)]
+    [DesignData(4094u)]
+    public void AcceptableBareAckIsIgnored(BenchDesign design, uint offset)
     {
         // RCV.WND after the peer's FIN is 4095: RCV.NXT and RCV.NXT + RCV.WND - 1 are acceptable.
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         b.Send(TcpFlags.Ack, N + offset, snd);
         AssertStillTimeWait(b);
     }
 
     [Theory]
-    [InlineData(-1)]
-    [InlineData(4095)]
-    [InlineData(100_000)]
-    public void UnacceptableEmptyAckIsAcked(int offset)
+    [DesignData(-1)]
+    [DesignData(4095)]
+    [DesignData(100_000)]
+    public void UnacceptableEmptyAckIsAcked(BenchDesign design, int offset)
     {
         // Before RCV.NXT, at the right edge (RCV.WND = 4095), and far beyond: RFC 9293 3.10.7.4 first step.
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         b.Send(TcpFlags.Ack, (uint)(N + offset), snd);
         b.ExpectAck(snd, N, b.WndAfterFin);
         AssertStillTimeWait(b);
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(4094)]
-    [InlineData(4095)]
-    [InlineData(-3)]
-    public void DataIsAckedAndIgnored(int offset)
+    [DesignData(0)]
+    [DesignData(4094)]
+    [DesignData(4095)]
+    [DesignData(-3)]
+    public void DataIsAckedAndIgnored(BenchDesign design, int offset)
     {
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         b.Send(TcpFlags.Ack, (uint)(N + offset), snd, [1, 2, 3]);
         b.ExpectAck(snd, N, b.WndAfterFin);
         AssertStillTimeWait(b);
     }
 
-    [Fact]
-    public void RstAtRcvNxtRemovesTheRecordSilently()
+    [Theory]
+    [DesignData]
+    public void RstAtRcvNxtRemovesTheRecordSilently(BenchDesign design)
     {
-        (TcpTestBench b, _, _) = Enter();
+        (TcpTestBench b, _, _) = Enter(design);
         b.Send(TcpFlags.Rst, N);
         b.ExpectNothing();
         Assert.Equal(0, b.Engine.TimeWaitCount);
     }
 
     [Theory]
-    [InlineData(1u)]
-    [InlineData(4094u)]
-    public void RstInWindowButNotExactGetsChallengeAck(uint offset)
+    [DesignData(1u)]
+    [DesignData(4094u)]
+    public void RstInWindowButNotExactGetsChallengeAck(BenchDesign design, uint offset)
     {
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         b.Send(TcpFlags.Rst, N + offset);
         b.ExpectAck(snd, N, b.WndAfterFin);
         AssertStillTimeWait(b);
     }
 
     [Theory]
-    [InlineData(4095u)]
-    [InlineData(0xFFFF_FFFFu)]
-    public void RstOutsideWindowIsDroppedSilently(uint offset)
+    [DesignData(4095u)]
+    [DesignData(0xFFFF_FFFFu)]
+    public void RstOutsideWindowIsDroppedSilently(BenchDesign design, uint offset)
     {
-        (TcpTestBench b, _, _) = Enter();
+        (TcpTestBench b, _, _) = Enter(design);
         b.Send(TcpFlags.Rst, N + offset);
         AssertStillTimeWait(b);
     }
 
-    [Fact]
-    public void SynWithHigherSequenceReusesTheTuple()
+    [Theory]
+    [DesignData]
+    public void SynWithHigherSequenceReusesTheTuple(BenchDesign design)
     {
         // RFC 6191 without timestamps falls back to RFC 1122 4.2.2.13: a SYN beyond RCV.NXT may reopen the tuple.
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         b.Send(TcpFlags.Syn, N + 1, options: TcpTestBench.MssOnly);
         Segment synAck = b.Expect();
         b.ExpectNothing();
@@ -140,30 +145,32 @@ public class TimeWaitTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(-1)]
-    [InlineData(-100_000)]
-    public void SynThatIsNotNewerGetsAnAck(int offset)
+    [DesignData(0)]
+    [DesignData(-1)]
+    [DesignData(-100_000)]
+    public void SynThatIsNotNewerGetsAnAck(BenchDesign design, int offset)
     {
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         b.Send(TcpFlags.Syn, (uint)(N + offset), options: TcpTestBench.MssOnly);
         b.ExpectAck(snd, N, b.WndAfterFin);
         AssertStillTimeWait(b);
     }
 
-    [Fact]
-    public void SynAckGetsChallengeAck()
+    [Theory]
+    [DesignData]
+    public void SynAckGetsChallengeAck(BenchDesign design)
     {
-        (TcpTestBench b, _, uint snd) = Enter();
+        (TcpTestBench b, _, uint snd) = Enter(design);
         b.Send(TcpFlags.Syn | TcpFlags.Ack, N + 10, snd, options: TcpTestBench.MssOnly);
         b.ExpectAck(snd, N, b.WndAfterFin);
         AssertStillTimeWait(b);
     }
 
-    [Fact]
-    public void ConnectToATupleInTimeWaitIsRefusedLocally()
+    [Theory]
+    [DesignData]
+    public void ConnectToATupleInTimeWaitIsRefusedLocally(BenchDesign design)
     {
-        (TcpTestBench b, _, _) = Enter();
+        (TcpTestBench b, _, _) = Enter(design);
         var error = Assert.Throws<SocketException>(() =>
             b.Engine.Connect(TcpTestBench.Remote, TcpTestBench.RemotePort, null, TcpTestBench.LocalPort));
         Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
@@ -171,59 +178,54 @@ public class TimeWaitTests
 
     // ------------------------------------------------------------ with timestamps (RFC 6191 proper)
 
-    private static (TcpTestBench Bench, TcpConnection Connection, uint SndNxt) EnterWithTimestamps()
+    private static (TcpTestBench Bench, TcpConnection Connection, uint SndNxt) EnterWithTimestamps(BenchDesign design)
     {
-        TcpTestBench b = TcpTestBench.Small();
+        TcpTestBench b = TcpTestBench.Small(design);
         const uint p = TcpTestBench.PeerIss;
         (TcpConnection c, uint iss) = b.PassiveEstablished(p, new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 100 });
         Assert.True(c.TimestampsEnabled);
         c.Shutdown();
         b.Engine.FlushPending();
-        Segment fin = b.Expect();
-        Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, fin.Flags);
+        Segment fin = b.Expect(Flags(TcpFlags.Fin | TcpFlags.Ack));
         b.Send(TcpFlags.Ack, p + 1, iss + 2, options: new TcpOptions { HasTimestamps = true, TsVal = 102, TsEcr = fin.Options.TsVal });
         Assert.Equal(TcpState.FinWait2, c.State);
         b.Send(TcpFlags.Fin | TcpFlags.Ack, p + 1, iss + 2, options: new TcpOptions { HasTimestamps = true, TsVal = 103, TsEcr = fin.Options.TsVal });
-        Segment ack = b.Expect();
-        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Segment ack = b.Expect(Flags(TcpFlags.Ack));
         Assert.Equal(103u, ack.Options.TsEcr);
         Assert.Equal(1, b.Engine.TimeWaitCount);
         return (b, c, iss + 2);
     }
 
-    [Fact]
-    public void SynWithNewerTimestampReusesEvenWithLowerSequence()
+    [Theory]
+    [DesignData]
+    public void SynWithNewerTimestampReusesEvenWithLowerSequence(BenchDesign design)
     {
-        (TcpTestBench b, _, _) = EnterWithTimestamps();
+        (TcpTestBench b, _, _) = EnterWithTimestamps(design);
         b.Send(TcpFlags.Syn, 10, options: new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 104 });
-        Segment synAck = b.Expect();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
-        Assert.Equal(11u, synAck.Ack);
+        Segment synAck = b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Ack(11u));
         Assert.Equal(104u, synAck.Options.TsEcr);
         Assert.Equal(0, b.Engine.TimeWaitCount);
     }
 
-    [Fact]
-    public void SynWithEqualTimestampAndHigherSequenceReusesTheTuple()
+    [Theory]
+    [DesignData]
+    public void SynWithEqualTimestampAndHigherSequenceReusesTheTuple(BenchDesign design)
     {
         // Linux's tie-break (documented on TimeWaitTable.AllowsReuse): same millisecond, newer sequence number.
-        (TcpTestBench b, _, _) = EnterWithTimestamps();
+        (TcpTestBench b, _, _) = EnterWithTimestamps(design);
         b.Send(TcpFlags.Syn, N + 1000, options: new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 103 });
-        Segment synAck = b.Expect();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
-        Assert.Equal(N + 1001, synAck.Ack);
+        b.Expect(Flags(TcpFlags.Syn | TcpFlags.Ack), Ack(N + 1001));
         Assert.Equal(0, b.Engine.TimeWaitCount);
     }
 
     [Theory]
-    [InlineData(102u)]
-    [InlineData(50u)]
-    public void SynWithOldTimestampGetsAckEvenWithHigherSequence(uint tsVal)
+    [DesignData(102u)]
+    [DesignData(50u)]
+    public void SynWithOldTimestampGetsAckEvenWithHigherSequence(BenchDesign design, uint tsVal)
     {
-        (TcpTestBench b, TcpConnection c, uint snd) = EnterWithTimestamps();
+        (TcpTestBench b, TcpConnection c, uint snd) = EnterWithTimestamps(design);
         b.Send(TcpFlags.Syn, N + 1000, options: new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = tsVal });
-        b.Expect(TcpFlags.Ack, snd, N, b.WndAfterFin,
-            options: new TcpOptions { HasTimestamps = true, TsVal = c.TimestampNow, TsEcr = 103 });
+        b.Expect(Flags(TcpFlags.Ack), Seq(snd), Ack(N), Window(b.WndAfterFin), NoPayload, Options(new TcpOptions { HasTimestamps = true, TsVal = c.TimestampNow, TsEcr = 103 }));
         AssertStillTimeWait(b);
     }
 }

@@ -1,0 +1,245 @@
+using System.Diagnostics.Metrics;
+using Fastsocket.Stack;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Diagnostics;
+
+/// <summary>
+/// The <c>Fastsocket</c> meter (System.Diagnostics.Metrics): what every running stack has done, for
+/// <c>dotnet-counters monitor --counters Fastsocket</c>, OpenTelemetry's <c>AddMeter("Fastsocket")</c> or a
+/// <see cref="MeterListener"/>. Names and units follow OpenTelemetry's style (dotted lower-case names, UCUM units,
+/// <c>{annotation}</c> for counts); every measurement carries the tag <c>stack</c> with the stack's
+/// <see cref="StackOptions.Name"/>.
+/// </summary>
+/// <remarks>
+/// Every instrument is observable: it reads the counters the engines already keep (<see cref="EngineStatistics"/>,
+/// <see cref="DropCounters"/>, <see cref="EngineCore.IdleMicroseconds"/>) when a listener collects, so the packet
+/// path does nothing more for it, with or without a listener. A stack takes part from <see cref="FastsocketStack.Start"/>
+/// to its Dispose; live stacks that share a name are reported as one, their counters summed.
+/// </remarks>
+public static class FastsocketMetrics
+{
+    /// <summary>The meter's name, for listeners and tools.</summary>
+    public const string MeterName = "Fastsocket";
+
+    /// <summary>Tag naming the stack (its <see cref="StackOptions.Name"/>) on every measurement.</summary>
+    public const string StackTag = "stack";
+
+    /// <summary>Tag naming the engine core (0 to cores - 1) on per-core measurements.</summary>
+    public const string CoreTag = "core";
+
+    /// <summary>Tag of <see cref="Retransmissions"/>: <c>fast</c> or <c>timeout</c>.</summary>
+    public const string KindTag = "kind";
+
+    /// <summary>Tag of <see cref="PacketsDropped"/>: a <see cref="DropReason"/> name.</summary>
+    public const string ReasonTag = "reason";
+
+    /// <summary>Counter: active opens (SYN sent by a connect).</summary>
+    public const string ConnectionsOpened = "fastsocket.tcp.connections.opened";
+
+    /// <summary>Counter: passive opens handed to an accept.</summary>
+    public const string ConnectionsAccepted = "fastsocket.tcp.connections.accepted";
+
+    /// <summary>Counter: connections that ended (closed, reset, timed out or aborted).</summary>
+    public const string ConnectionsClosed = "fastsocket.tcp.connections.closed";
+
+    /// <summary>Counter: connections reset by an acceptable RST from the peer.</summary>
+    public const string ConnectionsReset = "fastsocket.tcp.connections.reset";
+
+    /// <summary>Counter: TCP segments processed on connections.</summary>
+    public const string SegmentsReceived = "fastsocket.tcp.segments.received";
+
+    /// <summary>Counter: TCP segments sent.</summary>
+    public const string SegmentsSent = "fastsocket.tcp.segments.sent";
+
+    /// <summary>Counter: bytes of IP packets received (headers included).</summary>
+    public const string BytesReceived = "fastsocket.ip.bytes.received";
+
+    /// <summary>Counter: bytes of IP packets sent (headers included).</summary>
+    public const string BytesSent = "fastsocket.ip.bytes.sent";
+
+    /// <summary>Counter: loss recoveries by kind: <c>fast</c> (three duplicate ACKs, RFC 5681) and <c>timeout</c> (RTO expiry, RFC 6298).</summary>
+    public const string Retransmissions = "fastsocket.tcp.retransmissions";
+
+    /// <summary>Counter: received packets dropped, by <see cref="DropReason"/>.</summary>
+    public const string PacketsDropped = "fastsocket.packets.dropped";
+
+    /// <summary>Counter: packets one core handed to the core owning their connection (software Receive Flow Deliver).</summary>
+    public const string RfdHandoffs = "fastsocket.rfd.handoffs";
+
+    /// <summary>Gauge: connections in the engines' tables, from SYN-RECEIVED or SYN-SENT to LAST-ACK (TIME-WAIT apart).</summary>
+    public const string ConnectionsEstablished = "fastsocket.tcp.connections.established";
+
+    /// <summary>Gauge: connections in TIME-WAIT.</summary>
+    public const string TimeWait = "fastsocket.tcp.time_wait";
+
+    /// <summary>Gauge per core: share of the time since the previous observation that the engine's loop had work.</summary>
+    public const string EngineBusyRatio = "fastsocket.engine.busy.ratio";
+
+    /// <summary>Counter per core: seconds the engine's loop has had work since the stack started (rate it for a busy share per interval).</summary>
+    public const string EngineBusyTime = "fastsocket.engine.busy.time";
+
+    private static readonly Lock s_stacksLock = new();
+    private static readonly List<ObservedStack> s_stacks = [];
+    private static readonly Meter s_meter = CreateMeter();
+
+    /// <summary>Names of the stacks the meter reports now (started and not yet disposed), for diagnostics and tests.</summary>
+    public static IReadOnlyList<string> LiveStackNames
+    {
+        get
+        {
+            lock (s_stacksLock)
+            {
+                return s_stacks.Select(s => s.Name).ToArray();
+            }
+        }
+    }
+
+    /// <summary>From <see cref="FastsocketStack.Start"/>: the stack's counters join the meter's measurements.</summary>
+    internal static void Track(FastsocketStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        var observed = new ObservedStack(stack);
+        lock (s_stacksLock)
+        {
+            s_stacks.Add(observed);
+        }
+    }
+
+    /// <summary>From the stack's Dispose: its series end.</summary>
+    internal static void Untrack(FastsocketStack stack)
+    {
+        lock (s_stacksLock)
+        {
+            s_stacks.RemoveAll(s => ReferenceEquals(s.Stack, stack));
+        }
+    }
+
+    private static ObservedStack[] Snapshot()
+    {
+        lock (s_stacksLock)
+        {
+            return [.. s_stacks];
+        }
+    }
+
+    private static Meter CreateMeter()
+    {
+        var meter = new Meter(MeterName, typeof(FastsocketMetrics).Assembly.GetName().Version?.ToString());
+        Counter(meter, ConnectionsOpened, "{connection}", "TCP connections opened actively (SYN sent by a connect).", s => s.ConnectionsOpened);
+        Counter(meter, ConnectionsAccepted, "{connection}", "TCP connections opened passively and handed to an accept.", s => s.ConnectionsAccepted);
+        Counter(meter, ConnectionsClosed, "{connection}", "TCP connections that ended: closed, reset, timed out or aborted.", s => s.ConnectionsClosed);
+        Counter(meter, ConnectionsReset, "{connection}", "TCP connections reset by the peer.", s => s.ConnectionsReset);
+        Counter(meter, SegmentsReceived, "{segment}", "TCP segments received on connections.", s => s.SegmentsIn);
+        Counter(meter, SegmentsSent, "{segment}", "TCP segments sent.", s => s.SegmentsOut);
+        Counter(meter, BytesReceived, "By", "Bytes of IP packets received, headers included.", s => s.BytesIn);
+        Counter(meter, BytesSent, "By", "Bytes of IP packets sent, headers included.", s => s.BytesOut);
+        Counter(meter, RfdHandoffs, "{packet}", "Packets handed to the core that owns their connection (software Receive Flow Deliver).", s => s.RfdHandoffs);
+        meter.CreateObservableCounter(Retransmissions, ObserveRetransmissions, "{retransmission}",
+            "TCP loss recoveries: fast retransmits (three duplicate ACKs) and retransmission timeouts.");
+        meter.CreateObservableCounter(PacketsDropped, ObserveDrops, "{packet}", "Received packets dropped, by reason.");
+        meter.CreateObservableGauge(ConnectionsEstablished, () => PerStack(s => s.Connections), "{connection}",
+            "TCP connections the engines hold, handshaking to closing (TIME-WAIT apart).");
+        meter.CreateObservableGauge(TimeWait, () => PerStack(s => s.TimeWait), "{connection}", "TCP connections in TIME-WAIT.");
+        meter.CreateObservableGauge(EngineBusyRatio, () => PerCore((s, core) => s.BusyRatio(core)), "1",
+            "Share of the time since the previous observation that the engine core's loop had work.");
+        meter.CreateObservableCounter(EngineBusyTime, () => PerCore((s, core) => s.BusySeconds(core)), "s",
+            "Time the engine core's loop has had work since the stack started.");
+        return meter;
+    }
+
+    private static void Counter(Meter meter, string name, string unit, string description, Func<EngineStatistics, long> counter) =>
+        meter.CreateObservableCounter(name, () => PerStack(s => s.Sum(counter)), unit, description);
+
+    /// <summary>One measurement per stack name; live stacks that share a name are summed.</summary>
+    private static List<Measurement<long>> PerStack(Func<ObservedStack, long> read)
+    {
+        ObservedStack[] stacks = Snapshot();
+        var measurements = new List<Measurement<long>>(stacks.Length);
+        for (int i = 0; i < stacks.Length; i++)
+        {
+            if (SeenBefore(stacks, i))
+            {
+                continue;
+            }
+            long total = 0;
+            for (int j = i; j < stacks.Length; j++)
+            {
+                if (stacks[j].Name == stacks[i].Name)
+                {
+                    total += read(stacks[j]);
+                }
+            }
+            measurements.Add(new Measurement<long>(total, new KeyValuePair<string, object?>(StackTag, stacks[i].Name)));
+        }
+        return measurements;
+    }
+
+    private static bool SeenBefore(ObservedStack[] stacks, int index)
+    {
+        for (int k = 0; k < index; k++)
+        {
+            if (stacks[k].Name == stacks[index].Name)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<Measurement<long>> ObserveRetransmissions()
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (Measurement<long> fast in PerStack(s => s.Sum(e => e.FastRetransmits)))
+        {
+            measurements.Add(WithTag(fast, KindTag, "fast"));
+        }
+        foreach (Measurement<long> timeout in PerStack(s => s.Sum(e => e.RetransmitTimeouts)))
+        {
+            measurements.Add(WithTag(timeout, KindTag, "timeout"));
+        }
+        return measurements;
+    }
+
+    /// <summary>A series per stack and reason that has dropped at least once (a reason never seen stays silent).</summary>
+    private static List<Measurement<long>> ObserveDrops()
+    {
+        var measurements = new List<Measurement<long>>();
+        for (var reason = DropReason.None + 1; reason < DropReason.Count; reason++)
+        {
+            DropReason current = reason;
+            foreach (Measurement<long> drops in PerStack(s => s.Drops(current)))
+            {
+                if (drops.Value != 0)
+                {
+                    measurements.Add(WithTag(drops, ReasonTag, current.ToString()));
+                }
+            }
+        }
+        return measurements;
+    }
+
+    private static List<Measurement<double>> PerCore(Func<ObservedStack, int, double> read)
+    {
+        ObservedStack[] stacks = Snapshot();
+        var measurements = new List<Measurement<double>>();
+        foreach (ObservedStack stack in stacks)
+        {
+            for (int core = 0; core < stack.Stack.CoreCount; core++)
+            {
+                measurements.Add(new Measurement<double>(read(stack, core),
+                    new KeyValuePair<string, object?>(StackTag, stack.Name),
+                    new KeyValuePair<string, object?>(CoreTag, core)));
+            }
+        }
+        return measurements;
+    }
+
+    private static Measurement<long> WithTag(Measurement<long> measurement, string key, string value)
+    {
+        var tags = new KeyValuePair<string, object?>[measurement.Tags.Length + 1];
+        measurement.Tags.CopyTo(tags);
+        tags[^1] = new KeyValuePair<string, object?>(key, value);
+        return new Measurement<long>(measurement.Value, tags);
+    }
+}
