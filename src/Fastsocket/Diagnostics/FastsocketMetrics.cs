@@ -95,10 +95,22 @@ public static class FastsocketMetrics
         }
     }
 
-    /// <summary>From <see cref="FastsocketStack.Start"/>: the stack's counters join the meter's measurements.</summary>
-    internal static void Track(FastsocketStack stack)
+    /// <summary>
+    /// Creates the meter when the assembly loads, before any stack can start, so that <c>dotnet-counters</c> and
+    /// OpenTelemetry find it; the stack layer cannot create it, being below this one.
+    /// </summary>
+#pragma warning disable CA2255 // A library's module initializer is deliberate here: see the summary.
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Initialize()
     {
-        ArgumentNullException.ThrowIfNull(stack);
+        GC.KeepAlive(s_meter);
+        LiveStacks.Observe(Track, Untrack);
+    }
+
+    /// <summary>A stack started: its counters join the meter's measurements.</summary>
+    private static void Track(FastsocketStack stack)
+    {
         var observed = new ObservedStack(stack);
         lock (s_stacksLock)
         {
@@ -106,8 +118,8 @@ public static class FastsocketMetrics
         }
     }
 
-    /// <summary>From the stack's Dispose: its series end.</summary>
-    internal static void Untrack(FastsocketStack stack)
+    /// <summary>A stack was disposed: its series end.</summary>
+    private static void Untrack(FastsocketStack stack)
     {
         lock (s_stacksLock)
         {

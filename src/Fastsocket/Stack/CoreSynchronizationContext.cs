@@ -13,10 +13,13 @@ public sealed class CoreSynchronizationContext : SynchronizationContext
         _core = core;
     }
 
+    /// <summary>The core whose work queue this context posts to.</summary>
     public int CoreId => _core.CoreId;
 
+    /// <inheritdoc/>
     public override void Post(SendOrPostCallback d, object? state) => _core.Post(d, state);
 
+    /// <inheritdoc/>
     public override void Send(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
@@ -49,5 +52,6 @@ public sealed class CoreSynchronizationContext : SynchronizationContext
         }
     }
 
+    /// <inheritdoc/>
     public override SynchronizationContext CreateCopy() => this;
 }

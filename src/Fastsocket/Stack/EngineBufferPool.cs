@@ -20,6 +20,7 @@ public sealed class EngineBufferPool : ArrayPool<byte>
     /// <summary>Bytes of the arrays in <see cref="Created"/>: growth of the pool, not per-packet allocation.</summary>
     public long CreatedBytes { get; private set; }
 
+    /// <inheritdoc/>
     public override byte[] Rent(int minimumLength)
     {
         int size = RoundUp(minimumLength);
@@ -32,6 +33,7 @@ public sealed class EngineBufferPool : ArrayPool<byte>
         return GC.AllocateUninitializedArray<byte>(size);
     }
 
+    /// <inheritdoc/>
     public override void Return(byte[] array, bool clearArray = false)
     {
         ArgumentNullException.ThrowIfNull(array);

@@ -41,12 +41,16 @@ public sealed class EngineCore : IDisposable
         };
     }
 
+    /// <summary>The core number (also the engine's device queue).</summary>
     public int CoreId { get; }
 
+    /// <summary>The engine this core's thread runs.</summary>
     public NetworkEngine Engine { get; }
 
+    /// <summary>The synchronization context that resumes awaits on this core.</summary>
     public CoreSynchronizationContext Context { get; }
 
+    /// <summary>Rung by packet arrival and cross-core posts to wake the idle engine.</summary>
     public Doorbell Doorbell { get; } = new();
 
     /// <summary>Whether the thread was pinned to its CPU.</summary>
@@ -83,6 +87,7 @@ public sealed class EngineCore : IDisposable
     /// <summary>The kernel's id of the engine thread (Linux, once started; 0 elsewhere), for /proc/self/task/ID.</summary>
     public int NativeThreadId { get; private set; }
 
+    /// <summary>Whether the caller runs on this core's engine thread.</summary>
     public bool IsCurrentThread => Environment.CurrentManagedThreadId == _managedThreadId;
 
     /// <summary>The engine core whose thread is running the caller, or null on any other thread.</summary>
@@ -276,5 +281,6 @@ public sealed class EngineCore : IDisposable
         return ran;
     }
 
+    /// <summary>Releases the doorbell the idle engine sleeps on.</summary>
     public void Dispose() => Doorbell.Dispose();
 }

@@ -8,15 +8,19 @@ namespace Fastsocket.Stack;
 /// <summary>What one engine needs: its address, its device queue, its clock and TCP settings.</summary>
 public sealed class EngineOptions
 {
+    /// <summary>The engine's main address.</summary>
     public required IpAddress LocalAddress { get; init; }
 
     /// <summary>Further local addresses (see <see cref="StackOptions.AdditionalAddresses"/>).</summary>
     public IReadOnlyList<IpAddress> AdditionalAddresses { get; init; } = [];
 
+    /// <summary>The device queue the engine polls and transmits on.</summary>
     public required IPacketDevice Device { get; init; }
 
+    /// <summary>The clock for timers and timestamps (a <see cref="VirtualClock"/> in tests).</summary>
     public IClock Clock { get; init; } = MonotonicClock.Instance;
 
+    /// <summary>TCP settings for every connection of the engine.</summary>
     public TcpConfig Tcp { get; init; } = new();
 
     /// <summary>Which core this engine serves (0 for a single-engine stack).</summary>
@@ -28,6 +32,7 @@ public sealed class EngineOptions
     /// <summary>First and last ephemeral port (Linux ip_local_port_range defaults).</summary>
     public ushort EphemeralPortFirst { get; init; } = StackOptions.DefaultEphemeralPortFirst;
 
+    /// <summary>The last port of the ephemeral range (inclusive).</summary>
     public ushort EphemeralPortLast { get; init; } = StackOptions.DefaultEphemeralPortLast;
 
     /// <summary>See <see cref="StackOptions.EphemeralPortFilter"/>.</summary>

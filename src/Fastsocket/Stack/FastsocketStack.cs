@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Fastsocket.Devices;
-using Fastsocket.Diagnostics;
 using Fastsocket.Tcp;
 using Fastsocket.Wire;
 
@@ -22,6 +21,7 @@ public sealed class FastsocketStack : IDisposable
     private bool _started;
     private bool _disposed;
 
+    /// <summary>Builds the stack's cores on the options' multi-queue device (one engine per queue).</summary>
     public FastsocketStack(StackOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -82,14 +82,19 @@ public sealed class FastsocketStack : IDisposable
         }
     }
 
+    /// <summary>The options the stack was built with.</summary>
     public StackOptions Options { get; }
 
+    /// <summary>Which design's tables and listeners the stack uses.</summary>
     public StackDesign Design { get; }
 
+    /// <summary>A name for logs and thread names.</summary>
     public string Name { get; }
 
+    /// <summary>How many cores (engines) the stack runs.</summary>
     public int CoreCount => _cores.Length;
 
+    /// <summary>The stack's main address.</summary>
     public IpAddress LocalAddress => Options.LocalAddress;
 
     /// <summary>Whether <paramref name="address"/> is one of this host's addresses (every core has the same ones).</summary>
@@ -108,10 +113,13 @@ public sealed class FastsocketStack : IDisposable
     /// <summary>Raised (on the engine thread) when application code posted to a core throws.</summary>
     public event Action<int, Exception>? UnhandledException;
 
+    /// <summary>The core with the given index.</summary>
     public EngineCore Core(int index) => _cores[index];
 
+    /// <summary>Every core, by index.</summary>
     public IReadOnlyList<EngineCore> Cores => _cores;
 
+    /// <summary>Starts every core's engine thread.</summary>
     public void Start()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -124,7 +132,7 @@ public sealed class FastsocketStack : IDisposable
         {
             core.Start();
         }
-        FastsocketMetrics.Track(this);
+        LiveStacks.Add(this);
     }
 
     /// <summary>The core to place new work on from outside the stack: round-robin, so connections spread over cores.</summary>
@@ -226,6 +234,7 @@ public sealed class FastsocketStack : IDisposable
         return total;
     }
 
+    /// <summary>Connections owned by all cores together.</summary>
     public int ConnectionCount
     {
         get
@@ -239,6 +248,7 @@ public sealed class FastsocketStack : IDisposable
         }
     }
 
+    /// <summary>Stops the cores and releases their resources.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -246,7 +256,7 @@ public sealed class FastsocketStack : IDisposable
             return;
         }
         _disposed = true;
-        FastsocketMetrics.Untrack(this);
+        LiveStacks.Remove(this);
         foreach (EngineCore core in _cores)
         {
             core.Stop();

@@ -30,8 +30,10 @@ public sealed class Listener : ITcpListener
     /// <summary>The bound address; <see cref="IpAddress.None"/> means any address of the engine.</summary>
     public IpAddress LocalAddress { get; }
 
+    /// <summary>The local port.</summary>
     public ushort Port { get; }
 
+    /// <summary>The accept queue's limit (listen(2)'s backlog).</summary>
     public int Backlog { get; }
 
     /// <summary>The core whose local table holds this listener, or -1 for a stack-wide listener.</summary>
@@ -40,6 +42,7 @@ public sealed class Listener : ITcpListener
     /// <summary>Whether several cores touch this listener (so it locks).</summary>
     public bool Shared { get; }
 
+    /// <summary>Told when a connection becomes acceptable.</summary>
     public IListenerHandler? Handler { get; set; }
 
     /// <summary>Connections established and waiting for Accept.</summary>
@@ -48,6 +51,7 @@ public sealed class Listener : ITcpListener
     /// <summary>Connections in SYN-RECEIVED.</summary>
     public int HalfOpenCount => Volatile.Read(ref _halfOpen);
 
+    /// <summary>Whether the listener has stopped taking connections.</summary>
     public bool IsClosed { get; internal set; }
 
     /// <summary>

@@ -35,14 +35,19 @@ public sealed class ListenerGroup
         }
     }
 
+    /// <summary>The port the group listens on.</summary>
     public ushort Port { get; }
 
+    /// <summary>The backlog of each listener of the group.</summary>
     public int Backlog { get; }
 
+    /// <summary>The stack-wide listener, taking SYNs for cores without a local one.</summary>
     public Listener Global { get; }
 
+    /// <summary>Whether the group has been closed.</summary>
     public bool IsClosed { get; private set; }
 
+    /// <summary>How many cores the group has a local slot for.</summary>
     public int Cores => _local.Length;
 
     /// <summary>The listener of core <paramref name="core"/> in its local table, if it has one.</summary>

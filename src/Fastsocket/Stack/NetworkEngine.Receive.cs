@@ -6,6 +6,7 @@ namespace Fastsocket.Stack;
 /// <summary>The receive path: IP and TCP parsing, demultiplexing, and the replies TCP's rules ask for.</summary>
 public sealed partial class NetworkEngine
 {
+    /// <summary>Takes one IP packet from the device (or a handoff ring); malformed input is counted and dropped.</summary>
     public void Receive(ReadOnlySpan<byte> packet)
     {
         Statistics.PacketsIn++;
@@ -157,6 +158,7 @@ public sealed partial class NetworkEngine
                 return;
             case ListenAction.DropQueueFull:
                 Statistics.Drops.Add(DropReason.TcpListenQueueFull);
+                FastsocketEventSource.Log.ReportListenQueueFull(StackName, CoreId, key, listener.Backlog);
                 return;
             case ListenAction.SendCookie:
                 SendCookieSynAck(listener, key, seg);

@@ -9,6 +9,7 @@ public sealed partial class NetworkEngine
 {
     int ITcpHost.MaxTcpSegmentLength(IpAddress local) => _device.Mtu - (local.IsIPv4 ? IPv4Header.Length : 40);
 
+    /// <summary>Sends the first <paramref name="length"/> bytes of the transmit buffer on the device.</summary>
     public void TransmitPacket(int length)
     {
         Statistics.PacketsOut++;

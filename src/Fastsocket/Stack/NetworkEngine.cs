@@ -43,6 +43,7 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     private TokenBucket _timeWaitAckBucket;
     private TokenBucket _icmpBucket;
 
+    /// <summary>A standalone engine (not a core of a <see cref="FastsocketStack"/>).</summary>
     public NetworkEngine(EngineOptions options)
         : this(options, null)
     {
@@ -76,6 +77,7 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
         _icmpBucket = new TokenBucket(options.IcmpRepliesPerSecond, options.IcmpReplyBurst, _now);
     }
 
+    /// <summary>The main local address.</summary>
     public IpAddress LocalAddress { get; }
 
     /// <summary>Whether <paramref name="address"/> is ours: the main address, or one of the few others.</summary>
@@ -98,10 +100,16 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     /// <summary>The stack this engine is a core of, or null for a standalone single engine.</summary>
     public FastsocketStack? Stack { get; }
 
+    /// <summary>The core this engine runs on.</summary>
     public int CoreId { get; }
 
+    /// <summary>TCP settings for the engine's connections.</summary>
     public TcpConfig Config { get; }
 
+    /// <summary>The stack's name (<see cref="StackOptions.Name"/>), or "engine" for a standalone engine; tags events and metrics.</summary>
+    public string StackName => Stack?.Name ?? "engine";
+
+    /// <summary>The engine's counters (written by its thread only).</summary>
     public EngineStatistics Statistics { get; } = new();
 
     /// <summary>Connection buffers, owned by this engine's thread.</summary>
@@ -111,19 +119,25 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
 
     System.Buffers.ArrayPool<byte> ITcpHost.BufferPool => BufferPool;
 
+    /// <summary>The first port of the ephemeral range.</summary>
     public ushort EphemeralPortFirst { get; }
 
+    /// <summary>The last port of the ephemeral range (inclusive).</summary>
     public ushort EphemeralPortLast { get; }
 
     /// <summary>Connections this engine owns (in its table, or in the shared one for base and reuseport).</summary>
     public int ConnectionCount => Volatile.Read(ref _ownedConnections);
 
+    /// <summary>TIME-WAIT records held.</summary>
     public int TimeWaitCount => _timeWait.Count;
 
+    /// <summary>Connection objects waiting in the pool for reuse.</summary>
     public int PooledConnections => _pool.Count;
 
+    /// <summary>The device queue the engine polls.</summary>
     public IPacketDevice Device => _device;
 
+    /// <summary>The engine's clock as of the current batch, in microseconds.</summary>
     public long NowMicroseconds => _now;
 
     Span<byte> ITcpHost.TransmitBuffer => _transmitBuffer;

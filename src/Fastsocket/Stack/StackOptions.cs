@@ -8,11 +8,13 @@ namespace Fastsocket.Stack;
 /// <summary>How to build a <see cref="FastsocketStack"/>: the design, the cores, the device and the address.</summary>
 public sealed class StackOptions
 {
+    /// <summary>Which design the stack follows: base, reuseport or fastsocket.</summary>
     public StackDesign Design { get; init; } = StackDesign.Fastsocket;
 
     /// <summary>Number of engine cores; the device must have at least this many queues.</summary>
     public int Cores { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>The stack's main address.</summary>
     public required IpAddress LocalAddress { get; init; }
 
     /// <summary>
@@ -21,15 +23,19 @@ public sealed class StackOptions
     /// </summary>
     public IReadOnlyList<IpAddress> AdditionalAddresses { get; init; } = [];
 
+    /// <summary>The multi-queue device; one core per queue.</summary>
     public required IMultiQueueDevice Device { get; init; }
 
+    /// <summary>TCP settings for every connection.</summary>
     public TcpConfig Tcp { get; init; } = new();
 
+    /// <summary>The clock for timers and timestamps.</summary>
     public IClock Clock { get; init; } = MonotonicClock.Instance;
 
     /// <summary>Pin engine thread k to CPU (FirstCpu + k) % ProcessorCount with sched_setaffinity, on Linux.</summary>
     public bool PinThreads { get; init; } = true;
 
+    /// <summary>The CPU the first core's thread is pinned to.</summary>
     public int FirstCpu { get; init; }
 
     /// <summary>Packets taken from the device per poll.</summary>
@@ -38,11 +44,13 @@ public sealed class StackOptions
     /// <summary>Ephemeral range. Receive Flow Deliver relies on these ports having bit 15 set (above all listening ports we expect).</summary>
     public ushort EphemeralPortFirst { get; init; } = DefaultEphemeralPortFirst;
 
+    /// <summary>The last port of the ephemeral range (inclusive).</summary>
     public ushort EphemeralPortLast { get; init; } = DefaultEphemeralPortLast;
 
     /// <summary>Linux's default ip_local_port_range.</summary>
     public const ushort DefaultEphemeralPortFirst = 32768;
 
+    /// <summary>The default last ephemeral port (Linux's ip_local_port_range).</summary>
     public const ushort DefaultEphemeralPortLast = 60999;
 
     /// <summary>
@@ -54,6 +62,7 @@ public sealed class StackOptions
     /// <summary>Program the device's steering table for Receive Flow Deliver when it has one (fastsocket design).</summary>
     public bool UseDeviceSteering { get; init; } = true;
 
+    /// <summary>A seed for the ephemeral port selector, for reproducible runs; random when null.</summary>
     public int? RandomSeed { get; init; }
 
     /// <summary>Key for RFC 6528 ISNs shared by the cores; random when null (tests pass one for determinism).</summary>
@@ -80,5 +89,6 @@ public sealed class StackOptions
     /// <summary>Linux's icmp_msgs_burst.</summary>
     public const int DefaultIcmpReplyBurst = 50;
 
+    /// <summary>A name for logs and thread names.</summary>
     public string Name { get; init; } = "fastsocket";
 }

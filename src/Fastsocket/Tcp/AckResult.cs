@@ -3,6 +3,7 @@ namespace Fastsocket.Tcp;
 /// <summary>What the sender must do after <see cref="NewRenoCongestionControl.OnAck"/>.</summary>
 public enum AckResult
 {
+    /// <summary>Nothing more to do.</summary>
     None,
 
     /// <summary>

@@ -13,6 +13,9 @@ internal interface ITcpHost
 
     TcpConfig Config { get; }
 
+    /// <summary>The name of the stack the engine belongs to, for diagnostics (events and metrics tags).</summary>
+    string StackName { get; }
+
     TcpStatistics Statistics { get; }
 
     /// <summary>The engine's own pool for connection buffers (engine thread only).</summary>

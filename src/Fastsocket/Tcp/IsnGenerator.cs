@@ -39,6 +39,7 @@ public sealed class IsnGenerator
         _k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
     }
 
+    /// <summary>The ISN for <paramref name="key"/> at <paramref name="nowMicros"/> (RFC 6528: a keyed hash of the 4-tuple plus a 4 microsecond clock).</summary>
     public SeqNumber Next(in FlowKey key, long nowMicros)
     {
         Span<byte> message = stackalloc byte[MessageLength];

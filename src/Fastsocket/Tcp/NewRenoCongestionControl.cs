@@ -12,7 +12,7 @@ namespace Fastsocket.Tcp;
 /// ack - 1 >= SND.MAX - 1 iff ack >= Recover; "covers more than recover" iff ack - 1 > SND.MAX - 1 iff
 /// ack > Recover. Storing the exclusive end means callers never do the off-by-one themselves.
 /// </remarks>
-public sealed class NewRenoCongestionControl
+public sealed class NewRenoCongestionControl : ICongestionControl
 {
     private const int DupAckThreshold = 3;
 
@@ -20,6 +20,7 @@ public sealed class NewRenoCongestionControl
     private int _bytesAckedInAvoidance;
     private bool _hasRecover;
 
+    /// <summary>A controller for a sender MSS of <paramref name="mss"/>.</summary>
     public NewRenoCongestionControl(int mss)
     {
         Reset(mss);
@@ -42,15 +43,19 @@ public sealed class NewRenoCongestionControl
         PartialAcks = 0;
     }
 
+    /// <summary>The sender MSS the windows count in.</summary>
     public int Mss => _mss;
 
     /// <summary>IW = min(10*MSS, max(2*MSS, 14600)) — RFC 6928 section 2.</summary>
     public int InitialWindow { get; private set; }
 
+    /// <inheritdoc/>
     public int Cwnd { get; private set; }
 
+    /// <inheritdoc/>
     public int Ssthresh { get; private set; }
 
+    /// <inheritdoc/>
     public bool InRecovery { get; private set; }
 
     /// <summary>
@@ -67,13 +72,16 @@ public sealed class NewRenoCongestionControl
     /// </summary>
     public bool HasRecover => _hasRecover;
 
+    /// <summary>Duplicate ACKs counted since the last new ACK.</summary>
     public int DuplicateAcks { get; private set; }
 
     /// <summary>Partial ACKs seen in the current recovery; 1 right after the first (rearm the timer then).</summary>
     public int PartialAcks { get; private set; }
 
+    /// <summary>Whether cwnd is below ssthresh (RFC 5681 3.1).</summary>
     public bool InSlowStart => Cwnd < Ssthresh;
 
+    /// <summary>IW = min(10*MSS, max(2*MSS, 14600)) (RFC 6928 section 2).</summary>
     public static int ComputeInitialWindow(int mss) => Math.Min(10 * mss, Math.Max(2 * mss, 14600));
 
     /// <summary>An ACK that advanced SND.UNA by <paramref name="bytesAcked"/>.</summary>

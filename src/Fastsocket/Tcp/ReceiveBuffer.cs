@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 
 namespace Fastsocket.Tcp;
@@ -36,6 +37,7 @@ public sealed class ReceiveBuffer
     private long _delivered;    // stream offset of RCV.NXT
     private int _outOfOrderBytes;
 
+    /// <summary>A buffer of <paramref name="capacity"/> bytes keeping at most <paramref name="maxOutOfOrderRanges"/> out-of-order ranges.</summary>
     public ReceiveBuffer(int capacity, int maxOutOfOrderRanges = 32)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
@@ -47,6 +49,7 @@ public sealed class ReceiveBuffer
         _rangeStamps = new long[maxOutOfOrderRanges];
     }
 
+    /// <summary>The most bytes the buffer holds (the socket's receive buffer size).</summary>
     public int Capacity => _capacity;
 
     /// <summary>In-order bytes the application can read now.</summary>
@@ -58,8 +61,10 @@ public sealed class ReceiveBuffer
     /// </summary>
     public int Window => _capacity - Readable;
 
+    /// <summary>Bytes held beyond a hole.</summary>
     public int OutOfOrderBytes => _outOfOrderBytes;
 
+    /// <summary>Whether any bytes are held beyond a hole.</summary>
     public bool HasOutOfOrder => _rangeCount != 0;
 
     /// <summary>Number of separate out-of-order ranges held (at most the constructor's limit).</summary>
@@ -122,6 +127,7 @@ public sealed class ReceiveBuffer
         {
             int advanced = (int)(end - _delivered);
             _delivered = end;
+            Debug.Assert(_delivered - _consumed <= _capacity, "in-order bytes never exceed the buffer");
             return advanced;
         }
         InsertRange(first, start, end);
@@ -146,6 +152,7 @@ public sealed class ReceiveBuffer
         {
             _head -= ring.Length;
         }
+        Debug.Assert(_head >= 0 && _head < ring.Length && _consumed <= _delivered, "ring head inside the ring, reads behind RCV.NXT");
         ReturnMemoryIfEmpty();
         return n;
     }

@@ -38,6 +38,7 @@ public sealed class RtoEstimator
     private long _rto;
     private long _noSampleRto = InitialRtoMicros;
 
+    /// <summary>An estimator bounded by <paramref name="minRtoMicros"/> and <paramref name="maxRtoMicros"/>.</summary>
     public RtoEstimator(long minRtoMicros = DefaultMinRtoMicros, long maxRtoMicros = DefaultMaxRtoMicros)
     {
         Reset(minRtoMicros, maxRtoMicros);
@@ -59,6 +60,7 @@ public sealed class RtoEstimator
         _rto = _baseRto;
     }
 
+    /// <summary>The lower bound of the RTO, in microseconds.</summary>
     public long MinRto
     {
         get => _minRto;
@@ -71,6 +73,7 @@ public sealed class RtoEstimator
         }
     }
 
+    /// <summary>The upper bound of the RTO, in microseconds.</summary>
     public long MaxRto
     {
         get => _maxRto;
@@ -85,10 +88,13 @@ public sealed class RtoEstimator
     /// <summary>The timeout to arm now, including any backoff.</summary>
     public long CurrentRto => _rto;
 
+    /// <summary>SRTT, in microseconds.</summary>
     public long SmoothedRtt => _srtt;
 
+    /// <summary>RTTVAR, in microseconds.</summary>
     public long RttVariance => _rttvar;
 
+    /// <summary>Whether an RTT sample has been taken.</summary>
     public bool HasSample { get; private set; }
 
     /// <summary>How many times <see cref="Backoff"/> ran since the last sample or reset.</summary>

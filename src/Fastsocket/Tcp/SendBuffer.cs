@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 
 namespace Fastsocket.Tcp;
@@ -17,6 +18,7 @@ public sealed class SendBuffer
     private int _count;
     private int _capacity;
 
+    /// <summary>A buffer that holds at most <paramref name="capacity"/> bytes.</summary>
     public SendBuffer(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
@@ -26,6 +28,7 @@ public sealed class SendBuffer
     /// <summary>Queued, unacknowledged bytes.</summary>
     public int Count => _count;
 
+    /// <summary>Room left for the application to write.</summary>
     public int Free => _capacity - _count;
 
     /// <summary>True while the buffer holds rented memory (for tests and memory accounting).</summary>
@@ -68,6 +71,7 @@ public sealed class SendBuffer
         data[..first].CopyTo(ring.AsSpan(tail));
         data[first..n].CopyTo(ring);
         _count += n;
+        Debug.Assert(_count <= ring.Length && _count <= _capacity, "queued bytes fit the ring and the capacity");
         return n;
     }
 
@@ -107,6 +111,7 @@ public sealed class SendBuffer
         {
             _head -= _ring.Length;
         }
+        Debug.Assert(_head >= 0 && _head < _ring.Length, "ring head inside the ring");
     }
 
     /// <summary>Drops everything (connection aborted) and returns the memory.</summary>

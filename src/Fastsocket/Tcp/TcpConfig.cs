@@ -13,19 +13,25 @@ public sealed class TcpConfig
     /// </summary>
     public int MinSendSegmentSize { get; set; } = 536;
 
+    /// <summary>Default send buffer size (SO_SNDBUF), in bytes.</summary>
     public int SendBufferSize { get; set; } = 256 * 1024;
 
+    /// <summary>Default receive buffer size (SO_RCVBUF), in bytes.</summary>
     public int ReceiveBufferSize { get; set; } = 256 * 1024;
 
+    /// <summary>Offer window scaling (RFC 7323).</summary>
     public bool WindowScaling { get; set; } = true;
 
+    /// <summary>Offer timestamps (RFC 7323).</summary>
     public bool Timestamps { get; set; } = true;
 
+    /// <summary>Offer SACK (RFC 2018).</summary>
     public bool SackPermitted { get; set; } = true;
 
     /// <summary>RFC 6298 2.4 says 1 s; Linux uses 200 ms, and so do we, because users compare us with Linux.</summary>
     public long MinRtoMicroseconds { get; set; } = 200_000;
 
+    /// <summary>Upper bound of the retransmission timeout (RFC 6298 2.5).</summary>
     public long MaxRtoMicroseconds { get; set; } = 120_000_000;
 
     /// <summary>Retransmissions of data before giving up with TimedOut (Linux tcp_retries2).</summary>
@@ -43,12 +49,16 @@ public sealed class TcpConfig
     /// <summary>Cap on TIME-WAIT records per engine, as Linux's tcp_max_tw_buckets.</summary>
     public int MaxTimeWaitRecords { get; set; } = 262_144;
 
+    /// <summary>How long an orphaned connection waits in FIN-WAIT-2 (Linux's tcp_fin_timeout).</summary>
     public long FinWait2TimeoutMicroseconds { get; set; } = 60_000_000;
 
+    /// <summary>Idle time before the first keepalive probe.</summary>
     public long KeepAliveIdleMicroseconds { get; set; } = 7_200_000_000;
 
+    /// <summary>Time between keepalive probes.</summary>
     public long KeepAliveIntervalMicroseconds { get; set; } = 75_000_000;
 
+    /// <summary>Unanswered keepalive probes before the connection times out.</summary>
     public int KeepAliveProbes { get; set; } = 9;
 
     /// <summary>RFC 5961 challenge ACKs allowed per connection per second (per connection, not global: the global Linux limit was a side channel, CVE-2016-5696).</summary>
@@ -86,5 +96,6 @@ public sealed class TcpConfig
     /// <summary>Default for new connections: disable Nagle (RFC 896) when true.</summary>
     public bool NoDelay { get; set; }
 
+    /// <summary>A copy that can be changed without touching this one.</summary>
     public TcpConfig Clone() => (TcpConfig)MemberwiseClone();
 }

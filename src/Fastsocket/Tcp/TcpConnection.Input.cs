@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Fastsocket.Wire;
 
@@ -23,7 +24,7 @@ public sealed partial class TcpConnection
     private void OnSegmentInSynSent(ref IncomingSegment seg)
     {
         bool hasAck = seg.Has(TcpFlags.Ack);
-        if (hasAck && (seg.Ack <= _iss || seg.Ack > _sndMax))
+        if (hasAck && (seg.Ack <= _snd.Iss || seg.Ack > _snd.Max))
         {
             if (!seg.Has(TcpFlags.Rst))
             {
@@ -37,6 +38,7 @@ public sealed partial class TcpConnection
             if (hasAck)
             {
                 _host.Statistics.ConnectionsReset++;
+                FastsocketEventSource.Log.ReportConnectionReset(_host.StackName, _host.CoreId, Key, State);
                 Finish(SocketError.ConnectionRefused, notify: true);
             }
             return;
@@ -48,9 +50,9 @@ public sealed partial class TcpConnection
         AcceptPeerSynOptions(seg);
         if (hasAck)
         {
-            _sndUna = seg.Ack;
-            _sndWl1 = seg.Seq;
-            _sndWl2 = seg.Ack;
+            _snd.Una = seg.Ack;
+            _snd.Wl1 = seg.Seq;
+            _snd.Wl2 = seg.Ack;
             TakeRttSample(seg, seg.Ack);
             _retries = 0;
             _retransmitDeadline = 0;
@@ -82,14 +84,14 @@ public sealed partial class TcpConnection
         // repeats the SYN we already acknowledged. Its sequence number lies just before RCV.NXT, so the acceptability
         // test would drop it and RFC 5961 4.2 would challenge the SYN; drop the SYN instead and let its ACK complete
         // the handshake (as Linux does in tcp_validate_incoming).
-        if (State == TcpState.SynReceived && !_passive && seg.Has(TcpFlags.Syn) && seg.Has(TcpFlags.Ack) && seg.Seq == _irs)
+        if (State == TcpState.SynReceived && !_passive && seg.Has(TcpFlags.Syn) && seg.Has(TcpFlags.Ack) && seg.Seq == _rcv.Irs)
         {
             seg.Flags &= ~TcpFlags.Syn;
             seg.Seq += 1;
         }
 
         // A retransmitted SYN for a connection still in SYN-RECEIVED means our SYN-ACK was lost: send it again.
-        if (State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && seg.Seq == _irs)
+        if (State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && seg.Seq == _rcv.Irs)
         {
             SendSyn();
             return;
@@ -149,7 +151,7 @@ public sealed partial class TcpConnection
         }
 
         // RFC 7323 4.3: remember the timestamp of a segment that covers the last ACK we sent.
-        if (_timestamps && seg.Options.HasTimestamps && seg.Seq <= _lastAckSent &&
+        if (_timestamps && seg.Options.HasTimestamps && seg.Seq <= _rcv.LastAckSent &&
             (int)(seg.Options.TsVal - _tsRecent) >= 0)
         {
             _tsRecent = seg.Options.TsVal;
@@ -179,9 +181,10 @@ public sealed partial class TcpConnection
     /// <summary>RFC 5961 3.2: reset only on an exact RCV.NXT match; in-window RSTs get a challenge ACK; others are dropped.</summary>
     private void OnReset(in IncomingSegment seg, int window)
     {
-        if (seg.Seq == _rcvNxt)
+        if (seg.Seq == _rcv.Nxt)
         {
             _host.Statistics.ConnectionsReset++;
+            FastsocketEventSource.Log.ReportConnectionReset(_host.StackName, _host.CoreId, Key, State);
             if (State == TcpState.SynReceived && _passive)
             {
                 // RFC 9293: a passive SYN-RECEIVED connection returns to LISTEN; the listener never saw it.
@@ -197,7 +200,7 @@ public sealed partial class TcpConnection
             Finish(State is TcpState.Closing or TcpState.LastAck ? SocketError.Success : SocketError.ConnectionReset, notify: true);
             return;
         }
-        if (seg.Seq.IsInRange(_rcvNxt, _rcvNxt + Math.Max(window, 1)))
+        if (seg.Seq.IsInRange(_rcv.Nxt, _rcv.Nxt + Math.Max(window, 1)))
         {
             SendChallengeAck();
             return;
@@ -216,22 +219,22 @@ public sealed partial class TcpConnection
             // edge; while a lost segment keeps RCV.NXT below it, the strict test drops those ACKs, and with them the
             // acknowledgments of the data we send. Like Linux (tcp_sequence), take the right edge itself as well; with
             // a zero window that is exactly RCV.NXT, as the RFC asks.
-            return seg.Seq.IsInRange(_rcvNxt, _rcvNxt + window + 1);
+            return seg.Seq.IsInRange(_rcv.Nxt, _rcv.Nxt + window + 1);
         }
         if (window == 0)
         {
             // RFC 9293: with a zero window no data is acceptable, but ACKs must still be processed; the text is
             // dropped in TrimToWindow. Linux does the same for the segment at RCV.NXT.
-            return seg.Seq == _rcvNxt;
+            return seg.Seq == _rcv.Nxt;
         }
-        SeqNumber end = _rcvNxt + window;
-        return seg.Seq.IsInRange(_rcvNxt, end) || (seg.Seq + (length - 1)).IsInRange(_rcvNxt, end);
+        SeqNumber end = _rcv.Nxt + window;
+        return seg.Seq.IsInRange(_rcv.Nxt, end) || (seg.Seq + (length - 1)).IsInRange(_rcv.Nxt, end);
     }
 
     /// <summary>Cuts off what lies before RCV.NXT (including an old SYN or FIN) and what lies beyond the window.</summary>
     private void TrimToWindow(ref IncomingSegment seg, int window)
     {
-        int before = _rcvNxt - seg.Seq;
+        int before = _rcv.Nxt - seg.Seq;
         if (before > 0)
         {
             if (seg.Has(TcpFlags.Syn))
@@ -249,7 +252,7 @@ public sealed partial class TcpConnection
                 seg.Flags &= ~TcpFlags.Fin;
             }
         }
-        int room = (_rcvNxt + window) - seg.Seq;
+        int room = (_rcv.Nxt + window) - seg.Seq;
         if (seg.Payload.Length > room)
         {
             seg.Payload = seg.Payload[..Math.Max(room, 0)];
@@ -265,16 +268,16 @@ public sealed partial class TcpConnection
         ITcpHost host = _host;
         if (State == TcpState.SynReceived)
         {
-            if (!(seg.Ack > _sndUna && seg.Ack <= _sndMax))
+            if (!(seg.Ack > _snd.Una && seg.Ack <= _snd.Max))
             {
                 SendResetForAck(seg.Ack);
                 host.Statistics.Drops.Add(DropReason.TcpBadAck);
                 return false;
             }
-            _sndWnd = seg.Window << _sndShift;
-            _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
-            _sndWl1 = seg.Seq;
-            _sndWl2 = seg.Ack;
+            _snd.Wnd = seg.Window << _snd.Shift;
+            _snd.MaxWnd = Math.Max(_snd.MaxWnd, _snd.Wnd);
+            _snd.Wl1 = seg.Seq;
+            _snd.Wl2 = seg.Ack;
             EnterEstablished();
             if (_passive)
             {
@@ -290,7 +293,7 @@ public sealed partial class TcpConnection
             }
         }
 
-        if (seg.Ack > _sndMax)
+        if (seg.Ack > _snd.Max)
         {
             // RFC 9293: an ACK for something not yet sent is answered with an ACK and dropped.
             host.Statistics.Drops.Add(DropReason.TcpBadAck);
@@ -298,7 +301,7 @@ public sealed partial class TcpConnection
             RequestFlush();
             return false;
         }
-        if (seg.Ack < _sndUna - _maxSndWnd)
+        if (seg.Ack < _snd.Una - _snd.MaxWnd)
         {
             // RFC 5961 5.2: an ACK older than anything the peer could have seen is a blind attack or a stale duplicate.
             host.Statistics.Drops.Add(DropReason.TcpBadAck);
@@ -306,20 +309,18 @@ public sealed partial class TcpConnection
             return false;
         }
 
-        int scaledWindow = seg.Window << _sndShift;
+        int scaledWindow = seg.Window << _snd.Shift;
         bool newlySacked = false;
         if (_sack && seg.Options.SackCount > 0)
         {
-            long sackedBefore = _scoreboard.SackedBytes;
-            _scoreboard.Add(seg.Options, SeqNumber.Max(_sndUna, seg.Ack), _sndMax);
-            newlySacked = _scoreboard.SackedBytes > sackedBefore;
+            newlySacked = _recovery.AddSackBlocks(seg.Options, SeqNumber.Max(_snd.Una, seg.Ack), _snd.Max);
         }
-        if (seg.Ack > _sndUna)
+        if (seg.Ack > _snd.Una)
         {
             OnNewAck(seg, seg.Ack);
         }
-        else if (seg.Ack == _sndUna && scaledWindow != 0 && _sndMax > _sndUna &&
-                 ((seg.Payload.Length == 0 && !seg.Has(TcpFlags.Fin) && scaledWindow == _sndWnd) || newlySacked))
+        else if (seg.Ack == _snd.Una && scaledWindow != 0 && _snd.Max > _snd.Una &&
+                 ((seg.Payload.Length == 0 && !seg.Has(TcpFlags.Fin) && scaledWindow == _snd.Wnd) || newlySacked))
         {
             // A duplicate ACK: by RFC 5681's definition (no data, same window), or by RFC 6675's when SACK is on (any
             // ACK that SACKs bytes not SACKed before, even one carrying data or moving the window, as a peer sending
@@ -330,13 +331,13 @@ public sealed partial class TcpConnection
         }
 
         // RFC 9293 3.10.7.4: take the window from the newest segment only.
-        if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
+        if (_snd.Wl1 < seg.Seq || (_snd.Wl1 == seg.Seq && _snd.Wl2 <= seg.Ack))
         {
-            bool opened = _sndWnd == 0 && scaledWindow > 0;
-            _sndWnd = scaledWindow;
-            _maxSndWnd = Math.Max(_maxSndWnd, scaledWindow);
-            _sndWl1 = seg.Seq;
-            _sndWl2 = seg.Ack;
+            bool opened = _snd.Wnd == 0 && scaledWindow > 0;
+            _snd.Wnd = scaledWindow;
+            _snd.MaxWnd = Math.Max(_snd.MaxWnd, scaledWindow);
+            _snd.Wl1 = seg.Seq;
+            _snd.Wl2 = seg.Ack;
             if (opened && _persisting)
             {
                 _persisting = false;
@@ -345,7 +346,7 @@ public sealed partial class TcpConnection
             }
         }
 
-        bool finAcked = _finRequested && _sndUna > _finSeq;
+        bool finAcked = _finRequested && _snd.Una > _finSeq;
         switch (State)
         {
             case TcpState.FinWait1 when finAcked:
@@ -367,10 +368,10 @@ public sealed partial class TcpConnection
 
     private void OnNewAck(in IncomingSegment seg, SeqNumber ack)
     {
-        int acked = ack - _sndUna;
-        int flightBefore = _sndMax - _sndUna;
+        int acked = ack - _snd.Una;
+        int flightBefore = _snd.Max - _snd.Una;
         int dataAcked = acked;
-        if (_sndUna == _iss)
+        if (_snd.Una == _snd.Iss)
         {
             dataAcked--;
         }
@@ -383,27 +384,28 @@ public sealed partial class TcpConnection
             _send.Release(Math.Min(dataAcked, _send.Count));
         }
         TakeRttSample(seg, ack);
-        _sndUna = ack;
-        if (_sndNxt < _sndUna)
+        _snd.Una = ack;
+        if (_snd.Nxt < _snd.Una)
         {
-            _sndNxt = _sndUna;
+            _snd.Nxt = _snd.Una;
         }
+        Debug.Assert(_snd.IsOrdered, "SND.UNA <= SND.NXT <= SND.MAX");
         _retries = 0;
         if (!_persisting)
         {
             // RFC 6298 5.2/5.3: stop the timer when all is acknowledged, restart it otherwise.
-            _retransmitDeadline = _sndUna == _sndMax ? 0 : _host.NowMicroseconds + _rto.CurrentRto;
+            _retransmitDeadline = _snd.Una == _snd.Max ? 0 : _host.NowMicroseconds + _rto.CurrentRto;
         }
         // Only data counts (RFC 5681 3.1: an ACK "that cumulatively acknowledges new data"): the ACK of our SYN
         // must not grow the initial window of RFC 6928 by one byte.
-        _scoreboard.Prune(ack);
-        AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _sndMax);
+        _recovery.OnCumulativeAck(ack);
+        AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _snd.Max);
         if (result == AckResult.RetransmitFirstUnacked)
         {
-            if (_recoveryNext <= _sndUna)
+            if (!_recovery.HasResentBeyond(_snd.Una))
             {
                 RetransmitFirstSegment();
-                _recoveryNext = _sndUna + PayloadPerSegment;
+                _recovery.MarkResent(_snd.Una + PayloadPerSegment);
             }
             else
             {
@@ -445,12 +447,12 @@ public sealed partial class TcpConnection
         {
             if (seg.Payload.Length > 0)
             {
-                int offset = seg.Seq - _rcvNxt;
+                int offset = seg.Seq - _rcv.Nxt;
                 bool hadHoles = _receive.HasOutOfOrder;
                 int advanced = _receive.Insert(offset, seg.Payload);
                 if (advanced > 0)
                 {
-                    _rcvNxt += advanced;
+                    _rcv.Nxt += advanced;
                     readable = true;
                 }
                 if (offset > 0 || hadHoles)
@@ -466,7 +468,7 @@ public sealed partial class TcpConnection
                     _ackNow = true;
                     if (_segmentsSinceAck >= AckCoalesceLimit)
                     {
-                        SendControl(_sndNxt, TcpFlags.Ack);
+                        SendControl(_snd.Nxt, TcpFlags.Ack);
                     }
                 }
                 else
@@ -485,11 +487,11 @@ public sealed partial class TcpConnection
                 _ackNow = true;
             }
         }
-        if (_peerFinPending && !_peerFinReceived && _peerFinSeq == _rcvNxt)
+        if (_peerFinPending && !_peerFinReceived && _peerFinSeq == _rcv.Nxt)
         {
             _peerFinPending = false;
             _peerFinReceived = true;
-            _rcvNxt += 1;
+            _rcv.Nxt += 1;
             _ackNow = true;
             readable = true;
             switch (State)
@@ -503,7 +505,7 @@ public sealed partial class TcpConnection
                     break;
                 case TcpState.FinWait2:
                     // Send the ACK of the FIN now: the connection object is about to become a compact record.
-                    SendControl(_sndNxt, TcpFlags.Ack);
+                    SendControl(_snd.Nxt, TcpFlags.Ack);
                     EnterTimeWait();
                     break;
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Fastsocket.Wire;
 
 namespace Fastsocket.Tcp;
@@ -5,7 +6,7 @@ namespace Fastsocket.Tcp;
 /// <summary>Output: data under the send and congestion windows, Nagle and silly window avoidance, the window we advertise, and segment building.</summary>
 public sealed partial class TcpConnection
 {
-    private SeqNumber DataEnd => _sndUna + (_send.Count + (_sndUna == _iss ? 1 : 0));
+    private SeqNumber DataEnd => _snd.Una + (_send.Count + (_snd.Una == _snd.Iss ? 1 : 0));
 
     private void RequestFlush()
     {
@@ -30,8 +31,9 @@ public sealed partial class TcpConnection
         }
         if (_ackNow && State != TcpState.SynSent && !_finished)
         {
-            SendControl(_sndNxt, TcpFlags.Ack);
+            SendControl(_snd.Nxt, TcpFlags.Ack);
         }
+        Debug.Assert(_snd.IsOrdered, "SND.UNA <= SND.NXT <= SND.MAX");
         UpdateTimer();
     }
 
@@ -40,11 +42,11 @@ public sealed partial class TcpConnection
         int payloadMax = PayloadPerSegment;
         while (true)
         {
-            int inFlight = _sndNxt - _sndUna;
-            int dataOffset = _sndNxt - _sndUna - (_sndUna == _iss ? 1 : 0);
-            bool finInFlight = _finRequested && _sndNxt > _finSeq;
+            int inFlight = _snd.Nxt - _snd.Una;
+            int dataOffset = _snd.Nxt - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0);
+            bool finInFlight = _finRequested && _snd.Nxt > _finSeq;
             int unsent = finInFlight ? 0 : _send.Count - dataOffset;
-            int window = Math.Min(_sndWnd, _congestion.Cwnd);
+            int window = Math.Min(_snd.Wnd, _congestion.Cwnd);
             int usable = window - inFlight;
             if (unsent > 0)
             {
@@ -53,7 +55,7 @@ public sealed partial class TcpConnection
                 {
                     // Sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a partial segment only if it is at
                     // least half the largest window the peer has offered.
-                    if (usable <= 0 || usable < Math.Min(payloadMax, _maxSndWnd / 2))
+                    if (usable <= 0 || usable < Math.Min(payloadMax, _snd.MaxWnd / 2))
                     {
                         ArmPersistIfStalled(inFlight);
                         break;
@@ -67,37 +69,37 @@ public sealed partial class TcpConnection
                 }
                 bool fin = _finRequested && length == unsent;
                 TcpFlags flags = TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
-                bool isNew = _sndNxt == _sndMax;
-                SendSegment(_sndNxt, flags, dataOffset, length);
+                bool isNew = _snd.Nxt == _snd.Max;
+                SendSegment(_snd.Nxt, flags, dataOffset, length);
                 if (isNew && !_rttTiming && !_timestamps)
                 {
                     _rttTiming = true;
-                    _rttSeq = _sndNxt;
+                    _rttSeq = _snd.Nxt;
                     _rttStart = _host.NowMicroseconds;
                 }
                 else if (!isNew)
                 {
                     _host.Statistics.Retransmissions++;
                 }
-                _sndNxt += length + (fin ? 1 : 0);
-                if (_sndNxt > _sndMax)
+                _snd.Nxt += length + (fin ? 1 : 0);
+                if (_snd.Nxt > _snd.Max)
                 {
-                    _sndMax = _sndNxt;
+                    _snd.Max = _snd.Nxt;
                 }
                 ArmRetransmit();
                 continue;
             }
-            if (_finRequested && _sndNxt == _finSeq)
+            if (_finRequested && _snd.Nxt == _finSeq)
             {
-                if (_sndNxt != _sndMax)
+                if (_snd.Nxt != _snd.Max)
                 {
                     _host.Statistics.Retransmissions++;
                 }
-                SendControl(_sndNxt, TcpFlags.Fin | TcpFlags.Ack);
-                _sndNxt += 1;
-                if (_sndNxt > _sndMax)
+                SendControl(_snd.Nxt, TcpFlags.Fin | TcpFlags.Ack);
+                _snd.Nxt += 1;
+                if (_snd.Nxt > _snd.Max)
                 {
-                    _sndMax = _sndNxt;
+                    _snd.Max = _snd.Nxt;
                 }
                 ArmRetransmit();
             }
@@ -108,7 +110,7 @@ public sealed partial class TcpConnection
     private void MaybeSendWindowUpdate()
     {
         // Tell the peer about reopened space once it is worth a segment or half the buffer (receiver SWS avoidance).
-        int newEdgeGain = (_rcvNxt + _receive.Window) - _rcvAdvertisedEdge;
+        int newEdgeGain = (_rcv.Nxt + _receive.Window) - _rcv.AdvertisedEdge;
         if (newEdgeGain >= Math.Min(_receive.Capacity / 2, 2 * _advertisedMss))
         {
             if (ReceiveWindow < _advertisedMss)
@@ -125,23 +127,23 @@ public sealed partial class TcpConnection
     }
 
     /// <summary>RCV.WND: what the peer may send beyond RCV.NXT, up to the highest right edge we have announced.</summary>
-    private int ReceiveWindow => Math.Max(_rcvAdvertisedEdge - _rcvNxt, 0);
+    private int ReceiveWindow => _rcv.Window;
 
     /// <summary>The window to advertise now: the edge we accept up to never moves back (RFC 9293 3.8.6.2.2), and it grows in useful steps.</summary>
     private ushort ComputeWindowField()
     {
         int free = _receive.Window;
-        SeqNumber edge = _rcvNxt + free;
-        if (edge < _rcvAdvertisedEdge)
+        SeqNumber edge = _rcv.Nxt + free;
+        if (edge < _rcv.AdvertisedEdge)
         {
-            edge = _rcvAdvertisedEdge;
+            edge = _rcv.AdvertisedEdge;
         }
-        else if (edge - _rcvAdvertisedEdge < Math.Min(_receive.Capacity / 2, _advertisedMss) && _rcvAdvertisedEdge > _rcvNxt)
+        else if (edge - _rcv.AdvertisedEdge < Math.Min(_receive.Capacity / 2, _advertisedMss) && _rcv.AdvertisedEdge > _rcv.Nxt)
         {
-            edge = _rcvAdvertisedEdge;
+            edge = _rcv.AdvertisedEdge;
         }
-        int window = edge - _rcvNxt;
-        int field = Math.Min(window >> _rcvShift, ushort.MaxValue);
+        int window = edge - _rcv.Nxt;
+        int field = Math.Min(window >> _rcv.Shift, ushort.MaxValue);
         // The scaled field counts units of 2^shift bytes from RCV.NXT, which moves by arbitrary amounts, so rounding
         // down can announce an edge up to 2^shift - 1 bytes short of one announced before (RFC 7323 appendix F). The
         // peer may already have sent up to that earlier edge, and an edge pulled back behind its SND.NXT made us drop
@@ -150,7 +152,7 @@ public sealed partial class TcpConnection
         // edge we accept segments up to never moves back. Rounding up instead (Linux's choice) would promise bytes
         // beyond the buffer, and more with every ACK while the application does not read, which we could only drop.
         // Every edge announced lies within the buffer (RCV.NXT plus free space never decreases), so all can be honoured.
-        _rcvAdvertisedEdge = SeqNumber.Max(_rcvAdvertisedEdge, _rcvNxt + (field << _rcvShift));
+        _rcv.AdvertisedEdge = SeqNumber.Max(_rcv.AdvertisedEdge, _rcv.Nxt + (field << _rcv.Shift));
         return (ushort)field;
     }
 
@@ -163,7 +165,7 @@ public sealed partial class TcpConnection
         if (_config.WindowScaling && (!synAck || _windowScaling))
         {
             options.HasWindowScale = true;
-            options.WindowScale = (byte)_rcvShift;
+            options.WindowScale = (byte)_rcv.Shift;
         }
         if (_config.SackPermitted && (!synAck || _sack))
         {
@@ -178,11 +180,11 @@ public sealed partial class TcpConnection
         // The window field of a SYN is never scaled (RFC 7323 2.2).
         ushort window = (ushort)Math.Min(_receive.Window, ushort.MaxValue);
         TcpFlags flags = synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
-        Emit(_iss, synAck ? _rcvNxt.Value : 0, flags, window, options, 0, 0);
+        Emit(_snd.Iss, synAck ? _rcv.Nxt.Value : 0, flags, window, options, 0, 0);
         if (synAck)
         {
-            _rcvAdvertisedEdge = _rcvNxt + window;
-            _lastAckSent = _rcvNxt;
+            _rcv.AdvertisedEdge = _rcv.Nxt + window;
+            _rcv.LastAckSent = _rcv.Nxt;
         }
         if (_retransmitDeadline == 0)
         {
@@ -191,7 +193,7 @@ public sealed partial class TcpConnection
         if (!_timestamps && _retries == 0)
         {
             _rttTiming = true;
-            _rttSeq = _iss;
+            _rttSeq = _snd.Iss;
             _rttStart = _host.NowMicroseconds;
         }
         UpdateTimer();
@@ -214,7 +216,7 @@ public sealed partial class TcpConnection
             int count = _receive.GetSackBlocks(blocks);
             for (int i = 0; i < count; i++)
             {
-                options.Sack[i] = new SackBlock((_rcvNxt + blocks[i].Start).Value, (_rcvNxt + blocks[i].End).Value);
+                options.Sack[i] = new SackBlock((_rcv.Nxt + blocks[i].Start).Value, (_rcv.Nxt + blocks[i].End).Value);
             }
             options.SackCount = count;
             // Options come out of the segment's payload allowance (RFC 6691): a full-sized data segment has room for
@@ -226,10 +228,10 @@ public sealed partial class TcpConnection
             }
         }
         ushort window = (flags & TcpFlags.Rst) != 0 ? (ushort)0 : ComputeWindowField();
-        Emit(seq, (flags & TcpFlags.Ack) != 0 ? _rcvNxt.Value : 0, flags, window, options, dataOffset, length);
+        Emit(seq, (flags & TcpFlags.Ack) != 0 ? _rcv.Nxt.Value : 0, flags, window, options, dataOffset, length);
         if ((flags & TcpFlags.Ack) != 0)
         {
-            _lastAckSent = _rcvNxt;
+            _rcv.LastAckSent = _rcv.Nxt;
             _ackNow = false;
             _ackDelayed = false;
             _segmentsSinceAck = 0;
@@ -282,6 +284,6 @@ public sealed partial class TcpConnection
         }
         _challengeAcksInWindow++;
         _host.Statistics.ChallengeAcksSent++;
-        SendControl(_sndNxt, TcpFlags.Ack);
+        SendControl(_snd.Nxt, TcpFlags.Ack);
     }
 }

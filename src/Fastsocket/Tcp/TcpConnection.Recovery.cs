@@ -7,13 +7,13 @@ public sealed partial class TcpConnection
 {
     private void OnDuplicateAck()
     {
-        DupAckResult result = _congestion.OnDuplicateAck(_sndUna, _sndMax - _sndUna, _sndMax);
+        DupAckResult result = _congestion.OnDuplicateAck(_snd.Una, _snd.Max - _snd.Una, _snd.Max);
         if (result == DupAckResult.FastRetransmit)
         {
             _host.Statistics.FastRetransmits++;
             _rttTiming = false;
             RetransmitFirstSegment();
-            _recoveryNext = _sndUna + PayloadPerSegment;
+            _recovery.MarkResent(_snd.Una + PayloadPerSegment);
             _retransmitDeadline = _host.NowMicroseconds + _rto.CurrentRto;
         }
         else if (_sack && _congestion.InRecovery)
@@ -26,16 +26,15 @@ public sealed partial class TcpConnection
     /// <summary>Resends the lowest hole below the highest SACKed byte not yet resent in this recovery.</summary>
     private void RetransmitNextHole()
     {
-        if (!_sack || _sndUna == _iss)
+        if (!_sack || _snd.Una == _snd.Iss)
         {
             return;
         }
-        SeqNumber from = SeqNumber.Max(_recoveryNext, _sndUna);
-        if (!_scoreboard.TryFindHole(from, out SeqNumber start, out SeqNumber end))
+        if (!_recovery.TryFindNextHole(_snd.Una, out SeqNumber start, out SeqNumber end))
         {
             return;
         }
-        int dataOffset = start - _sndUna;
+        int dataOffset = start - _snd.Una;
         int length = Math.Min(Math.Min(PayloadPerSegment, end - start), _send.Count - dataOffset);
         if (length <= 0)
         {
@@ -43,7 +42,7 @@ public sealed partial class TcpConnection
         }
         SendSegment(start, TcpFlags.Ack, dataOffset, length);
         _host.Statistics.Retransmissions++;
-        _recoveryNext = start + length;
+        _recovery.MarkResent(start + length);
     }
 
     private void RetransmitFirstSegment()
@@ -58,12 +57,12 @@ public sealed partial class TcpConnection
         if (length > 0)
         {
             bool fin = _finRequested && length == _send.Count;
-            SendSegment(_sndUna, TcpFlags.Ack | (fin ? TcpFlags.Fin : 0), dataOffset, length);
+            SendSegment(_snd.Una, TcpFlags.Ack | (fin ? TcpFlags.Fin : 0), dataOffset, length);
             _host.Statistics.Retransmissions++;
         }
-        else if (_finRequested && _sndUna == _finSeq)
+        else if (_finRequested && _snd.Una == _finSeq)
         {
-            SendControl(_sndUna, TcpFlags.Fin | TcpFlags.Ack);
+            SendControl(_snd.Una, TcpFlags.Fin | TcpFlags.Ack);
             _host.Statistics.Retransmissions++;
         }
     }

@@ -103,7 +103,7 @@ public sealed partial class TcpConnection
             _windowUpdateDeadline = 0;
             if (IsSynchronized && !_peerFinReceived && ReceiveWindow > 0)
             {
-                SendControl(_sndNxt, TcpFlags.Ack);
+                SendControl(_snd.Nxt, TcpFlags.Ack);
                 if (++_windowUpdateRetries < 6)
                 {
                     _windowUpdateDeadline = nowMicroseconds + (_rto.CurrentRto << _windowUpdateRetries);
@@ -144,6 +144,7 @@ public sealed partial class TcpConnection
         _retries++;
         host.Statistics.RetransmitTimeouts++;
         _rto.Backoff();
+        FastsocketEventSource.Log.ReportRetransmissionTimeout(host.StackName, host.CoreId, Key, State, _retries, _rto.CurrentRto);
         _rttTiming = false;
         if (handshake)
         {
@@ -152,14 +153,13 @@ public sealed partial class TcpConnection
             return;
         }
         // RFC 5681 3.1 and 6582 3.2 step 4: collapse to the loss window and resend from SND.UNA (go-back-N).
-        _congestion.OnRetransmitTimeout(_sndMax - _sndUna, _sndMax);
+        _congestion.OnRetransmitTimeout(_snd.Max - _snd.Una, _snd.Max);
         // RFC 2018 8: the receiver may have discarded what it SACKed; after a timeout resend everything.
-        _scoreboard.Clear();
-        _recoveryNext = default;
-        _sndNxt = _sndUna;
+        _recovery.Reset();
+        _snd.Nxt = _snd.Una;
         _retransmitDeadline = 0;
         SendData();
-        if (_retransmitDeadline == 0 && _sndMax > _sndUna)
+        if (_retransmitDeadline == 0 && _snd.Max > _snd.Una)
         {
             _retransmitDeadline = host.NowMicroseconds + _rto.CurrentRto;
         }
@@ -168,34 +168,34 @@ public sealed partial class TcpConnection
     /// <summary>Zero-window probe: one byte of new data beyond the closed window (RFC 9293 3.8.6.1), with backoff.</summary>
     private void OnPersistTimeout()
     {
-        int dataOffset = _sndNxt - _sndUna - (_sndUna == _iss ? 1 : 0);
+        int dataOffset = _snd.Nxt - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0);
         int unsent = _send.Count - dataOffset;
-        int room = _sndWnd - (_sndNxt - _sndUna);
-        if (_sndWnd > 0 && room > 0 && unsent > 0)
+        int room = _snd.Wnd - (_snd.Nxt - _snd.Una);
+        if (_snd.Wnd > 0 && room > 0 && unsent > 0)
         {
             // SWS override timeout (RFC 9293 3.8.6.2.1): send what the small window takes rather than wait for ever.
             int length = Math.Min(Math.Min(room, unsent), PayloadPerSegment);
-            SendSegment(_sndNxt, TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0), dataOffset, length);
-            _sndNxt += length;
-            if (_sndNxt > _sndMax)
+            SendSegment(_snd.Nxt, TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0), dataOffset, length);
+            _snd.Nxt += length;
+            if (_snd.Nxt > _snd.Max)
             {
-                _sndMax = _sndNxt;
+                _snd.Max = _snd.Nxt;
             }
             ArmRetransmit();
             return;
         }
-        if (_sndWnd > 0 || unsent <= 0)
+        if (_snd.Wnd > 0 || unsent <= 0)
         {
             _persisting = false;
             RequestFlush();
             return;
         }
-        SendSegment(_sndNxt, TcpFlags.Ack, dataOffset, 1);
-        if (_sndNxt + 1 > _sndMax)
+        SendSegment(_snd.Nxt, TcpFlags.Ack, dataOffset, 1);
+        if (_snd.Nxt + 1 > _snd.Max)
         {
             // The probe byte counts as sent, so an ACK that takes it is acceptable; SND.NXT stays so that it is
             // sent again in order once the window opens.
-            _sndMax = _sndNxt + 1;
+            _snd.Max = _snd.Nxt + 1;
         }
         _rto.Backoff();
         _persisting = true;
@@ -217,7 +217,7 @@ public sealed partial class TcpConnection
         }
         // An old sequence number makes the peer answer with an ACK (RFC 9293 3.8.4), proving it is alive.
         _keepAliveProbesSent++;
-        SendControl(_sndUna - 1, TcpFlags.Ack);
+        SendControl(_snd.Una - 1, TcpFlags.Ack);
         _keepAliveDeadline = now + _config.KeepAliveIntervalMicroseconds;
     }
 

@@ -18,24 +18,15 @@ public sealed partial class TcpConnection : TimerEntry
 
     /// <summary>Most in-order segments one batch may leave unacknowledged before an ACK goes out at once.</summary>
     private const int AckCoalesceLimit = 16;
+
     private ITcpHost _host = null!;
     private TcpConfig _config = null!;
-    private SeqNumber _iss;
-    private SeqNumber _sndUna;
-    private SeqNumber _sndNxt;
-    private SeqNumber _sndMax;
-    private SeqNumber _sndWl1;
-    private SeqNumber _sndWl2;
-    private int _sndWnd;
-    private int _maxSndWnd;
-    private int _sndShift;
-    private SeqNumber _irs;
-    private SeqNumber _rcvNxt;
 
-    /// <summary>The highest right edge (RCV.NXT + window) ever announced: segments are accepted up to it.</summary>
-    private SeqNumber _rcvAdvertisedEdge;
-    private SeqNumber _lastAckSent;
-    private int _rcvShift;
+    // The sequence spaces of RFC 9293 3.3.1, used in place (never copied) on the hot path.
+    private SendSequenceSpace _snd;
+    private ReceiveSequenceSpace _rcv;
+
+    // Options agreed in the handshake (RFC 7323, RFC 2018) and the segment sizes.
     private bool _windowScaling;
     private bool _timestamps;
     private bool _sack;
@@ -45,26 +36,25 @@ public sealed partial class TcpConnection : TimerEntry
     private int _advertisedMss;
 
     private readonly SendBuffer _send = new(1);
-
     private ReceiveBuffer _receive = new(1);
-
     private readonly RtoEstimator _rto = new();
+    private readonly LossRecovery _recovery = new();
+    private readonly ICongestionControl _congestion = new NewRenoCongestionControl(536);
 
-    private readonly SackScoreboard _scoreboard = new();
-
-    private SeqNumber _recoveryNext;
-
-    private readonly NewRenoCongestionControl _congestion = new(536);
-
+    // Closing: our FIN and the peer's.
     private bool _finRequested;
     private SeqNumber _finSeq;
     private bool _peerFinPending;
     private SeqNumber _peerFinSeq;
     private bool _peerFinReceived;
+
+    // RTT timing without timestamps (one timed segment at a time, Karn's rule) and retransmission count.
     private bool _rttTiming;
     private SeqNumber _rttSeq;
     private long _rttStart;
     private int _retries;
+
+    // Timer deadlines (0 when not armed); one wheel entry serves all of them.
     private long _retransmitDeadline;
     private bool _persisting;
     private long _delayedAckDeadline;
@@ -74,16 +64,22 @@ public sealed partial class TcpConnection : TimerEntry
     private int _windowUpdateRetries;
     private int _keepAliveProbesSent;
     private long _lastReceiveTime;
+
+    // ACK policy for the current batch.
     private bool _ackNow;
     private bool _ackDelayed;
     private int _segmentsSinceAck;
     private bool _flushQueued;
+
+    // RFC 5961 challenge ACK rate limit.
     private long _challengeWindowStart;
     private int _challengeAcksInWindow;
+
     private bool _passive;
     private bool _applicationReleased;
     private bool _finished;
 
+    /// <summary>The 4-tuple, local side first.</summary>
     public FlowKey Key { get; private set; }
 
     /// <summary>The core that owns this connection: only its engine thread may touch it.</summary>
@@ -92,11 +88,13 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>The engine that owns this connection.</summary>
     internal ITcpHost Host => _host;
 
+    /// <summary>The RFC 9293 state.</summary>
     public TcpState State { get; private set; }
 
     /// <summary>Bumped each time the pooled object is reused.</summary>
     public int Generation { get; private set; }
 
+    /// <summary>The application side, told of connects, readable and writable data, and the end.</summary>
     public ITcpConnectionHandler? Handler { get; set; }
 
     /// <summary>Free slot for the layer above (the socket that wraps this connection).</summary>
@@ -105,8 +103,10 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>Why the connection ended, once it has.</summary>
     public SocketError Error { get; private set; }
 
+    /// <summary>Disables Nagle's algorithm (TCP_NODELAY).</summary>
     public bool NoDelay { get; set; }
 
+    /// <summary>Sends keepalive probes when the connection is idle (SO_KEEPALIVE).</summary>
     public bool KeepAlive
     {
         get => _keepAliveEnabled;
@@ -129,20 +129,28 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>Next connection in the accept queue or pool (intrusive, so queues allocate nothing).</summary>
     internal TcpConnection? NextInQueue { get; set; }
 
+    /// <summary>The largest segment we send, options included (the peer's MSS, bounded by ours).</summary>
     public int SendMss => _sendMss;
 
+    /// <summary>The congestion window, in bytes.</summary>
     public int CongestionWindow => _congestion.Cwnd;
 
-    public int SendWindow => _sndWnd;
+    /// <summary>SND.WND: the peer's window, in bytes.</summary>
+    public int SendWindow => _snd.Wnd;
 
+    /// <summary>Whether both sides agreed to window scaling.</summary>
     public bool WindowScalingEnabled => _windowScaling;
 
+    /// <summary>Whether both sides agreed to timestamps.</summary>
     public bool TimestampsEnabled => _timestamps;
 
+    /// <summary>Whether both sides agreed to SACK.</summary>
     public bool SackEnabled => _sack;
 
+    /// <summary>SRTT, in microseconds.</summary>
     public long SmoothedRttMicroseconds => _rto.SmoothedRtt;
 
+    /// <summary>The current retransmission timeout, in microseconds.</summary>
     public long RetransmissionTimeoutMicroseconds => _rto.CurrentRto;
 
     /// <summary>Bytes readable now.</summary>
@@ -157,25 +165,27 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>The peer has closed its side and every byte has been read: Read returns 0 from now on.</summary>
     public bool ReceiveCompleted => _peerFinReceived && _receive.Readable == 0;
 
+    /// <summary>Whether the handshake is done and the connection not yet finished (RFC 9293's synchronized states).</summary>
     public bool IsSynchronized => State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
         or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck;
 
+    /// <summary>Whether data can still flow to us and from us, or from us after the peer's FIN.</summary>
     public bool IsConnected => State is TcpState.Established or TcpState.CloseWait;
 
-    internal SeqNumber SendNext => _sndNxt;
+    internal SeqNumber SendNext => _snd.Nxt;
 
-    internal SeqNumber SendUnacknowledged => _sndUna;
+    internal SeqNumber SendUnacknowledged => _snd.Una;
 
-    internal SeqNumber ReceiveNext => _rcvNxt;
+    internal SeqNumber ReceiveNext => _rcv.Nxt;
 
-    internal SeqNumber InitialSendSequence => _iss;
+    internal SeqNumber InitialSendSequence => _snd.Iss;
 
     internal uint TsRecent => _tsRecent;
 
     /// <summary>The window field of our last segment (RCV.WND scaled down), for the TIME-WAIT record's ACKs.</summary>
-    internal ushort AdvertisedWindowField => (ushort)Math.Min(ReceiveWindow >> _rcvShift, ushort.MaxValue);
+    internal ushort AdvertisedWindowField => (ushort)Math.Min(ReceiveWindow >> _rcv.Shift, ushort.MaxValue);
 
-    internal int ReceiveWindowShift => _rcvShift;
+    internal int ReceiveWindowShift => _rcv.Shift;
 
     internal uint TimestampOffset => _tsOffset;
 
@@ -204,19 +214,19 @@ public sealed partial class TcpConnection : TimerEntry
         Key = key;
         Generation++;
         Error = SocketError.Success;
-        _iss = iss;
-        _sndUna = iss;
-        _sndNxt = iss + 1;
-        _sndMax = iss + 1;
-        _sndWnd = 0;
-        _maxSndWnd = 0;
-        _sndShift = 0;
-        _sndWl1 = default;
-        _sndWl2 = default;
-        _irs = default;
-        _rcvNxt = default;
-        _rcvAdvertisedEdge = default;
-        _lastAckSent = default;
+        _snd.Iss = iss;
+        _snd.Una = iss;
+        _snd.Nxt = iss + 1;
+        _snd.Max = iss + 1;
+        _snd.Wnd = 0;
+        _snd.MaxWnd = 0;
+        _snd.Shift = 0;
+        _snd.Wl1 = default;
+        _snd.Wl2 = default;
+        _rcv.Irs = default;
+        _rcv.Nxt = default;
+        _rcv.AdvertisedEdge = default;
+        _rcv.LastAckSent = default;
         _windowScaling = false;
         _timestamps = false;
         _sack = false;
@@ -231,19 +241,18 @@ public sealed partial class TcpConnection : TimerEntry
             _receive = new ReceiveBuffer(Math.Max(1, receiveBuffer), _config.MaxOutOfOrderRanges);
         }
         _receive.Pool = host.BufferPool;
-        _rcvShift = 0;
+        _rcv.Shift = 0;
         if (_config.WindowScaling)
         {
-            while (_rcvShift < MaxWindowShift && (receiveBuffer >> _rcvShift) > ushort.MaxValue)
+            while (_rcv.Shift < MaxWindowShift && (receiveBuffer >> _rcv.Shift) > ushort.MaxValue)
             {
-                _rcvShift++;
+                _rcv.Shift++;
             }
         }
         _advertisedMss = Math.Min(_config.MaxSegmentSize, host.MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
         _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
         _rto.Reset(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
-        _scoreboard.Clear();
-        _recoveryNext = default;
+        _recovery.Reset();
         _congestion.Reset(_sendMss);
         _finRequested = false;
         _finSeq = default;
@@ -302,19 +311,19 @@ public sealed partial class TcpConnection : TimerEntry
 
     private void AcceptPeerSynOptions(in IncomingSegment syn)
     {
-        _irs = syn.Seq;
-        _rcvNxt = syn.Seq + 1;
-        _rcvAdvertisedEdge = _rcvNxt;
+        _rcv.Irs = syn.Seq;
+        _rcv.Nxt = syn.Seq + 1;
+        _rcv.AdvertisedEdge = _rcv.Nxt;
         _windowScaling = _config.WindowScaling && syn.Options.HasWindowScale;
         if (_windowScaling)
         {
             // RFC 7323 2.3: a shift above 14 is treated as 14.
-            _sndShift = Math.Min((int)syn.Options.WindowScale, MaxWindowShift);
+            _snd.Shift = Math.Min((int)syn.Options.WindowScale, MaxWindowShift);
         }
         else
         {
-            _sndShift = 0;
-            _rcvShift = 0;
+            _snd.Shift = 0;
+            _rcv.Shift = 0;
         }
         _timestamps = _config.Timestamps && syn.Options.HasTimestamps;
         if (_timestamps)
@@ -327,10 +336,10 @@ public sealed partial class TcpConnection : TimerEntry
         _sendMss = Math.Max(Math.Min(peerMss, _advertisedMss), Math.Min(_config.MinSendSegmentSize, _advertisedMss));
         _congestion.Reset(PayloadPerSegment);
         // The window in a SYN is never scaled (RFC 7323 2.2).
-        _sndWnd = syn.Window;
-        _maxSndWnd = _sndWnd;
-        _sndWl1 = syn.Seq;
-        _sndWl2 = _sndUna;
+        _snd.Wnd = syn.Window;
+        _snd.MaxWnd = _snd.Wnd;
+        _snd.Wl1 = syn.Seq;
+        _snd.Wl2 = _snd.Una;
     }
 
     /// <summary>Payload bytes that fit in one segment once per-segment options are accounted for.</summary>
@@ -437,7 +446,7 @@ public sealed partial class TcpConnection : TimerEntry
         }
         if (State != TcpState.SynSent)
         {
-            SendControl(_sndNxt, TcpFlags.Rst | TcpFlags.Ack);
+            SendControl(_snd.Nxt, TcpFlags.Rst | TcpFlags.Ack);
             _host.Statistics.ResetsSent++;
         }
         Finish(SocketError.ConnectionAborted, notify: false);
@@ -489,7 +498,7 @@ public sealed partial class TcpConnection : TimerEntry
         _host.OnConnectionFinished(this, enterTimeWait: false);
         if (handler is not null)
         {
-            if (error == SocketError.ConnectionRefused || (error == SocketError.TimedOut && !_passive && _sndUna == _iss))
+            if (error == SocketError.ConnectionRefused || (error == SocketError.TimedOut && !_passive && _snd.Una == _snd.Iss))
             {
                 handler.OnConnected(this, error);
             }

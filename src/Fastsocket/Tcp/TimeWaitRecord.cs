@@ -10,6 +10,7 @@ namespace Fastsocket.Tcp;
 /// </summary>
 public struct TimeWaitRecord
 {
+    /// <summary>The 4-tuple, local side first.</summary>
     public FlowKey Key;
 
     /// <summary>Our next sequence number (after our FIN), for the SEQ of ACKs we send.</summary>
@@ -30,11 +31,13 @@ public struct TimeWaitRecord
     /// <summary>Our receive window shift (RFC 7323), so RCV.WND = WindowField &lt;&lt; WindowShift for the acceptability test.</summary>
     public byte WindowShift;
 
+    /// <summary>Whether the connection used timestamps.</summary>
     public bool HasTimestamps;
 
     /// <summary>When the 2*MSL timer fires, in microseconds on the engine clock.</summary>
     public long ExpiresAt;
 
+    /// <summary>A record with the given tuple, sequence numbers and expiry; options left off.</summary>
     public TimeWaitRecord(in FlowKey key, SeqNumber sndNxt, SeqNumber rcvNxt, long expiresAt)
     {
         Key = key;

@@ -25,6 +25,7 @@ public sealed class TimeWaitTable
     private int _newest = None;
     private int _free;
 
+    /// <summary>A table of at most <paramref name="capacity"/> records.</summary>
     public TimeWaitTable(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
@@ -45,8 +46,10 @@ public sealed class TimeWaitTable
         _free = capacity > 0 ? 0 : None;
     }
 
+    /// <summary>The most records the table holds (Linux's tcp_max_tw_buckets).</summary>
     public int Capacity { get; }
 
+    /// <summary>Records held.</summary>
     public int Count { get; private set; }
 
     /// <summary>
@@ -78,6 +81,7 @@ public sealed class TimeWaitTable
         return true;
     }
 
+    /// <summary>Finds the record for <paramref name="key"/>.</summary>
     public bool TryGet(in FlowKey key, out TimeWaitRecord record)
     {
         int slot = Find(key, out _);
@@ -125,6 +129,7 @@ public sealed class TimeWaitTable
         return true;
     }
 
+    /// <summary>Removes the record for <paramref name="key"/>; returns whether there was one.</summary>
     public bool Remove(in FlowKey key)
     {
         int slot = Find(key, out int previous);

@@ -6,5 +6,6 @@ namespace Fastsocket.Time;
 /// </summary>
 public interface IClock
 {
+    /// <summary>The current time in microseconds, from an arbitrary origin; never goes back.</summary>
     long NowMicroseconds { get; }
 }

@@ -13,6 +13,7 @@ public abstract class TimerEntry
     /// <summary>When the entry is due, in clock microseconds; long.MaxValue when not armed.</summary>
     public long TimerDeadline { get; internal set; } = long.MaxValue;
 
+    /// <summary>Whether the entry is in a wheel, waiting for its deadline.</summary>
     public bool TimerArmed => TimerSlot >= 0;
 
     /// <summary>Called on the owning engine when the deadline has passed.</summary>

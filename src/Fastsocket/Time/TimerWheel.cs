@@ -14,11 +14,13 @@ public sealed class TimerWheel
     private long _currentTick;
     private int _count;
 
+    /// <summary>A wheel whose current tick is <paramref name="nowMicroseconds"/>.</summary>
     public TimerWheel(long nowMicroseconds)
     {
         _currentTick = nowMicroseconds / TickMicroseconds;
     }
 
+    /// <summary>Entries armed.</summary>
     public int Count => _count;
 
     /// <summary>Arms (or re-arms) an entry; a deadline in the past fires on the next <see cref="Advance"/>.</summary>
@@ -46,6 +48,7 @@ public sealed class TimerWheel
         _count++;
     }
 
+    /// <summary>Disarms an entry; nothing happens when it is not armed.</summary>
     public void Cancel(TimerEntry entry)
     {
         if (entry.TimerArmed)

@@ -2,7 +2,7 @@ using System.Diagnostics.Tracing;
 using System.Globalization;
 using Fastsocket.Wire;
 
-namespace Fastsocket.Diagnostics;
+namespace Fastsocket.Tcp;
 
 /// <summary>
 /// The stack's rare events for EventPipe and ETW tools (<c>dotnet-trace collect --providers Fastsocket</c>,
