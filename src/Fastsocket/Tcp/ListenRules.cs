@@ -46,6 +46,13 @@ internal static class ListenRules
     }
 
     /// <summary>
+    /// The rule without SYN cookies: a SYN opens a connection when the listener can take it
+    /// (<paramref name="canTakeSyn"/>: neither queue full) and is dropped otherwise; RSTs and ACKs as above.
+    /// </summary>
+    public static ListenVerdict OnSegment(in FlowKey key, in IncomingSegment seg, bool canTakeSyn) =>
+        OnSegment(key, seg, acceptQueueFull: !canTakeSyn, halfOpenFull: false, cookies: false, cookieMode: false);
+
+    /// <summary>
     /// The ISS of a passive open: the generated one (RFC 6528), raised to <paramref name="floor"/> when a SYN reopens a
     /// TIME-WAIT 4-tuple, so the new incarnation's sequence numbers lie beyond the old one's (RFC 6191, as Linux).
     /// </summary>

@@ -50,7 +50,7 @@ public sealed partial class TcpConnection
         syn.Options.TsVal = ack.Options.TsVal;
         AcceptPeerSynOptions(syn);
         // What SendSyn records for the SYN-ACK the cookie stood for (its window field was not scaled).
-        _rcvAdvertisedEdge = _rcvNxt + Math.Min(_receive.Window, ushort.MaxValue);
-        _lastAckSent = _rcvNxt;
+        _rcv.AdvertisedEdge = _rcv.Nxt + Math.Min(_receive.Window, ushort.MaxValue);
+        _rcv.LastAckSent = _rcv.Nxt;
     }
 }
