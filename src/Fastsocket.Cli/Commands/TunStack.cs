@@ -89,6 +89,7 @@ internal sealed class TunStack : IDisposable
         output.WriteLine($"engine: connections opened {s.ConnectionsOpened} accepted {s.ConnectionsAccepted} closed {s.ConnectionsClosed} reset {s.ConnectionsReset} timed out {s.ConnectionsTimedOut}");
         output.WriteLine($"engine: resets sent {s.ResetsSent}, challenge ACKs {s.ChallengeAcksSent}, TIME-WAIT entered {s.TimeWaitEntered} reused {s.TimeWaitReused} overflow {s.TimeWaitOverflow}");
         output.WriteLine($"engine: ICMP echo replies {s.IcmpEchoReplies}, RFD hand-offs {s.RfdHandoffs}, global listener fallbacks {s.GlobalListenerFallbacks}");
+        output.WriteLine($"engine: SYN cookies sent {s.SynCookiesSent} validated {s.SynCookiesValidated} rejected {s.SynCookiesRejected}; rate-limited RSTs {s.RstRateLimited}, TIME-WAIT ACKs {s.TimeWaitAckRateLimited}, ICMP replies {s.IcmpRateLimited}, challenge ACKs {s.ChallengeAckRateLimited}, out-of-window ACKs {s.OutOfWindowAckRateLimited}");
         string drops = string.Join(", ", s.Drops.NonZero().Select(static d => $"{d.Reason} {d.Count}"));
         output.WriteLine($"engine: drops {s.Drops.Total}{(drops.Length > 0 ? $" ({drops})" : "")}");
         foreach (TunQueue queue in Device.Queues)

@@ -57,6 +57,18 @@ public sealed class EngineOptions
     /// </summary>
     public long ReceiveMemoryBudget { get; init; } = DefaultReceiveMemoryBudget;
 
+    /// <summary>Whether the device is a loopback device: only there may packets come from 127.0.0.0/8 or from our own addresses.</summary>
+    public bool IsLoopback { get; init; }
+
+    /// <summary>128-bit key for SYN cookies; random when null. Engines of one stack share it, so any core can check a cookie another core sent.</summary>
+    public byte[]? SynCookieKey { get; init; }
+
+    /// <summary>ICMP echo replies per second this engine sends (Linux icmp_msgs_per_sec).</summary>
+    public int IcmpRepliesPerSecond { get; init; } = StackOptions.DefaultIcmpRepliesPerSecond;
+
+    /// <summary>Most ICMP echo replies this engine sends at once (Linux icmp_msgs_burst).</summary>
+    public int IcmpReplyBurst { get; init; } = StackOptions.DefaultIcmpReplyBurst;
+
     /// <summary>Seed for port randomization; random when null (tests pass one for determinism).</summary>
     public int? RandomSeed { get; init; }
 }

@@ -51,6 +51,24 @@ public sealed class EngineStatistics : TcpStatistics
     /// <summary>Exceptions caught on the engine thread.</summary>
     public long EngineFaults;
 
+    /// <summary>SYN-ACKs sent with a SYN cookie as ISN, instead of a half-open connection (the half-open queue was full).</summary>
+    public long SynCookiesSent;
+
+    /// <summary>ACKs whose SYN cookie checked out: a connection was built from each and queued for Accept.</summary>
+    public long SynCookiesValidated;
+
+    /// <summary>ACKs to a listener in cookie mode whose cookie failed (also counted as <c>Drops[SynCookieRejected]</c>); no RST is sent.</summary>
+    public long SynCookiesRejected;
+
+    /// <summary>Resets for segments that match no connection (closed port, ACK to a listener) not sent: the engine's RST bucket was empty.</summary>
+    public long RstRateLimited;
+
+    /// <summary>ACKs of TIME-WAIT records (duplicate FIN, SYN, challenge ACK) not sent: the engine's TIME-WAIT ACK bucket was empty.</summary>
+    public long TimeWaitAckRateLimited;
+
+    /// <summary>ICMP echo replies not sent: the engine's ICMP bucket was empty.</summary>
+    public long IcmpRateLimited;
+
     /// <summary>Adds every counter of this engine into <paramref name="total"/>.</summary>
     public void AddTo(EngineStatistics total)
     {
@@ -70,5 +88,11 @@ public sealed class EngineStatistics : TcpStatistics
         total.LockAcquisitions += LockAcquisitions;
         total.EngineFaults += EngineFaults;
         total.ConnectionLimitDrops += ConnectionLimitDrops;
+        total.SynCookiesSent += SynCookiesSent;
+        total.SynCookiesValidated += SynCookiesValidated;
+        total.SynCookiesRejected += SynCookiesRejected;
+        total.RstRateLimited += RstRateLimited;
+        total.TimeWaitAckRateLimited += TimeWaitAckRateLimited;
+        total.IcmpRateLimited += IcmpRateLimited;
     }
 }

@@ -51,6 +51,7 @@ public sealed class FastsocketStack : IDisposable
         }
         PortMask = PortMaskFor(options.Cores);
         byte[] isnKey = options.IsnKey ?? RandomNumberGenerator.GetBytes(16);
+        byte[] cookieKey = options.SynCookieKey ?? RandomNumberGenerator.GetBytes(16);
         _cores = new EngineCore[options.Cores];
         for (int i = 0; i < options.Cores; i++)
         {
@@ -63,6 +64,10 @@ public sealed class FastsocketStack : IDisposable
                 Tcp = options.Tcp,
                 CoreId = i,
                 IsnKey = isnKey,
+                SynCookieKey = cookieKey,
+                IsLoopback = options.IsLoopback,
+                IcmpRepliesPerSecond = options.IcmpRepliesPerSecond,
+                IcmpReplyBurst = options.IcmpReplyBurst,
                 EphemeralPortFirst = options.EphemeralPortFirst,
                 EphemeralPortLast = options.EphemeralPortLast,
                 EphemeralPortFilter = options.EphemeralPortFilter,

@@ -60,14 +60,37 @@ public sealed class Listener : ITcpListener
     /// </summary>
     internal Listener? Redirect { get; set; }
 
-    /// <summary>Linux semantics: a SYN is dropped when the accept queue is full, so the client retries later rather than being refused.</summary>
-    internal bool CanTakeSyn
+    /// <summary>
+    /// The accept queue is full: a SYN is dropped (even with SYN cookies, as Linux), so the client retries later
+    /// rather than being refused, and a cookie ACK is dropped too (the client retransmits it).
+    /// </summary>
+    internal bool AcceptQueueFull => QueuedCount >= Backlog;
+
+    /// <summary>
+    /// The half-open (SYN) queue is full: connections in SYN-RECEIVED plus those waiting for Accept reach the backlog
+    /// and half again. Past it a SYN is answered with a SYN cookie, or dropped when cookies are off. In the fastsocket
+    /// design each core has its own local listener, so the bound is per core.
+    /// </summary>
+    internal bool HalfOpenFull => QueuedCount + HalfOpenCount >= Backlog + Math.Max(Backlog / 2, 1);
+
+    private long _lastCookieMicroseconds = long.MinValue;
+
+    /// <summary>When this listener last answered a SYN with a cookie (long.MinValue: never). Several cores may write it for a shared listener.</summary>
+    internal long LastCookieMicroseconds
     {
-        get
-        {
-            int queued = QueuedCount;
-            return queued < Backlog && queued + HalfOpenCount < Backlog + Math.Max(Backlog / 2, 1);
-        }
+        get => Volatile.Read(ref _lastCookieMicroseconds);
+        set => Volatile.Write(ref _lastCookieMicroseconds, value);
+    }
+
+    /// <summary>
+    /// Whether an ACK that matches no connection may carry a cookie: only while cookies were sent within
+    /// <paramref name="windowMicroseconds"/> (Linux checks its last overflow the same way), so outside a flood an ACK
+    /// to a listener is answered with a RST as RFC 9293 says, and a forger cannot make us run the cookie check.
+    /// </summary>
+    internal bool InCookieMode(long nowMicroseconds, long windowMicroseconds)
+    {
+        long last = LastCookieMicroseconds;
+        return last != long.MinValue && nowMicroseconds - last < windowMicroseconds;
     }
 
     void ITcpListener.AddHalfOpen(int delta) => AddHalfOpen(delta);

@@ -27,6 +27,20 @@ public sealed partial class NetworkEngine
             Statistics.Drops.Add(reason);
             return;
         }
+        // RFC 1122 3.2.1.3 / RFC 6890: nothing is taken, or answered, from a source no host sends from (0/8, 127/8 off
+        // loopback, multicast, broadcast, 240/4) or from our own address (the land attack): a reply would be reflected
+        // at whoever owns it. Then only unicast destinations: a SYN to a broadcast or multicast group is never answered.
+        SourceVerdict verdict = AddressClassifier.ClassifySource(ip.Source, _deviceIsLoopback, IsLocalAddress(ip.Source));
+        if (verdict != SourceVerdict.Acceptable)
+        {
+            Statistics.Drops.Add(AddressClassifier.DropReasonFor(verdict));
+            return;
+        }
+        if (!AddressClassifier.IsUnicastDestination(ip.Destination))
+        {
+            Statistics.Drops.Add(DropReason.NonUnicastDestination);
+            return;
+        }
         if (!IsLocalAddress(ip.Destination))
         {
             Statistics.Drops.Add(DropReason.NotForThisHost);
@@ -107,7 +121,7 @@ public sealed partial class NetworkEngine
             return;
         }
         Statistics.Drops.Add(DropReason.TcpNoListener);
-        SendReply(ResetRules.ForUnknownFlow(key, seg));
+        SendReset(ResetRules.ForUnknownFlow(key, seg));
     }
 
     private Listener? FindListenerFor(in FlowKey key)
@@ -127,18 +141,30 @@ public sealed partial class NetworkEngine
         }
     }
 
-    /// <summary>A segment for a listener: <see cref="ListenRules"/> decides; a SYN it accepts opens a connection here.</summary>
+    /// <summary>
+    /// A segment for a listener: <see cref="ListenRules"/> decides; a SYN it accepts opens a connection here, one past
+    /// the half-open bound gets a stateless cookie SYN-ACK, and an ACK in cookie mode may complete a cookie handshake.
+    /// </summary>
     private void ReceiveOnListener(Listener listener, in FlowKey key, ref IncomingSegment seg, SeqNumber? minimumIss = null)
     {
-        ListenVerdict verdict = ListenRules.OnSegment(key, seg, listener.CanTakeSyn);
+        bool cookies = Config.SynCookies;
+        bool cookieMode = cookies && listener.InCookieMode(_now, SynCookieRules.CookieModeMicroseconds);
+        ListenVerdict verdict = ListenRules.OnSegment(key, seg, listener.AcceptQueueFull, listener.HalfOpenFull, cookies, cookieMode,
+            reopensTimeWait: minimumIss is not null);
         switch (verdict.Action)
         {
             case ListenAction.Reply:
-                SendReply(verdict.Reply);
+                SendReset(verdict.Reply);
                 return;
             case ListenAction.DropQueueFull:
                 Statistics.Drops.Add(DropReason.TcpListenQueueFull);
                 FastsocketEventSource.Log.ReportListenQueueFull(StackName, CoreId, key, listener.Backlog);
+                return;
+            case ListenAction.SendCookie:
+                SendCookieSynAck(listener, key, seg);
+                return;
+            case ListenAction.CheckCookie:
+                AcceptCookie(listener, key, ref seg);
                 return;
             case ListenAction.Open:
                 if (!AdmitPassiveOpen())
@@ -160,7 +186,59 @@ public sealed partial class NetworkEngine
         connection.OpenPassive(this, key, iss, seg, listener, Config.SendBufferSize, Config.ReceiveBufferSize);
     }
 
-    /// <summary>A segment for a TIME-WAIT record: <see cref="TimeWaitRules"/> decides; the table and the listener lookup are the engine's.</summary>
+    /// <summary>Answers a SYN with a cookie SYN-ACK (RFC 4987 3.6): no connection, no half-open entry. Not rate-limited: it is no bigger than the SYN.</summary>
+    private void SendCookieSynAck(Listener listener, in FlowKey key, in IncomingSegment syn)
+    {
+        int advertisedMss = Math.Min(Config.MaxSegmentSize, ((ITcpHost)this).MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
+        uint timestampNow = (uint)(_now / 1000) + _isn.TimestampOffset(key.LocalAddress, key.RemoteAddress);
+        SendReply(SynCookieRules.SynAck(key, syn, _cookies, Config, advertisedMss, _now, timestampNow));
+        listener.LastCookieMicroseconds = _now;
+        Statistics.SynCookiesSent++;
+    }
+
+    /// <summary>
+    /// An ACK to a listener in cookie mode: a valid cookie builds the connection (ESTABLISHED, queued for Accept, the
+    /// ACK's data delivered); an invalid one is dropped and counted without a RST, as Linux does in cookie mode.
+    /// </summary>
+    private void AcceptCookie(Listener listener, in FlowKey key, ref IncomingSegment ack)
+    {
+        if (!SynCookieRules.TryAccept(key, ack, _cookies, Config, _now, out SynCookieParameters parameters))
+        {
+            Statistics.SynCookiesRejected++;
+            Statistics.Drops.Add(DropReason.SynCookieRejected);
+            return;
+        }
+        if (listener.AcceptQueueFull)
+        {
+            // The client retransmits its ACK (or data) and the cookie is still good then.
+            Statistics.Drops.Add(DropReason.TcpListenQueueFull);
+            FastsocketEventSource.Log.ReportListenQueueFull(StackName, CoreId, key, listener.Backlog);
+            return;
+        }
+        if (!AdmitPassiveOpen())
+        {
+            // The connection limit binds cookie connections as it binds the others; the client's retransmission may
+            // get in once connections have ended.
+            return;
+        }
+        TcpConnection connection = Rent();
+        if (!TryAddConnection(key, connection))
+        {
+            _pool.Push(connection);
+            return;
+        }
+        Statistics.SynCookiesValidated++;
+        // Counted half-open for the moment the connection is in SYN-RECEIVED; the ACK below moves it to the accept queue.
+        listener.AddHalfOpen(1);
+        connection.OpenFromCookie(this, key, parameters, ack, listener, Config.SendBufferSize, Config.ReceiveBufferSize);
+        connection.OnSegment(ref ack);
+    }
+
+    /// <summary>
+    /// A segment for a TIME-WAIT record: <see cref="TimeWaitRules"/> decides; the table and the listener lookup are the
+    /// engine's. Every ACK a record sends goes through the engine's TIME-WAIT bucket: records are cheap to create in
+    /// bulk, and without a bound each would turn a stream of forged segments into a stream of ACKs.
+    /// </summary>
     private void ReceiveInTimeWait(in FlowKey key, ref IncomingSegment seg, in TimeWaitRecord record)
     {
         TimeWaitVerdict verdict = TimeWaitRules.OnSegment(key, seg, record, _now);
@@ -170,8 +248,10 @@ public sealed partial class NetworkEngine
                 _timeWait.Remove(key);
                 return;
             case TimeWaitAction.ChallengeAck:
-                Statistics.ChallengeAcksSent++;
-                SendReply(verdict.Reply);
+                if (SendTimeWaitAck(verdict.Reply))
+                {
+                    Statistics.ChallengeAcksSent++;
+                }
                 return;
             case TimeWaitAction.Reopen:
                 if (FindListenerFor(key) is Listener listener)
@@ -181,19 +261,50 @@ public sealed partial class NetworkEngine
                     ReceiveOnListener(listener, key, ref seg, verdict.IssFloor);
                     return;
                 }
-                SendReply(verdict.Reply);
+                SendTimeWaitAck(verdict.Reply);
                 return;
             case TimeWaitAction.Restart:
                 _timeWait.Remove(key);
                 _timeWait.TryAdd(record with { ExpiresAt = _now + Config.TimeWaitMicroseconds });
-                SendReply(verdict.Reply);
+                SendTimeWaitAck(verdict.Reply);
                 return;
             case TimeWaitAction.Reply:
-                SendReply(verdict.Reply);
+                SendTimeWaitAck(verdict.Reply);
                 return;
             default:
                 return;
         }
+    }
+
+    /// <summary>Sends a TIME-WAIT record's ACK if the engine's bucket has a token; false (counted) when it does not.</summary>
+    private bool SendTimeWaitAck(in TcpReply reply)
+    {
+        if (reply.IsNone)
+        {
+            return false;
+        }
+        if (!_timeWaitAckBucket.TryTake(_now))
+        {
+            Statistics.TimeWaitAckRateLimited++;
+            return false;
+        }
+        SendReply(reply);
+        return true;
+    }
+
+    /// <summary>Sends a reset for a segment that matched no connection, if the engine's RST bucket has a token (counted when not).</summary>
+    private void SendReset(in TcpReply reply)
+    {
+        if (reply.IsNone)
+        {
+            return;
+        }
+        if (!_resetBucket.TryTake(_now))
+        {
+            Statistics.RstRateLimited++;
+            return;
+        }
+        SendReply(reply);
     }
 
     /// <summary>Transmits a segment a TCP rule asked for (nothing for <see cref="TcpReply.None"/>).</summary>
@@ -222,6 +333,11 @@ public sealed partial class NetworkEngine
         if (icmp.Type != IcmpV4Packet.TypeEchoRequest || icmp.Code != 0)
         {
             ReceiveIcmpError(icmp, received);
+            return;
+        }
+        if (!_icmpBucket.TryTake(_now))
+        {
+            Statistics.IcmpRateLimited++;
             return;
         }
         ReadOnlySpan<byte> data = icmp.Body;

@@ -35,6 +35,13 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     private readonly SharedConnectionTable? _shared;
     private int _ownedConnections;
     private bool _fromHandoff;
+    private readonly bool _deviceIsLoopback;
+    private readonly SynCookieCodec _cookies;
+
+    // Per-engine (so per-core) replies to traffic that matches no connection. Each is mutated in place on its field.
+    private TokenBucket _resetBucket;
+    private TokenBucket _timeWaitAckBucket;
+    private TokenBucket _icmpBucket;
 
     /// <summary>A standalone engine (not a core of a <see cref="FastsocketStack"/>).</summary>
     public NetworkEngine(EngineOptions options)
@@ -64,6 +71,11 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
         _now = _clock.NowMicroseconds;
         _timers = new TimerWheel(_now);
         InitializeLimits(options);
+        _deviceIsLoopback = options.IsLoopback;
+        _cookies = options.SynCookieKey is null ? new SynCookieCodec() : new SynCookieCodec(options.SynCookieKey);
+        _resetBucket = new TokenBucket(Config.ResetsPerSecond, Config.ResetBurst, _now);
+        _timeWaitAckBucket = new TokenBucket(Config.TimeWaitAcksPerSecond, Config.TimeWaitAckBurst, _now);
+        _icmpBucket = new TokenBucket(options.IcmpRepliesPerSecond, options.IcmpReplyBurst, _now);
     }
 
     /// <summary>The main local address.</summary>

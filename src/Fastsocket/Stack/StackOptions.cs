@@ -88,6 +88,27 @@ public sealed class StackOptions
     /// <summary>Key for RFC 6528 ISNs shared by the cores; random when null (tests pass one for determinism).</summary>
     public byte[]? IsnKey { get; init; }
 
+    /// <summary>Key for SYN cookies shared by the cores (16 bytes); random when null (tests pass one to check cookies).</summary>
+    public byte[]? SynCookieKey { get; init; }
+
+    /// <summary>
+    /// Whether the device is a loopback device. Off (the default, right for TUN and the in-memory links), packets from
+    /// 127.0.0.0/8 or from one of our own addresses are dropped as martian or land attacks (RFC 1122 3.2.1.3).
+    /// </summary>
+    public bool IsLoopback { get; init; }
+
+    /// <summary>ICMP echo replies per second each core sends (Linux icmp_msgs_per_sec).</summary>
+    public int IcmpRepliesPerSecond { get; init; } = DefaultIcmpRepliesPerSecond;
+
+    /// <summary>Most ICMP echo replies each core sends at once (Linux icmp_msgs_burst).</summary>
+    public int IcmpReplyBurst { get; init; } = DefaultIcmpReplyBurst;
+
+    /// <summary>Linux's icmp_msgs_per_sec.</summary>
+    public const int DefaultIcmpRepliesPerSecond = 1000;
+
+    /// <summary>Linux's icmp_msgs_burst.</summary>
+    public const int DefaultIcmpReplyBurst = 50;
+
     /// <summary>A name for logs and thread names.</summary>
     public string Name { get; init; } = "fastsocket";
 }

@@ -1,6 +1,6 @@
 namespace Fastsocket.Tcp;
 
-/// <summary>The outcome of <see cref="ListenRules.OnSegment"/>: an action and, for <see cref="ListenAction.Reply"/>, the segment to send.</summary>
+/// <summary>The outcome of <see cref="ListenRules"/>: an action and, for <see cref="ListenAction.Reply"/>, the segment to send.</summary>
 internal readonly struct ListenVerdict(ListenAction action, in TcpReply reply)
 {
     /// <summary>What the engine is to do.</summary>

@@ -64,6 +64,32 @@ public sealed class TcpConfig
     /// <summary>RFC 5961 challenge ACKs allowed per connection per second (per connection, not global: the global Linux limit was a side channel, CVE-2016-5696).</summary>
     public int ChallengeAcksPerSecond { get; set; } = 10;
 
+    /// <summary>
+    /// Least time between two ACKs a connection sends in answer to segments without data that fall outside the window
+    /// or fail PAWS (Linux's per-socket tcp_invalid_ratelimit, 500 ms): two endpoints that disagree about the window
+    /// would otherwise ACK each other in a loop, and a blind attacker could make us ACK at line rate. Segments that
+    /// carry data are always answered (a retransmission needs its duplicate ACK), as in Linux.
+    /// </summary>
+    public long InvalidAckIntervalMicroseconds { get; set; } = 500_000;
+
+    /// <summary>
+    /// SYN cookies (RFC 4987 3.6) when a listener's half-open queue is full, as Linux's tcp_syncookies=1: the SYN is
+    /// answered without keeping state and the connection is built from the returning ACK. Off: such SYNs are dropped.
+    /// </summary>
+    public bool SynCookies { get; set; } = true;
+
+    /// <summary>Resets per second each engine sends for segments that match no connection (closed ports, ACKs to a listener).</summary>
+    public int ResetsPerSecond { get; set; } = 1000;
+
+    /// <summary>Most resets each engine sends at once for segments that match no connection before <see cref="ResetsPerSecond"/> paces them.</summary>
+    public int ResetBurst { get; set; } = 1000;
+
+    /// <summary>ACKs per second each engine sends on behalf of TIME-WAIT records (duplicate FINs, SYNs, challenge ACKs).</summary>
+    public int TimeWaitAcksPerSecond { get; set; } = 1000;
+
+    /// <summary>Most TIME-WAIT ACKs each engine sends at once before <see cref="TimeWaitAcksPerSecond"/> paces them.</summary>
+    public int TimeWaitAckBurst { get; set; } = 100;
+
     /// <summary>Largest number of distinct out-of-order ranges held per connection (bounds reassembly memory and work).</summary>
     public int MaxOutOfOrderRanges { get; set; } = 32;
 

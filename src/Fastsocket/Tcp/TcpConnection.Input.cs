@@ -102,8 +102,7 @@ public sealed partial class TcpConnection
             (int)(seg.Options.TsVal - _tsRecent) < 0)
         {
             host.Statistics.Drops.Add(DropReason.TcpPawsRejected);
-            _ackNow = true;
-            RequestFlush();
+            AckInvalidSegment(seg);
             return;
         }
 
@@ -117,8 +116,7 @@ public sealed partial class TcpConnection
         if (!IsAcceptable(seg, window))
         {
             host.Statistics.Drops.Add(DropReason.TcpOutOfWindow);
-            _ackNow = true;
-            RequestFlush();
+            AckInvalidSegment(seg);
             return;
         }
 

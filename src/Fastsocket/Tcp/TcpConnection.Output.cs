@@ -278,7 +278,8 @@ public sealed partial class TcpConnection
         }
         if (_challengeAcksInWindow >= _config.ChallengeAcksPerSecond)
         {
-            _host.Statistics.Drops.Add(DropReason.TcpRateLimited);
+            // Not a drop: the segment that asked for the ACK was processed (and counted, where dropped, on its own).
+            _host.Statistics.ChallengeAckRateLimited++;
             return;
         }
         _challengeAcksInWindow++;

@@ -309,6 +309,7 @@ public sealed partial class TcpConnection : TimerEntry
         _flushQueued = false;
         _challengeWindowStart = 0;
         _challengeAcksInWindow = 0;
+        ResetInvalidAckLimit();
         _applicationReleased = false;
         _finished = false;
         NoDelay = _config.NoDelay;

@@ -52,6 +52,18 @@ public class TcpStatistics
     /// <summary>Times the receive buffers of the engine's connections went over its receive memory budget.</summary>
     public long ReceiveMemoryPressureEvents;
 
+    /// <summary>
+    /// Challenge ACKs not sent because the connection's budget (<see cref="TcpConfig.ChallengeAcksPerSecond"/>) was
+    /// spent. The segment that asked for one was processed (and, where it was dropped, counted under its own reason).
+    /// </summary>
+    public long ChallengeAckRateLimited;
+
+    /// <summary>
+    /// ACKs not sent in answer to an out-of-window or PAWS-failed segment without data, because the connection sent one
+    /// less than <see cref="TcpConfig.InvalidAckIntervalMicroseconds"/> ago (Linux's per-socket tcp_invalid_ratelimit).
+    /// </summary>
+    public long OutOfWindowAckRateLimited;
+
     /// <summary>Packets dropped, by reason.</summary>
     public DropCounters Drops { get; } = new();
 
@@ -73,6 +85,8 @@ public class TcpStatistics
         total.IcmpErrorsApplied += IcmpErrorsApplied;
         total.PathMtuLowered += PathMtuLowered;
         total.ReceiveMemoryPressureEvents += ReceiveMemoryPressureEvents;
+        total.ChallengeAckRateLimited += ChallengeAckRateLimited;
+        total.OutOfWindowAckRateLimited += OutOfWindowAckRateLimited;
         Drops.AddTo(total.Drops);
     }
 }

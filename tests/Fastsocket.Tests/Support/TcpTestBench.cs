@@ -17,6 +17,9 @@ public sealed partial class TcpTestBench
     public const ushort LocalPort = 80;
     public const ushort RemotePort = 40000;
 
+    /// <summary>The SYN cookie key of every bench, so a test can decode the cookies the engine sends.</summary>
+    public static readonly byte[] CookieKey = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+
     /// <summary>A bench whose engine runs as <paramref name="design"/> says.</summary>
     public TcpTestBench(BenchDesign design, TcpConfig? config = null, int mtu = 1500)
     {
@@ -39,6 +42,7 @@ public sealed partial class TcpTestBench
                 PinThreads = false,
                 RandomSeed = 1,
                 IsnKey = new byte[16],
+                SynCookieKey = CookieKey,
             });
             Engine = Stack.Core(0).Engine;
         }
@@ -52,6 +56,7 @@ public sealed partial class TcpTestBench
                 Tcp = Config,
                 RandomSeed = 1,
                 IsnKey = new byte[16],
+                SynCookieKey = CookieKey,
             });
         }
     }
