@@ -61,6 +61,15 @@ public static class FastsocketMetrics
     /// <summary>Counter: loss recoveries by kind: <c>fast</c> (three duplicate ACKs, RFC 5681) and <c>timeout</c> (RTO expiry, RFC 6298).</summary>
     public const string Retransmissions = "fastsocket.tcp.retransmissions";
 
+    /// <summary>Counter: SYN cookies by <c>result</c>: <c>sent</c> (a SYN-ACK answered from a full half-open queue), <c>validated</c> (an ACK built a connection), <c>rejected</c> (a forged or expired cookie, dropped).</summary>
+    public const string SynCookies = "fastsocket.tcp.syn_cookies";
+
+    /// <summary>Counter: replies the rate limits held back, by <c>kind</c>: <c>rst</c>, <c>time_wait_ack</c>, <c>icmp_echo</c> (per engine), <c>challenge_ack</c>, <c>out_of_window_ack</c> (per connection).</summary>
+    public const string RepliesSuppressed = "fastsocket.replies.suppressed";
+
+    /// <summary>Tag naming the result of a <see cref="SynCookies"/> measurement.</summary>
+    public const string ResultTag = "result";
+
     /// <summary>Counter: received packets dropped, by <see cref="DropReason"/>.</summary>
     public const string PacketsDropped = "fastsocket.packets.dropped";
 
@@ -149,6 +158,13 @@ public static class FastsocketMetrics
         Counter(meter, RfdHandoffs, "{packet}", "Packets handed to the core that owns their connection (software Receive Flow Deliver).", s => s.RfdHandoffs);
         meter.CreateObservableCounter(Retransmissions, ObserveRetransmissions, "{retransmission}",
             "TCP loss recoveries: fast retransmits (three duplicate ACKs) and retransmission timeouts.");
+        meter.CreateObservableCounter(SynCookies, () => Tagged(ResultTag,
+            ("sent", e => e.SynCookiesSent), ("validated", e => e.SynCookiesValidated), ("rejected", e => e.SynCookiesRejected)),
+            "{cookie}", "SYN cookies sent, validated and rejected (RFC 4987 3.6).");
+        meter.CreateObservableCounter(RepliesSuppressed, () => Tagged(KindTag,
+            ("rst", e => e.RstRateLimited), ("time_wait_ack", e => e.TimeWaitAckRateLimited), ("icmp_echo", e => e.IcmpRateLimited),
+            ("challenge_ack", e => e.ChallengeAckRateLimited), ("out_of_window_ack", e => e.OutOfWindowAckRateLimited)),
+            "{packet}", "Replies not sent because a rate limit was spent.");
         meter.CreateObservableCounter(PacketsDropped, ObserveDrops, "{packet}", "Received packets dropped, by reason.");
         meter.CreateObservableGauge(ConnectionsEstablished, () => PerStack(s => s.Connections), "{connection}",
             "TCP connections the engines hold, handshaking to closing (TIME-WAIT apart).");
@@ -209,6 +225,20 @@ public static class FastsocketMetrics
         foreach (Measurement<long> timeout in PerStack(s => s.Sum(e => e.RetransmitTimeouts)))
         {
             measurements.Add(WithTag(timeout, KindTag, "timeout"));
+        }
+        return measurements;
+    }
+
+    /// <summary>One series per stack and tag value, each the sum of an engine counter over the stack's cores.</summary>
+    private static List<Measurement<long>> Tagged(string tag, params (string Value, Func<EngineStatistics, long> Read)[] series)
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach ((string value, Func<EngineStatistics, long> read) in series)
+        {
+            foreach (Measurement<long> measurement in PerStack(s => s.Sum(read)))
+            {
+                measurements.Add(WithTag(measurement, tag, value));
+            }
         }
         return measurements;
     }

@@ -48,6 +48,8 @@ public class FastsocketMetricsTests
             [BytesReceived] = "By",
             [BytesSent] = "By",
             [Retransmissions] = "{retransmission}",
+            [SynCookies] = "{cookie}",
+            [RepliesSuppressed] = "{packet}",
             [PacketsDropped] = "{packet}",
             [RfdHandoffs] = "{packet}",
             [ConnectionsEstablished] = "{connection}",
