@@ -71,28 +71,40 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
         Features.Set<IMemoryPoolFeature>(this);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Made on first read: "fs" and a process-wide counter in 12 hex digits, unless Kestrel set one.</remarks>
     public override string ConnectionId
     {
         get => _connectionId ??= "fs" + Interlocked.Increment(ref s_lastId).ToString("X12", System.Globalization.CultureInfo.InvariantCulture);
         set => _connectionId = value;
     }
 
+    /// <inheritdoc/>
     public override IFeatureCollection Features { get; } = new FeatureCollection();
 
+    /// <inheritdoc/>
+    /// <remarks>A concurrent dictionary made on first read: the app's threads may use it at the same time.</remarks>
     public override IDictionary<object, object?> Items
     {
         get => _items ??= new ConcurrentDictionary<object, object?>();
         set => _items = value;
     }
 
+    /// <inheritdoc/>
     public override IDuplexPipe Transport { get; set; }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Cancelled once, on a thread-pool thread (never the engine core), when the peer's FIN or reset ends the receive
+    /// side or the connection is aborted. The setter throws <see cref="NotSupportedException"/>: the transport owns the token.
+    /// </remarks>
     public override CancellationToken ConnectionClosed
     {
         get => _closed.Token;
         set => throw new NotSupportedException("the transport owns the connection-closed token");
     }
 
+    /// <summary>The pool both pipes rent their segments from: the listener's, shared by all its connections.</summary>
     public MemoryPool<byte> MemoryPool { get; }
 
     /// <summary>The socket under this connection (for diagnostics: its core, its options).</summary>

@@ -157,6 +157,11 @@ public sealed class FastsocketConnectionListener : IConnectionListener
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Returns the next connection any core's accept loop accepted, in the order they were accepted; null once the
+    /// listener is unbound or disposed. Meant for Kestrel's single accept loop: the channel has one reader.
+    /// </remarks>
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
         try
@@ -173,6 +178,11 @@ public sealed class FastsocketConnectionListener : IConnectionListener
         return null;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Closes the listening socket and waits for every core's accept loop to end; connections already accepted live on.
+    /// A second call returns at once.
+    /// </remarks>
     public async ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _unbound, 1) != 0)
@@ -186,6 +196,8 @@ public sealed class FastsocketConnectionListener : IConnectionListener
         FastsocketTransportLog.ListenerUnbound(_logger, EndPoint);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Unbinds, then aborts (resets) connections accepted but never returned by <see cref="AcceptAsync"/>.</remarks>
     public async ValueTask DisposeAsync()
     {
         await UnbindAsync().ConfigureAwait(false);

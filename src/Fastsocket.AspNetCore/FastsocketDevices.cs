@@ -12,6 +12,10 @@ public sealed record FastsocketDeviceRequest(string Argument, int Cores, Fastsoc
 /// </summary>
 public static class FastsocketDevices
 {
+    /// <summary>
+    /// The built-in kind "memory" (no argument): the in-memory network, for which <see cref="Resolve(string?)"/> returns
+    /// null. It cannot be registered over.
+    /// </summary>
     public const string Memory = "memory";
 
     private static readonly Dictionary<string, Registration> s_factories = new(StringComparer.OrdinalIgnoreCase)

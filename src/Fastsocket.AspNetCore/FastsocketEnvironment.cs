@@ -14,10 +14,19 @@ namespace Fastsocket.AspNetCore;
 /// </summary>
 public static class FastsocketEnvironment
 {
+    /// <summary>FASTSOCKET_CORES: the server stack's engine cores, a positive integer (<see cref="FastsocketTransportOptions.Cores"/>).</summary>
     public const string Cores = "FASTSOCKET_CORES";
+
+    /// <summary>FASTSOCKET_DESIGN: base, reuseport or fastsocket, case-insensitive (<see cref="FastsocketTransportOptions.Design"/>).</summary>
     public const string Design = "FASTSOCKET_DESIGN";
+
+    /// <summary>FASTSOCKET_DEVICE: memory (the default), or KIND:ARGUMENT resolved through <see cref="FastsocketDevices"/>.</summary>
     public const string Device = "FASTSOCKET_DEVICE";
+
+    /// <summary>FASTSOCKET_ADDRESS: the stack's IPv4 address, optionally /PREFIX with PREFIX 1 to 30.</summary>
     public const string Address = "FASTSOCKET_ADDRESS";
+
+    /// <summary>FASTSOCKET_CLIENT_CORES: the in-memory client stack's engine cores, a positive integer.</summary>
     public const string ClientCores = "FASTSOCKET_CLIENT_CORES";
 
     /// <summary>FASTSOCKET_HOST_ADDRESS: the kernel side's IPv4 address on a TUN device, inside FASTSOCKET_ADDRESS's prefix.</summary>
@@ -29,6 +38,13 @@ public static class FastsocketEnvironment
     /// <summary>FASTSOCKET_PROBE=/path[,/path...]: once started, GET each path over the in-memory network and log the answer.</summary>
     public const string Probe = "FASTSOCKET_PROBE";
 
+    /// <summary>
+    /// Overwrites <paramref name="options"/>' properties with the variables that are set and not empty, and resolves
+    /// FASTSOCKET_DEVICE into <see cref="FastsocketTransportOptions.DeviceFactory"/> (always: unset means memory, so null).
+    /// </summary>
+    /// <param name="options">The options to change.</param>
+    /// <param name="variable">Reads a variable by name (<see cref="Environment.GetEnvironmentVariable(string)"/>, or a fake in tests).</param>
+    /// <exception cref="InvalidOperationException">A value is malformed or names an unknown device kind; the message names the variable.</exception>
     public static void Apply(FastsocketTransportOptions options, Func<string, string?> variable)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -14,6 +14,8 @@ namespace Fastsocket.AspNetCore;
 /// </summary>
 public sealed class FastsocketHostingStartup : IHostingStartup
 {
+    /// <inheritdoc/>
+    /// <remarks>Reads the FASTSOCKET_* variables once here, so a malformed one throws <see cref="InvalidOperationException"/> at start-up.</remarks>
     public void Configure(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -16,7 +16,10 @@ namespace Fastsocket.AspNetCore;
 /// </summary>
 public sealed class FastsocketNetwork : IDisposable
 {
+    /// <summary>The server stack's IPv4 address unless configured: in 198.18.0.0/15, the benchmarking range (RFC 2544).</summary>
     public const string DefaultServerAddress = "198.18.0.2";
+
+    /// <summary>The in-memory client stack's IPv4 address unless configured, on the same /24 as <see cref="DefaultServerAddress"/>.</summary>
     public const string DefaultClientAddress = "198.18.0.1";
 
     private bool _disposed;
@@ -24,11 +27,20 @@ public sealed class FastsocketNetwork : IDisposable
     /// <summary>The device a <see cref="FastsocketTransportOptions.DeviceFactory"/> opened for us (a TUN device): ours to close.</summary>
     private readonly IDisposable? _ownedDevice;
 
+    /// <summary>Builds and starts the stacks from the options DI configured (the singleton's constructor).</summary>
+    /// <param name="options">The configured transport options; their value is read once, here.</param>
     public FastsocketNetwork(IOptions<FastsocketTransportOptions> options)
         : this(options?.Value ?? throw new ArgumentNullException(nameof(options)))
     {
     }
 
+    /// <summary>
+    /// Builds and starts the server stack (on <see cref="FastsocketTransportOptions.DeviceFactory"/>'s device, or on the
+    /// in-memory wire with a client stack at its other end). Engine threads run from here until <see cref="Dispose"/>.
+    /// </summary>
+    /// <param name="options">Kept as <see cref="Options"/>; later changes to it are not seen by the running stacks.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Cores (or, in memory, ClientCores) is below 1.</exception>
+    /// <exception cref="FormatException">Address or ClientAddress is not an IP address.</exception>
     public FastsocketNetwork(FastsocketTransportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -87,6 +99,7 @@ public sealed class FastsocketNetwork : IDisposable
         }
     }
 
+    /// <summary>The options the stacks were built from.</summary>
     public FastsocketTransportOptions Options { get; }
 
     /// <summary>The stack Kestrel's endpoints listen on.</summary>
@@ -98,6 +111,7 @@ public sealed class FastsocketNetwork : IDisposable
     /// <summary>The in-memory network, when there is one.</summary>
     public VirtualWire? Wire { get; }
 
+    /// <summary>The server stack's IPv4 address: where a listener bound to any or loopback address really listens.</summary>
     public IPAddress ServerAddress => ServerStack.LocalAddress.ToIPAddress();
 
     /// <summary>
@@ -114,6 +128,7 @@ public sealed class FastsocketNetwork : IDisposable
         return FastsocketHttpHandler.Create(ClientStack, host => string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? server : null);
     }
 
+    /// <summary>Stops the client stack, then the server stack, then closes a device the factory opened. Idempotent.</summary>
     public void Dispose()
     {
         if (_disposed)

@@ -10,6 +10,10 @@ public sealed class FastsocketTransportOptions
     /// <summary>Engine cores of the server stack (one thread each). Defaults to the processor count.</summary>
     public int Cores { get; set; } = Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>
+    /// The server stack's listen and connection-table design: the Fastsocket paper's (the default), SO_REUSEPORT-style
+    /// per-core listeners, or the base kernel's single shared tables, for comparing them.
+    /// </summary>
     public StackDesign Design { get; set; } = StackDesign.Fastsocket;
 
     /// <summary>

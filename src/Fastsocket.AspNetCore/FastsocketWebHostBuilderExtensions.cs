@@ -8,6 +8,13 @@ namespace Fastsocket.AspNetCore;
 /// <summary><c>builder.WebHost.UseFastsocket()</c>: Kestrel's IP endpoints listen on Fastsocket.NET instead of the kernel.</summary>
 public static class FastsocketWebHostBuilderExtensions
 {
+    /// <summary>
+    /// Registers the transport (<see cref="AddFastsocketTransport"/>) in the host's services. Endpoints other than IP
+    /// (Unix sockets, named pipes) are left to Kestrel's other transports.
+    /// </summary>
+    /// <param name="builder">The web host builder.</param>
+    /// <param name="configure">Changes the options before the stacks are built; null keeps the defaults.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
     public static IWebHostBuilder UseFastsocket(this IWebHostBuilder builder, Action<FastsocketTransportOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -6,11 +6,13 @@ namespace Fastsocket.Bench;
 /// <summary>The results as CSV, one row per run, same columns as the JSON; unknown figures are empty cells.</summary>
 public static class BenchCsvWriter
 {
+    /// <summary>The header row (snake_case column names, no trailing newline); its order is the rows' order.</summary>
     public const string Header =
         "design,server_cores,client_cores,cps,per_core_cps,p50_us,p99_us,p999_us,errors,connections,seconds,packets_per_connection,drops,ratio_to_kernel," +
         "allocated_bytes_per_connection,gc_pause_share,locks_per_connection,handoffs_per_connection,server_idle_share,client_idle_share," +
         "engine_run_queue_wait_share,wire_packets_per_batch,engine_sleeps_per_connection";
 
+    /// <summary>The header and one row per result, each ending in LF; numbers use the invariant culture.</summary>
     public static string ToCsv(BenchReport report)
     {
         ArgumentNullException.ThrowIfNull(report);

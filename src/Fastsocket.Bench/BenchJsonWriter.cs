@@ -10,6 +10,7 @@ namespace Fastsocket.Bench;
 /// </summary>
 public static class BenchJsonWriter
 {
+    /// <summary>The whole report as indented UTF-8 JSON text; numbers use the invariant format.</summary>
     public static string ToJson(BenchReport report)
     {
         ArgumentNullException.ThrowIfNull(report);

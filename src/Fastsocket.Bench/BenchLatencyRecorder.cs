@@ -23,6 +23,7 @@ public sealed class BenchLatencyRecorder
         RecordMicroseconds(microseconds);
     }
 
+    /// <summary>Records one latency; values are clamped to 1 µs through one hour. Safe from any thread.</summary>
     public void RecordMicroseconds(long microseconds) =>
         _histogram.RecordValue(Math.Clamp(microseconds, 1, HighestTrackableUs));
 

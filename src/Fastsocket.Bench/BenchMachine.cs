@@ -5,6 +5,7 @@ namespace Fastsocket.Bench;
 /// <summary>The machine a run happened on, recorded next to the results so figures can be compared fairly.</summary>
 public sealed record BenchMachine(int ProcessorCount, string Os, string Architecture, string DotnetVersion, string? CpuModel)
 {
+    /// <summary>This machine now; the CPU model comes from /proc/cpuinfo and is null where that cannot be read.</summary>
     public static BenchMachine Current() => new(
         Environment.ProcessorCount,
         RuntimeInformation.OSDescription,

@@ -5,6 +5,7 @@ namespace Fastsocket.Bench;
 /// <summary>One run the bench will make: a design at one server core count.</summary>
 public sealed record BenchPlan(string Design, BenchRunSpec Spec)
 {
+    /// <summary>How the live display names the run: the design and both core counts.</summary>
     public string Label => string.Create(CultureInfo.InvariantCulture,
         $"{Design} ({Spec.ServerCores} server / {Spec.ClientCores} client cores)");
 

@@ -33,8 +33,10 @@ public sealed class BenchProgress
     /// <summary>Connections that failed so far.</summary>
     public long Errors => Sum(1);
 
+    /// <summary>Counts one finished connection; lock-free, from any thread.</summary>
     public void AddCompleted() => Interlocked.Increment(ref _counts[Stripe() + 0]);
 
+    /// <summary>Counts one failed connection; lock-free, from any thread.</summary>
     public void AddError() => Interlocked.Increment(ref _counts[Stripe() + 1]);
 
     private static int Stripe() => (Thread.GetCurrentProcessorId() & (Stripes - 1)) * Stride;

@@ -6,10 +6,13 @@ namespace Fastsocket.Bench;
 /// </summary>
 public sealed record BenchResult
 {
+    /// <summary>The target's design name, as <see cref="IBenchTarget.Design"/>.</summary>
     public required string Design { get; init; }
 
+    /// <summary>Server cores the run used (<see cref="BenchRunSpec.ServerCores"/>).</summary>
     public required int ServerCores { get; init; }
 
+    /// <summary>Client cores the run used (<see cref="BenchRunSpec.ClientCores"/>).</summary>
     public required int ClientCores { get; init; }
 
     /// <summary>Connections completed inside the measured period.</summary>
@@ -18,10 +21,13 @@ public sealed record BenchResult
     /// <summary>Length of the measured period.</summary>
     public required double Seconds { get; init; }
 
+    /// <summary>Median connection latency, in microseconds.</summary>
     public required double P50Us { get; init; }
 
+    /// <summary>99th-percentile connection latency, in microseconds.</summary>
     public required double P99Us { get; init; }
 
+    /// <summary>99.9th-percentile connection latency, in microseconds.</summary>
     public required double P999Us { get; init; }
 
     /// <summary>Connections that failed (refused, reset, short or malformed response, timed out) during the measured period and the drain after it.</summary>

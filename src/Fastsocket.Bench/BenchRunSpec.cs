@@ -19,6 +19,16 @@ public sealed class BenchRunSpec
     /// <summary>Default cap on connections per run: above what 16 cores reach in a five-minute run (2M a second).</summary>
     public const long DefaultMaxConnections = 1_000_000_000;
 
+    /// <summary>A run's shape; the request and response bytes are built here, once.</summary>
+    /// <param name="serverCores">Server cores, at least 1.</param>
+    /// <param name="clientCores">Client cores, at least 1.</param>
+    /// <param name="duration">The measured period, positive; 5 s when null.</param>
+    /// <param name="warmup">The unmeasured period before it, not negative; 1 s when null.</param>
+    /// <param name="concurrency">Connections in flight per client core, at least 1.</param>
+    /// <param name="requestBytes">The whole request's size in bytes, headers included; at least the bare request's.</param>
+    /// <param name="responseBytes">The response body's size in bytes, not negative.</param>
+    /// <param name="maxConnections">Stops the run after this many connections, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside the range given above.</exception>
     public BenchRunSpec(
         int serverCores = 1,
         int clientCores = 1,

@@ -55,6 +55,7 @@ public sealed class BenchTargets
         _factories[design] = factory;
     }
 
+    /// <summary>Whether <see cref="Create"/> knows <paramref name="design"/>.</summary>
     public bool IsRegistered(string design) => _factories.ContainsKey(design);
 
     /// <summary>A new target for <paramref name="design"/>; throws if it is not registered.</summary>

@@ -16,6 +16,8 @@ internal sealed class KernelBenchClient
     private readonly byte[] _buffer;
     private readonly IPEndPoint? _source;
 
+    /// <param name="server">The kernel bench server's loopback endpoint.</param>
+    /// <param name="spec">Supplies the request to send and the response length to expect.</param>
     /// <param name="source">Loopback address to connect from (port 0), or null for the kernel's choice.</param>
     public KernelBenchClient(IPEndPoint server, BenchRunSpec spec, IPAddress? source = null)
     {

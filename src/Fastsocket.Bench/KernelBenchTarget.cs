@@ -12,18 +12,24 @@ namespace Fastsocket.Bench;
 /// </summary>
 public sealed class KernelBenchTarget : IBenchTarget
 {
+    /// <summary>The design name of one listening socket shared by all server cores' accept loops.</summary>
     public const string SharedListenerDesign = "kernel";
+
+    /// <summary>The design name of one SO_REUSEPORT listening socket per server core.</summary>
     public const string ReusePortDesign = "kernel-reuseport";
 
     private readonly bool _reusePort;
 
+    /// <summary>The kernel baseline, with a listener per core when <paramref name="reusePort"/> is true.</summary>
     public KernelBenchTarget(bool reusePort)
     {
         _reusePort = reusePort;
     }
 
+    /// <inheritdoc/>
     public string Design => _reusePort ? ReusePortDesign : SharedListenerDesign;
 
+    /// <inheritdoc/>
     public BenchResult Run(BenchRunSpec spec, BenchProgress progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -21,20 +21,26 @@ namespace Fastsocket.Bench;
 /// </summary>
 public sealed class KestrelBenchTarget : IBenchTarget
 {
+    /// <summary>The design name of Kestrel on Fastsocket.NET, over the in-memory network.</summary>
     public const string FastsocketDesign = "kestrel-fastsocket";
+
+    /// <summary>The design name of Kestrel's socket transport on kernel loopback.</summary>
     public const string KernelDesign = "kestrel-kernel";
 
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly bool _overFastsocket;
 
+    /// <summary>Kestrel on Fastsocket.NET when <paramref name="overFastsocket"/> is true, else on kernel sockets.</summary>
     public KestrelBenchTarget(bool overFastsocket)
     {
         _overFastsocket = overFastsocket;
     }
 
+    /// <inheritdoc/>
     public string Design => _overFastsocket ? FastsocketDesign : KernelDesign;
 
+    /// <inheritdoc/>
     public BenchResult Run(BenchRunSpec spec, BenchProgress progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -26,6 +26,15 @@ public sealed class PairedPortFilter
     private readonly ushort _serverPort;
     private readonly int _serverCores;
 
+    /// <summary>Computes, for every client address and every port in the range, the server core RSS sends it to.</summary>
+    /// <param name="serverNic">The server's NIC; its RSS key and indirection table are read once, here.</param>
+    /// <param name="serverCores">Server cores, at most 255.</param>
+    /// <param name="clientAddresses">The client stack's addresses.</param>
+    /// <param name="server">The server's address.</param>
+    /// <param name="serverPort">The server's listening port.</param>
+    /// <param name="firstPort">The first client source port to compute (inclusive).</param>
+    /// <param name="lastPort">The last client source port to compute (inclusive).</param>
+    /// <exception cref="InvalidOperationException">The NIC has steering rules that could apply to the server port, so RSS alone would not decide.</exception>
     public PairedPortFilter(MultiQueueNic serverNic, int serverCores, IReadOnlyList<IpAddress> clientAddresses, IpAddress server,
         ushort serverPort, ushort firstPort, ushort lastPort)
     {

@@ -21,11 +21,13 @@ public sealed class StackBenchTarget : IBenchTarget
 
     private readonly StackDesign _design;
 
+    /// <summary>The workload on a server stack of <paramref name="design"/>; the client stack is always the fastsocket design.</summary>
     public StackBenchTarget(StackDesign design)
     {
         _design = design;
     }
 
+    /// <inheritdoc/>
     public string Design => _design switch
     {
         StackDesign.Base => "base",
@@ -33,6 +35,7 @@ public sealed class StackBenchTarget : IBenchTarget
         _ => "fastsocket",
     };
 
+    /// <inheritdoc/>
     public BenchResult Run(BenchRunSpec spec, BenchProgress progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

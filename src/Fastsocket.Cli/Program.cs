@@ -7,7 +7,7 @@ using Fastsocket.Cli.Commands;
 namespace Fastsocket.Cli;
 
 /// <summary>Entry point of the <c>fastsocket</c> command-line tool.</summary>
-public static class Program
+internal static class Program
 {
     internal const string CommandName = "fastsocket";
 

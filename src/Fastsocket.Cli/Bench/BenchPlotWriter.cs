@@ -8,7 +8,7 @@ namespace Fastsocket.Cli.Bench;
 /// Connections per second against server cores, one line per design (ScottPlot, rendered by
 /// SkiaSharp): the shape of the paper's throughput figure.
 /// </summary>
-public static class BenchPlotWriter
+internal static class BenchPlotWriter
 {
     /// <summary>Image width in pixels.</summary>
     public const int Width = 900;

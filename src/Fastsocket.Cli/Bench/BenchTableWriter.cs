@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace Fastsocket.Cli.Bench;
 
 /// <summary>The summary table for people: one row per run, with each design's ratio to the kernel baseline.</summary>
-public static class BenchTableWriter
+internal static class BenchTableWriter
 {
     public static void Write(BenchReport report, IAnsiConsole console)
     {
