@@ -3,7 +3,11 @@ using Fastsocket.Stack;
 
 namespace Fastsocket.Tests.Cli.Bench;
 
+// Real-time runs on pinned engine threads that assert a clean run (no drops): other tests' load on a 2-core
+// machine starves the engines into retransmissions, so these run alone.
+
 /// <summary>The stack target end to end, on the in-memory network, kept short.</summary>
+[Collection(Fastsocket.Tests.Stack.MeasurementCollection.Name)]
 public sealed class StackBenchTargetTests
 {
     [Fact]
