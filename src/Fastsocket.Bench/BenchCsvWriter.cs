@@ -10,7 +10,7 @@ public static class BenchCsvWriter
     public const string Header =
         "design,server_cores,client_cores,cps,per_core_cps,p50_us,p99_us,p999_us,errors,connections,seconds,packets_per_connection,drops,ratio_to_kernel," +
         "allocated_bytes_per_connection,gc_pause_share,locks_per_connection,handoffs_per_connection,server_idle_share,client_idle_share," +
-        "engine_run_queue_wait_share,wire_packets_per_batch,engine_sleeps_per_connection";
+        "engine_run_queue_wait_share,wire_packets_per_batch,engine_sleeps_per_connection,syn_flood_pps,syn_cookies_sent,syn_cookies_validated";
 
     /// <summary>The header and one row per result, each ending in LF; numbers use the invariant culture.</summary>
     public static string ToCsv(BenchReport report)
@@ -43,7 +43,10 @@ public static class BenchCsvWriter
                 .Append(r.ClientIdleShare?.ToString("R", c)).Append(',')
                 .Append(r.EngineRunQueueWaitShare?.ToString("R", c)).Append(',')
                 .Append(r.WirePacketsPerBatch?.ToString("R", c)).Append(',')
-                .Append(r.EngineSleepsPerConnection?.ToString("R", c))
+                .Append(r.EngineSleepsPerConnection?.ToString("R", c)).Append(',')
+                .Append(r.SynFloodPps.ToString(c)).Append(',')
+                .Append(r.SynCookiesSent?.ToString(c)).Append(',')
+                .Append(r.SynCookiesValidated?.ToString(c))
                 .Append('\n');
         }
 

@@ -59,6 +59,9 @@ public static class BenchJsonWriter
                 WriteNullable(json, "engine_run_queue_wait_share", result.EngineRunQueueWaitShare);
                 WriteNullable(json, "wire_packets_per_batch", result.WirePacketsPerBatch);
                 WriteNullable(json, "engine_sleeps_per_connection", result.EngineSleepsPerConnection);
+                json.WriteNumber("syn_flood_pps", result.SynFloodPps);
+                WriteNullable(json, "syn_cookies_sent", result.SynCookiesSent);
+                WriteNullable(json, "syn_cookies_validated", result.SynCookiesValidated);
                 WriteNullable(json, "ratio_to_kernel", report.RatioToKernel(result) is { } ratio ? Math.Round(ratio, 4) : null);
                 json.WriteEndObject();
             }

@@ -88,6 +88,15 @@ public sealed record BenchResult
     /// </summary>
     public double? EngineSleepsPerConnection { get; init; }
 
+    /// <summary>Spoofed SYNs a second injected at the server during the run (0: no flood; the kernel baselines are never flooded in-memory).</summary>
+    public int SynFloodPps { get; init; }
+
+    /// <summary>SYN cookies the server sent during the run (its listeners' half-open queues were full); null where unknown (the kernel).</summary>
+    public long? SynCookiesSent { get; init; }
+
+    /// <summary>Returning ACKs whose SYN cookie the server validated during the run; null where unknown.</summary>
+    public long? SynCookiesValidated { get; init; }
+
     /// <summary>Connections per second over the measured period.</summary>
     public double Cps => Seconds > 0 ? Connections / Seconds : 0;
 

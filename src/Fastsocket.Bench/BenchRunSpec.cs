@@ -100,6 +100,12 @@ public sealed class BenchRunSpec
     /// </summary>
     public bool PairedCores { get; init; }
 
+    /// <summary>
+    /// Fastsocket.NET targets: spoofed SYNs a second injected into the server's receive path during warm-up and
+    /// measurement (sources in 198.19.0.0/16, random ports, aimed at the bench's server port); 0: no flood.
+    /// </summary>
+    public int SynFloodPps { get; init; }
+
     /// <summary>Length of <see cref="Request"/> in bytes.</summary>
     public int RequestBytes { get; }
 
@@ -120,5 +126,20 @@ public sealed class BenchRunSpec
             IdleConnections = IdleConnections,
             ClientAddresses = ClientAddresses,
             PairedCores = PairedCores,
+            SynFloodPps = SynFloodPps,
         };
+
+    /// <summary>This spec with a SYN flood of <paramref name="pps"/> spoofed SYNs a second (0: none).</summary>
+    public BenchRunSpec WithSynFlood(int pps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(pps);
+        return new(ServerCores, ClientCores, Duration, Warmup, Concurrency, MaxConnections,
+            Request.ToArray(), Response.ToArray(), ResponseBytes)
+        {
+            IdleConnections = IdleConnections,
+            ClientAddresses = ClientAddresses,
+            PairedCores = PairedCores,
+            SynFloodPps = pps,
+        };
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Fastsocket.Devices;
+using Fastsocket.Simulation;
 using Fastsocket.Sockets;
 using Fastsocket.Stack;
 using Fastsocket.Wire;
@@ -18,6 +19,9 @@ public sealed class StackBenchTarget : IBenchTarget
     private static readonly IpAddress ServerAddress = IpAddress.FromIPv4(198, 18, 0, 2);
     private static readonly IpAddress ClientAddress = IpAddress.FromIPv4(198, 18, 0, 1);
     private const ushort ServerPort = 80;
+
+    /// <summary>Injected packets a server queue holds at most before the flood's excess is dropped (the engine fell behind).</summary>
+    private const int MaxPendingInjectedPerQueue = 8192;
 
     private readonly StackDesign _design;
 
@@ -47,6 +51,8 @@ public sealed class StackBenchTarget : IBenchTarget
             QueuesB = spec.ServerCores,
         });
         // Both sides keep TIME-WAIT bounded as Linux's tcp_max_tw_buckets does, so hour-long runs do not run out of ports.
+        // Under a SYN flood the server's device is wrapped so the flooder's thread can inject into its receive path.
+        SoakInjectionDevice? floodDevice = spec.SynFloodPps > 0 ? new SoakInjectionDevice(wire.B, MaxPendingInjectedPerQueue) : null;
         var serverTcp = new Tcp.TcpConfig { NoDelay = true, MaxTimeWaitRecords = 65536 };
         var clientTcp = new Tcp.TcpConfig { NoDelay = true, MaxTimeWaitRecords = 65536 };
         using var server = new FastsocketStack(new StackOptions
@@ -54,7 +60,7 @@ public sealed class StackBenchTarget : IBenchTarget
             Design = _design,
             Cores = spec.ServerCores,
             LocalAddress = ServerAddress,
-            Device = wire.B,
+            Device = floodDevice ?? (IMultiQueueDevice)wire.B,
             Tcp = serverTcp,
             Name = "server",
             FirstCpu = 0,
@@ -97,9 +103,23 @@ public sealed class StackBenchTarget : IBenchTarget
         EngineStatistics before = server.TotalStatistics();
         long packetsBefore = wire.A.TransmittedPackets + wire.B.TransmittedPackets;
         long batchesBefore = wire.A.TransmitBatches + wire.B.TransmitBatches;
+        // Bounded: the flood runs from the window's opening (warm-up) to the end of the load, and the stop token ends it
+        // too if anything goes wrong in between; paced against elapsed time, every 10 ms.
+        SoakFlooder? flooder = floodDevice is null
+            ? null
+            : new SoakFlooder(floodDevice, ServerAddress, ServerPort, seed: 1, spec.SynFloodPps, malformedPerSecond: 0, stop.Token);
         clientWork.OpenWindow();
+        flooder?.Start();
         var activity = new EngineActivityWindow(server, client, clientWork.MeasureStart, clientWork.MeasureEnd);
-        BenchLoadOutcome outcome = clientWork.Run();
+        BenchLoadOutcome outcome;
+        try
+        {
+            outcome = clientWork.Run();
+        }
+        finally
+        {
+            flooder?.Stop();
+        }
         EngineStatistics after = server.TotalStatistics();
         long wirePackets = wire.A.TransmittedPackets + wire.B.TransmittedPackets - packetsBefore;
         long wireBatches = wire.A.TransmitBatches + wire.B.TransmitBatches - batchesBefore;
@@ -123,6 +143,9 @@ public sealed class StackBenchTarget : IBenchTarget
         return outcome.ToResult(Design, spec, packets, drops) with
         {
             DropReasons = dropReasons,
+            SynFloodPps = spec.SynFloodPps,
+            SynCookiesSent = after.SynCookiesSent - before.SynCookiesSent,
+            SynCookiesValidated = after.SynCookiesValidated - before.SynCookiesValidated,
             LocksPerConnection = Math.Round((after.LockAcquisitions - before.LockAcquisitions) / completed, 2),
             HandoffsPerConnection = Math.Round((after.RfdHandoffs - before.RfdHandoffs) / completed, 3),
             ServerIdleShare = serverIdle,

@@ -117,6 +117,16 @@ internal sealed class BenchCommand : Command
         DefaultValueFactory = _ => "any",
     }.MustBeOneOf("any", "paired");
 
+    private readonly Option<int> _synFlood = new Option<int>("--syn-flood")
+    {
+        Description = "Run each Fastsocket.NET design twice, without and with spoofed SYNs injected into the server's receive " +
+                      "path at this many a second (0 to 10000000; 0: off), to show the legitimate conn/s under attack beside " +
+                      "the conn/s without it. The flooder is one more thread competing for the machine's CPUs. The kernel " +
+                      "baselines are not flooded in-memory (bench/scripts/syn-flood.sh floods a real network).",
+        HelpName = "pps",
+        DefaultValueFactory = _ => 0,
+    }.MustBeInRange(0, 10_000_000);
+
     private readonly Option<bool> _noKernel = new("--no-kernel")
     {
         Description = "Skip the kernel TCP baselines.",
@@ -173,6 +183,7 @@ internal sealed class BenchCommand : Command
         Options.Add(_idleConnections);
         Options.Add(_clientAddresses);
         Options.Add(_clientPorts);
+        Options.Add(_synFlood);
         Options.Add(_noKernel);
         Options.Add(_out);
         Options.Add(_json);
@@ -234,7 +245,8 @@ internal sealed class BenchCommand : Command
             designs.AddRange(SplitDesigns(parseResult.GetValue(_designs) ?? string.Empty));
         }
         var serverCores = ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!;
-        var plans = BenchPlan.Build(designs, serverCores, spec, clientCoresMatchServer: clientCores == 0);
+        var plans = BenchPlan.WithSynFlood(
+            BenchPlan.Build(designs, serverCores, spec, clientCoresMatchServer: clientCores == 0), parseResult.GetValue(_synFlood));
 
         // Checked before anything runs: finding out after a long bench that the results cannot be saved loses them.
         var outDirectory = parseResult.GetValue(_out);

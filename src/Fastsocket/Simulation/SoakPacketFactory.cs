@@ -8,7 +8,7 @@ namespace Fastsocket.Simulation;
 /// (198.19.0.0/16, the half of 198.18.0.0/15 no soak host uses) and malformed packets of several kinds.
 /// Seeded, so a seed gives the same packet sequence. One thread at a time.
 /// </summary>
-internal sealed class SoakPacketFactory
+public sealed class SoakPacketFactory
 {
     /// <summary>The kinds of malformed packet, chosen in turn at random.</summary>
     private enum MalformedKind
@@ -29,6 +29,7 @@ internal sealed class SoakPacketFactory
     private readonly ushort _port;
     private ushort _identification;
 
+    /// <summary>A factory whose packets go to <paramref name="target"/>:<paramref name="port"/>, seeded by <paramref name="seed"/>.</summary>
     public SoakPacketFactory(int seed, IpAddress target, ushort port)
     {
         _random = new Random(seed);
