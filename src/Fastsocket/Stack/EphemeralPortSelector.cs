@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using Fastsocket.Tcp;
 using Fastsocket.Wire;
 
@@ -33,10 +32,7 @@ public sealed class EphemeralPortSelector
     /// <summary>Keys the hashes with 128 bits from the OS CSPRNG.</summary>
     public EphemeralPortSelector()
     {
-        Span<byte> key = stackalloc byte[16];
-        RandomNumberGenerator.Fill(key);
-        _k0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
-        _k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
+        (_k0, _k1) = SipHash24.RandomKey();
     }
 
     /// <summary>Keys the hashes from a seed, for reproducible simulations and tests.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using Fastsocket.Wire;
 
 namespace Fastsocket.Tcp;
@@ -21,22 +20,13 @@ public sealed class IsnGenerator
     /// <summary>Keys F with 128 bits from the OS CSPRNG, as RFC 6528 section 3 recommends.</summary>
     public IsnGenerator()
     {
-        Span<byte> key = stackalloc byte[16];
-        RandomNumberGenerator.Fill(key);
-        _k0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
-        _k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
-        key.Clear();
+        (_k0, _k1) = SipHash24.RandomKey();
     }
 
     /// <summary>A fixed key, for tests and for reproducible simulations.</summary>
     public IsnGenerator(ReadOnlySpan<byte> key)
     {
-        if (key.Length != 16)
-        {
-            throw new ArgumentException("SipHash needs a 128-bit key.", nameof(key));
-        }
-        _k0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
-        _k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
+        (_k0, _k1) = SipHash24.ReadKey(key);
     }
 
     /// <summary>The ISN for <paramref name="key"/> at <paramref name="nowMicros"/> (RFC 6528: a keyed hash of the 4-tuple plus a 4 microsecond clock).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 
 namespace Fastsocket.Tcp;
 
@@ -10,6 +11,26 @@ namespace Fastsocket.Tcp;
 /// </summary>
 public static class SipHash24
 {
+    /// <summary>A key of 128 bits from the OS CSPRNG, as (k0, k1); the bytes never stay on the stack.</summary>
+    internal static (ulong K0, ulong K1) RandomKey()
+    {
+        Span<byte> key = stackalloc byte[16];
+        RandomNumberGenerator.Fill(key);
+        (ulong K0, ulong K1) words = ReadKey(key);
+        key.Clear();
+        return words;
+    }
+
+    /// <summary>Splits a 16-byte key into (k0, k1) as <see cref="Hash"/> takes them; any other length is an <see cref="ArgumentException"/>.</summary>
+    internal static (ulong K0, ulong K1) ReadKey(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != 16)
+        {
+            throw new ArgumentException("SipHash needs a 128-bit key.", nameof(key));
+        }
+        return (BinaryPrimitives.ReadUInt64LittleEndian(key), BinaryPrimitives.ReadUInt64LittleEndian(key[8..]));
+    }
+
     /// <summary>Hashes <paramref name="message"/> under the key (k0, k1) = key bytes 0..7 and 8..15, little-endian.</summary>
     public static ulong Hash(ulong k0, ulong k1, ReadOnlySpan<byte> message)
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using Fastsocket.Wire;
 
 namespace Fastsocket.Tcp;
@@ -56,26 +55,17 @@ public sealed class SynCookieCodec
     /// <summary>Keys the hashes with 128 bits from the OS CSPRNG and accepts cookies for <see cref="DefaultMaxAgeSlots"/> slots.</summary>
     public SynCookieCodec()
     {
-        Span<byte> key = stackalloc byte[16];
-        RandomNumberGenerator.Fill(key);
-        _k0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
-        _k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
-        key.Clear();
+        (_k0, _k1) = SipHash24.RandomKey();
         MaxAgeSlots = DefaultMaxAgeSlots;
     }
 
     /// <summary>A fixed 128-bit key, for tests and reproducible simulations.</summary>
     public SynCookieCodec(ReadOnlySpan<byte> key, int maxAgeSlots = DefaultMaxAgeSlots)
     {
-        if (key.Length != 16)
-        {
-            throw new ArgumentException("SipHash needs a 128-bit key.", nameof(key));
-        }
         // The slot number in a cookie is 8 bits wide; an age near 256 would make old slots ambiguous.
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAgeSlots, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxAgeSlots, 16);
-        _k0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
-        _k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
+        (_k0, _k1) = SipHash24.ReadKey(key);
         MaxAgeSlots = maxAgeSlots;
     }
 
