@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Fastsocket.Devices;
 using Fastsocket.Tcp;
 using Fastsocket.Time;
@@ -82,12 +83,11 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     public IpAddress LocalAddress { get; }
 
     /// <summary>Whether <paramref name="address"/> is ours: the main address, or one of the few others.</summary>
-    public bool IsLocalAddress(in IpAddress address)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsLocalAddress(in IpAddress address) => address == LocalAddress || IsAdditionalAddress(address);
+
+    private bool IsAdditionalAddress(in IpAddress address)
     {
-        if (address == LocalAddress)
-        {
-            return true;
-        }
         foreach (IpAddress extra in _additionalAddresses)
         {
             if (extra == address)

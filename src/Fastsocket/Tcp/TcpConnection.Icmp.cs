@@ -49,7 +49,7 @@ public sealed partial class TcpConnection
         {
             return;
         }
-        TcpStatistics statistics = _host.Statistics;
+        TcpStatistics statistics = _statistics;
         IcmpErrorDecision decision = IcmpErrorRules.Decide(kind, State, quotedSequence, _snd.Una, _snd.Max, PathMtu,
             nextHopMtu, quotedTotalLength);
         switch (decision.Action)

@@ -9,7 +9,7 @@ public sealed partial class TcpConnection
 {
     internal void OnSegment(ref IncomingSegment seg)
     {
-        _host.Statistics.SegmentsIn++;
+        _statistics.SegmentsIn++;
         _lastReceiveTime = _host.NowMicroseconds;
         if (State == TcpState.SynSent)
         {
@@ -30,14 +30,14 @@ public sealed partial class TcpConnection
             {
                 SendResetForAck(seg.Ack);
             }
-            _host.Statistics.Drops.Add(DropReason.TcpBadAck);
+            _statistics.Drops.Add(DropReason.TcpBadAck);
             return;
         }
         if (seg.Has(TcpFlags.Rst))
         {
             if (hasAck)
             {
-                _host.Statistics.ConnectionsReset++;
+                _statistics.ConnectionsReset++;
                 FastsocketEventSource.Log.ReportConnectionReset(_host.StackName, _host.CoreId, Key, State);
                 Finish(SocketError.ConnectionRefused, notify: true);
             }
@@ -101,7 +101,7 @@ public sealed partial class TcpConnection
         if (_timestamps && seg.Options.HasTimestamps && !seg.Has(TcpFlags.Rst) &&
             (int)(seg.Options.TsVal - _tsRecent) < 0)
         {
-            host.Statistics.Drops.Add(DropReason.TcpPawsRejected);
+            _statistics.Drops.Add(DropReason.TcpPawsRejected);
             AckInvalidSegment(seg);
             return;
         }
@@ -115,7 +115,7 @@ public sealed partial class TcpConnection
 
         if (!IsAcceptable(seg, window))
         {
-            host.Statistics.Drops.Add(DropReason.TcpOutOfWindow);
+            _statistics.Drops.Add(DropReason.TcpOutOfWindow);
             AckInvalidSegment(seg);
             return;
         }
@@ -183,7 +183,7 @@ public sealed partial class TcpConnection
     {
         if (seg.Seq == _rcv.Nxt)
         {
-            _host.Statistics.ConnectionsReset++;
+            _statistics.ConnectionsReset++;
             FastsocketEventSource.Log.ReportConnectionReset(_host.StackName, _host.CoreId, Key, State);
             if (State == TcpState.SynReceived && _passive)
             {
@@ -205,7 +205,7 @@ public sealed partial class TcpConnection
             SendChallengeAck();
             return;
         }
-        _host.Statistics.Drops.Add(DropReason.TcpOutOfWindow);
+        _statistics.Drops.Add(DropReason.TcpOutOfWindow);
     }
 
     /// <summary>The four-case acceptability test of RFC 9293 3.10.7.4.</summary>
@@ -271,7 +271,7 @@ public sealed partial class TcpConnection
             if (!(seg.Ack > _snd.Una && seg.Ack <= _snd.Max))
             {
                 SendResetForAck(seg.Ack);
-                host.Statistics.Drops.Add(DropReason.TcpBadAck);
+                _statistics.Drops.Add(DropReason.TcpBadAck);
                 return false;
             }
             _snd.Wnd = seg.Window << _snd.Shift;
@@ -296,7 +296,7 @@ public sealed partial class TcpConnection
         if (seg.Ack > _snd.Max)
         {
             // RFC 9293: an ACK for something not yet sent is answered with an ACK and dropped.
-            host.Statistics.Drops.Add(DropReason.TcpBadAck);
+            _statistics.Drops.Add(DropReason.TcpBadAck);
             _ackNow = true;
             RequestFlush();
             return false;
@@ -309,7 +309,7 @@ public sealed partial class TcpConnection
         if (seg.Ack < _snd.Una - _snd.MaxWnd)
         {
             // RFC 5961 5.2: an ACK older than anything the peer could have seen is a blind attack or a stale duplicate.
-            host.Statistics.Drops.Add(DropReason.TcpBadAck);
+            _statistics.Drops.Add(DropReason.TcpBadAck);
             SendChallengeAck();
             return false;
         }

@@ -22,7 +22,7 @@ public sealed partial class TcpConnection
         if (delta != 0)
         {
             _receiveCharged = held;
-            _host.ReceiveMemory.Charge(delta, _host.Statistics);
+            _receiveMemory.Charge(delta, _statistics);
         }
     }
 
@@ -31,7 +31,7 @@ public sealed partial class TcpConnection
     {
         if (_receiveCharged != 0 && _host is not null)
         {
-            _host.ReceiveMemory.Charge(-_receiveCharged, _host.Statistics);
+            _receiveMemory.Charge(-_receiveCharged, _statistics);
         }
         _receiveCharged = 0;
     }
@@ -47,7 +47,7 @@ public sealed partial class TcpConnection
         get
         {
             int free = _receive.Window;
-            if (_host.ReceiveMemory.UnderPressure)
+            if (_receiveMemory.UnderPressure)
             {
                 free = Math.Min(free, Math.Max(0, _advertisedMss - ReceiveBytesHeld));
             }

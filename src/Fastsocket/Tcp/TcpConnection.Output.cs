@@ -79,7 +79,7 @@ public sealed partial class TcpConnection
                 }
                 else if (!isNew)
                 {
-                    _host.Statistics.Retransmissions++;
+                    _statistics.Retransmissions++;
                 }
                 _snd.Nxt += length + (fin ? 1 : 0);
                 if (_snd.Nxt > _snd.Max)
@@ -93,7 +93,7 @@ public sealed partial class TcpConnection
             {
                 if (_snd.Nxt != _snd.Max)
                 {
-                    _host.Statistics.Retransmissions++;
+                    _statistics.Retransmissions++;
                 }
                 SendControl(_snd.Nxt, TcpFlags.Fin | TcpFlags.Ack);
                 _snd.Nxt += 1;
@@ -251,14 +251,14 @@ public sealed partial class TcpConnection
         int tcpLength = TcpSegmentWriter.WriteAroundPayload(tcp, key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort,
             seq.Value, ack, flags, window, options, length);
         IPv4Header.Write(packet, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, tcpLength, (ushort)seq.Value);
-        _host.Statistics.SegmentsOut++;
+        _statistics.SegmentsOut++;
         _host.TransmitPacket(IpHeaderRoom + tcpLength);
     }
 
     private void SendResetForAck(SeqNumber ack)
     {
         SendControlRaw(ack, 0, TcpFlags.Rst);
-        _host.Statistics.ResetsSent++;
+        _statistics.ResetsSent++;
     }
 
     private void SendControlRaw(SeqNumber seq, uint ack, TcpFlags flags)
@@ -279,11 +279,11 @@ public sealed partial class TcpConnection
         if (_challengeAcksInWindow >= _config.ChallengeAcksPerSecond)
         {
             // Not a drop: the segment that asked for the ACK was processed (and counted, where dropped, on its own).
-            _host.Statistics.ChallengeAckRateLimited++;
+            _statistics.ChallengeAckRateLimited++;
             return;
         }
         _challengeAcksInWindow++;
-        _host.Statistics.ChallengeAcksSent++;
+        _statistics.ChallengeAcksSent++;
         SendControl(_snd.Nxt, TcpFlags.Ack);
     }
 }

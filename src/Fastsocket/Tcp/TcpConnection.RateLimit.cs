@@ -29,7 +29,7 @@ public sealed partial class TcpConnection
             long last = _lastInvalidAckMicroseconds;
             if (last != long.MinValue && now - last < _config.InvalidAckIntervalMicroseconds)
             {
-                _host.Statistics.OutOfWindowAckRateLimited++;
+                _statistics.OutOfWindowAckRateLimited++;
                 return;
             }
             _lastInvalidAckMicroseconds = now;

@@ -10,7 +10,7 @@ public sealed partial class TcpConnection
         DupAckResult result = _congestion.OnDuplicateAck(_snd.Una, _snd.Max - _snd.Una, _snd.Max);
         if (result == DupAckResult.FastRetransmit)
         {
-            _host.Statistics.FastRetransmits++;
+            _statistics.FastRetransmits++;
             _rttTiming = false;
             RetransmitFirstSegment();
             _recovery.MarkResent(_snd.Una + PayloadPerSegment);
@@ -41,7 +41,7 @@ public sealed partial class TcpConnection
             return;
         }
         SendSegment(start, TcpFlags.Ack, dataOffset, length);
-        _host.Statistics.Retransmissions++;
+        _statistics.Retransmissions++;
         _recovery.MarkResent(start + length);
     }
 
@@ -58,12 +58,12 @@ public sealed partial class TcpConnection
         {
             bool fin = _finRequested && length == _send.Count;
             SendSegment(_snd.Una, TcpFlags.Ack | (fin ? TcpFlags.Fin : 0), dataOffset, length);
-            _host.Statistics.Retransmissions++;
+            _statistics.Retransmissions++;
         }
         else if (_finRequested && _snd.Una == _finSeq)
         {
             SendControl(_snd.Una, TcpFlags.Fin | TcpFlags.Ack);
-            _host.Statistics.Retransmissions++;
+            _statistics.Retransmissions++;
         }
     }
 }

@@ -137,18 +137,18 @@ public sealed partial class TcpConnection
         int limit = handshake ? _config.MaxSynRetransmissions : _config.MaxDataRetransmissions;
         if (_retries >= limit)
         {
-            host.Statistics.ConnectionsTimedOut++;
+            _statistics.ConnectionsTimedOut++;
             Finish(TimeoutError, notify: true);
             return;
         }
         _retries++;
-        host.Statistics.RetransmitTimeouts++;
+        _statistics.RetransmitTimeouts++;
         _rto.Backoff();
         FastsocketEventSource.Log.ReportRetransmissionTimeout(host.StackName, host.CoreId, Key, State, _retries, _rto.CurrentRto);
         _rttTiming = false;
         if (handshake)
         {
-            host.Statistics.Retransmissions++;
+            _statistics.Retransmissions++;
             SendSyn();
             return;
         }
@@ -195,7 +195,7 @@ public sealed partial class TcpConnection
             // RFC 1122 4.2.2.17 keeps the connection open only while the receiver keeps acknowledging the probes;
             // a peer that went silent behind a zero window would otherwise hold it (and an orphan) for ever. Linux
             // gives up after tcp_retries2 unanswered probes the same way.
-            _host.Statistics.ConnectionsTimedOut++;
+            _statistics.ConnectionsTimedOut++;
             Finish(SocketError.TimedOut, notify: true);
             return;
         }
@@ -221,7 +221,7 @@ public sealed partial class TcpConnection
         }
         if (_keepAliveProbesSent >= _config.KeepAliveProbes)
         {
-            _host.Statistics.ConnectionsTimedOut++;
+            _statistics.ConnectionsTimedOut++;
             Finish(TimeoutError, notify: true);
             return;
         }

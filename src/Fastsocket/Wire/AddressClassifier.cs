@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Fastsocket.Wire;
 
 /// <summary>
@@ -13,6 +15,7 @@ namespace Fastsocket.Wire;
 public static class AddressClassifier
 {
     /// <summary>The special-purpose class of <paramref name="address"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static AddressClass Classify(in IpAddress address) =>
         address.IsIPv4 ? ClassifyV4(address.V4) : ClassifyV6(address.High, address.Low);
 
@@ -20,6 +23,7 @@ public static class AddressClassifier
     /// Whether a packet from <paramref name="source"/> may be processed: every class but unicast is martian, except
     /// loopback on the loopback device (where 127/8 is the normal case).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SourceVerdict ClassifySource(in IpAddress source, bool deviceIsLoopback)
     {
         AddressClass kind = Classify(source);
@@ -57,6 +61,7 @@ public static class AddressClassifier
     /// Whether <paramref name="destination"/> names one host: TCP serves only those (RFC 9293 section 3.9.1 / RFC 1122
     /// 4.2.3.10: a SYN to a broadcast or multicast address is dropped, never answered). Loopback counts as unicast.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsUnicastDestination(in IpAddress destination)
     {
         AddressClass kind = Classify(destination);
@@ -70,6 +75,7 @@ public static class AddressClassifier
     public static bool IsSelfAddressed(in FlowKey key) =>
         key.LocalPort == key.RemotePort && key.LocalAddress.Equals(key.RemoteAddress);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static AddressClass ClassifyV4(uint address)
     {
         uint first = address >> 24;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Fastsocket.Wire;
 
@@ -49,10 +50,18 @@ public readonly ref struct IPv4Packet
     public ushort HeaderChecksum => BinaryPrimitives.ReadUInt16BigEndian(_packet[10..]);
 
     /// <summary>The source address.</summary>
-    public IpAddress Source => IpAddress.FromIPv4Bytes(_packet[12..]);
+    public IpAddress Source
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => IpAddress.FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(_packet[12..]));
+    }
 
     /// <summary>The destination address.</summary>
-    public IpAddress Destination => IpAddress.FromIPv4Bytes(_packet[16..]);
+    public IpAddress Destination
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => IpAddress.FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(_packet[16..]));
+    }
 
     /// <summary>The header bytes, options included; a slice of the parsed buffer, valid only as long as it is.</summary>
     public ReadOnlySpan<byte> Header => _packet[..HeaderLength];

@@ -26,7 +26,11 @@ public readonly struct IpAddress : IEquatable<IpAddress>
     public static IpAddress None => default;
 
     /// <summary>True for an IPv4 address, stored in its IPv4-mapped form <c>::ffff:a.b.c.d</c>.</summary>
-    public bool IsIPv4 => _high == 0 && (_low & 0xFFFF_FFFF_0000_0000UL) == V4MappedPrefix;
+    public bool IsIPv4
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _high == 0 && (_low & 0xFFFF_FFFF_0000_0000UL) == V4MappedPrefix;
+    }
 
     /// <summary><see cref="AddressFamily.InterNetwork"/> for IPv4, otherwise <see cref="AddressFamily.InterNetworkV6"/> (including <see cref="None"/>).</summary>
     public AddressFamily Family => IsIPv4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
@@ -35,6 +39,7 @@ public readonly struct IpAddress : IEquatable<IpAddress>
     public int WireLength => IsIPv4 ? 4 : 16;
 
     /// <summary>An IPv4 address from its 32-bit value in host byte order (10.0.0.1 is 0x0A000001).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static IpAddress FromIPv4(uint hostOrder) => new(0, V4MappedPrefix | hostOrder);
 
     /// <summary>An IPv4 address from its dotted-quad bytes, <paramref name="a"/> first.</summary>
@@ -43,6 +48,7 @@ public readonly struct IpAddress : IEquatable<IpAddress>
 
     /// <summary>An IPv4 address from 4 bytes in network byte order, as in a packet header.</summary>
     /// <param name="fourBytes">At least 4 bytes; only the first 4 are read.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static IpAddress FromIPv4Bytes(ReadOnlySpan<byte> fourBytes) =>
         FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(fourBytes));
 
@@ -52,7 +58,11 @@ public readonly struct IpAddress : IEquatable<IpAddress>
         new(BinaryPrimitives.ReadUInt64BigEndian(sixteenBytes), BinaryPrimitives.ReadUInt64BigEndian(sixteenBytes[8..]));
 
     /// <summary>The IPv4 address in host byte order; only meaningful when <see cref="IsIPv4"/>.</summary>
-    public uint V4 => (uint)_low;
+    public uint V4
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (uint)_low;
+    }
 
     /// <summary>The first 64 bits of the IPv6 form, as a big-endian number (zero for every IPv4 address).</summary>
     public ulong High => _high;
@@ -113,6 +123,7 @@ public readonly struct IpAddress : IEquatable<IpAddress>
     public uint Fold() => (uint)(_high ^ (_high >> 32) ^ _low ^ (_low >> 32));
 
     /// <summary>Bitwise equality of the 128-bit forms, so an IPv4 address equals its IPv4-mapped IPv6 spelling.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Equals(IpAddress other) => _high == other._high && _low == other._low;
 
     /// <inheritdoc/>
@@ -122,6 +133,7 @@ public readonly struct IpAddress : IEquatable<IpAddress>
     public override int GetHashCode() => (int)Fold();
 
     /// <summary>Same as <see cref="Equals(IpAddress)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool operator ==(IpAddress left, IpAddress right) => left.Equals(right);
 
     /// <summary>Negation of <see cref="Equals(IpAddress)"/>.</summary>
