@@ -98,7 +98,7 @@ public sealed partial class NetworkEngine
             connection.OnSegment(ref seg);
             return;
         }
-        if (Stack is not null && _design == StackDesign.Fastsocket && !_fromHandoff && IsActivePort(key.LocalPort))
+        if (_receiveFlowDeliver && !_fromHandoff && IsActivePort(key.LocalPort))
         {
             // Software Receive Flow Deliver: an active connection's port names its core.
             int owner = RfdOwnerElsewhere(key.LocalPort);
@@ -177,7 +177,7 @@ public sealed partial class NetworkEngine
         }
         SeqNumber iss = ListenRules.ChooseIss(_isn.Next(key, _now), minimumIss);
         TcpConnection connection = Rent();
-        if (!TryAddConnection(key, connection))
+        if (!TryAddConnection(key, connection, active: false))
         {
             _pool.Push(connection);
             return;
@@ -222,7 +222,7 @@ public sealed partial class NetworkEngine
             return;
         }
         TcpConnection connection = Rent();
-        if (!TryAddConnection(key, connection))
+        if (!TryAddConnection(key, connection, active: false))
         {
             _pool.Push(connection);
             return;
