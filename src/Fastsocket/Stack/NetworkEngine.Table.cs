@@ -10,8 +10,8 @@ namespace Fastsocket.Stack;
 public sealed partial class NetworkEngine
 {
     // With a Local Established Table but no Receive Flow Deliver, nothing sends a reply to an active connection to the
-    // core that opened it, so active connections go into the shared table (found, without a lock, after a local miss),
-    // as Fastsocket keeps its global table for connections the local tables cannot place; passive ones stay local.
+    // core that opened it, so active connections go into the shared table (found, without a lock, after a local miss);
+    // passive ones stay local. The paper only runs the two mechanisms together; this is our rule for the ablation.
 
     /// <summary>The local established table, then (when the stack has one) the shared one, read without a lock.</summary>
     private bool TryFindConnection(in FlowKey key, out TcpConnection? connection)
