@@ -13,9 +13,6 @@ public sealed class BenchTargets
     /// <summary>The ablation: each Fastsocket mechanism alone on top of base (<see cref="Fastsocket.Stack.StackDesigns.Ablation"/>).</summary>
     public static readonly IReadOnlyList<string> AblationDesigns = Fastsocket.Stack.StackDesigns.Ablation;
 
-    /// <summary>Every in-memory Fastsocket.NET design: the paper's three and the ablation.</summary>
-    public static readonly IReadOnlyList<string> StackDesignNames = [.. PaperDesigns, .. AblationDesigns];
-
     private readonly Dictionary<string, Func<IBenchTarget>> _factories = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 

@@ -59,6 +59,7 @@ internal sealed class SharedConnectionTable
     public bool TryGet(in FlowKey key, out TcpConnection? connection)
     {
         int bucket = BucketOf(key);
+        SpinWait retries = default;
         while (true)
         {
             LookupResult result = Lookup(key, bucket, out connection);
@@ -66,6 +67,8 @@ internal sealed class SharedConnectionTable
             {
                 return result == LookupResult.Found;
             }
+            // Rare (an entry moved under us); back off as a seqlock reader does, yielding if it goes on.
+            retries.SpinOnce();
         }
     }
 
@@ -135,23 +138,17 @@ internal sealed class SharedConnectionTable
         Entry? e = Volatile.Read(ref _heads[bucket]);
         while (e is not null)
         {
+            // An odd version: the entry is being rewritten for another connection. A live connection's entry never is,
+            // so such an entry is not the one sought; its link still leads to the end of some chain, checked below.
             int version = Volatile.Read(ref e.Version);
-            if ((version & 1) != 0)
-            {
-                // Being rewritten for another connection: its key and link are not to be trusted yet.
-                return LookupResult.Retry;
-            }
-            bool match = e.Key == key;
+            bool match = (version & 1) == 0 && e.Key == key;
             TcpConnection? found = e.Connection;
             Entry? next = e.Next;
             int entryBucket = e.Bucket;
             // Order the reads above before the version is read again (a seqlock's read side).
             Interlocked.MemoryBarrier();
-            if (e.Version != version)
-            {
-                return LookupResult.Retry;
-            }
-            if (match)
+            bool unchanged = (version & 1) == 0 && e.Version == version;
+            if (match && unchanged)
             {
                 connection = found;
                 return LookupResult.Found;
@@ -159,7 +156,7 @@ internal sealed class SharedConnectionTable
             if (next is null)
             {
                 // The last entry of a chain: of ours, or of another bucket's if an entry we walked moved there.
-                return entryBucket == bucket ? LookupResult.Missing : LookupResult.Retry;
+                return unchanged && entryBucket == bucket ? LookupResult.Missing : LookupResult.Retry;
             }
             e = next;
         }
