@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Issue 4's scaling run: every design and both kernel baselines at 1, 2, 4 and 8 server cores, each with as many
-# client cores (so 8 + 8 engine threads fill a 16-core machine), on the in-memory network. It takes a published
-# build (`dotnet publish src/Fastsocket.Cli -c Release -r linux-x64 --self-contained -o DIR`), so the machine needs
-# no .NET SDK. Writes machine.txt, bench-output.txt, cpu-mhz.txt and the bench's results.json/csv/png to OUT_DIR,
+# The scaling run (issues 4 and 15): the paper's three in-memory designs and the ablation (each Fastsocket mechanism
+# alone on base) at 1, 2, 4 and 8 server cores, each with as many client cores (so 8 + 8 engine threads fill a 16-core
+# machine), on the in-memory network; short rows (3 s after 1 s of warm-up), so all 28 rows and the 4 paired ones fit
+# in a few minutes of a lent machine. The kernel baselines are measured elsewhere (`bench --real`). It takes a
+# published build (`dotnet publish src/Fastsocket.Cli -c Release -r linux-x64 --self-contained -o DIR`), so the machine
+# needs no .NET SDK. Writes machine.txt, bench-output.txt, cpu-mhz.txt and the bench's results.json/csv/png to OUT_DIR,
 # and the fastsocket rows again with --client-ports paired to OUT_DIR/paired (bench-output-paired.txt).
 # Usage: bench/scripts/scaling-run.sh PUBLISHED_DIR OUT_DIR [SECONDS_PER_RUN]
 set -uo pipefail
 published=$1
 out=$2
-duration=${3:-5}
+duration=${3:-3}
+designs=base,reuseport,fastsocket,base+local-listen,base+local-established,base+rfd,base+light-sockets
 mkdir -p "$out"
 {
     echo "processors: $(nproc)"
@@ -37,13 +40,13 @@ sampler=$!
 # Four client addresses: pairing leaves each client core one server core's share of its ports (about 440 of 28,232
 # at 8 + 8), so at a quarter million connections a second per core a port would come back every 2 ms; four
 # addresses make that 7 ms. Both runs use them, so they differ only in the pairing.
-"$published/Fastsocket.Cli" bench --server-cores 1,2,4,8 --client-cores same --client-addresses 4 --duration "$duration" --warmup 2 --out "$out" 2>&1 \
-    | tee "$out/bench-output.txt"
+"$published/Fastsocket.Cli" bench --designs "$designs" --no-kernel --server-cores 1,2,4,8 --client-cores same --client-addresses 4 \
+    --duration "$duration" --warmup 1 --out "$out" 2>&1 | tee "$out/bench-output.txt"
 status=${PIPESTATUS[0]}
 # The same fastsocket rows with each client core paired to one server core: what is left once the in-memory
 # wire's N x N fan-out (which a real NIC's DMA would do) is taken off the cores.
 "$published/Fastsocket.Cli" bench --designs fastsocket --no-kernel --server-cores 1,2,4,8 --client-cores same --client-addresses 4 --client-ports paired \
-    --duration "$duration" --warmup 2 --out "$out/paired" 2>&1 | tee "$out/bench-output-paired.txt"
+    --duration "$duration" --warmup 1 --out "$out/paired" 2>&1 | tee "$out/bench-output-paired.txt"
 paired_status=${PIPESTATUS[0]}
 if [ "$status" -eq 0 ]; then status=$paired_status; fi
 kill "$sampler" 2>/dev/null

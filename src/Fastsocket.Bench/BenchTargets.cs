@@ -10,6 +10,9 @@ public sealed class BenchTargets
     /// <summary>The paper's three designs, in the order they are run and shown.</summary>
     public static readonly IReadOnlyList<string> PaperDesigns = ["base", "reuseport", "fastsocket"];
 
+    /// <summary>The ablation: each Fastsocket mechanism alone on top of base (<see cref="Fastsocket.Stack.StackDesigns.Ablation"/>).</summary>
+    public static readonly IReadOnlyList<string> AblationDesigns = Fastsocket.Stack.StackDesigns.Ablation;
+
     private readonly Dictionary<string, Func<IBenchTarget>> _factories = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 
@@ -23,6 +26,14 @@ public sealed class BenchTargets
         targets.Register("base", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.Base));
         targets.Register("reuseport", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.ReusePort));
         targets.Register("fastsocket", () => new StackBenchTarget(Fastsocket.Stack.StackDesign.Fastsocket));
+        // The ablation: run with --designs base,base+local-listen,base+local-established,base+rfd,base+light-sockets,fastsocket.
+        foreach (string ablation in AblationDesigns)
+        {
+            if (Fastsocket.Stack.StackDesigns.TryParse(ablation, out Fastsocket.Stack.StackMechanisms mechanisms))
+            {
+                targets.Register(ablation, () => new StackBenchTarget(mechanisms));
+            }
+        }
         // Kestrel on the stack and on kernel sockets: run with --designs kestrel-fastsocket,kestrel-kernel.
         targets.Register(KestrelBenchTarget.FastsocketDesign, () => new KestrelBenchTarget(overFastsocket: true));
         targets.Register(KestrelBenchTarget.KernelDesign, () => new KestrelBenchTarget(overFastsocket: false));

@@ -23,21 +23,27 @@ public sealed class StackBenchTarget : IBenchTarget
     /// <summary>Injected packets a server queue holds at most before the flood's excess is dropped (the engine fell behind).</summary>
     private const int MaxPendingInjectedPerQueue = 8192;
 
-    private readonly StackDesign _design;
+    private readonly StackMechanisms _mechanisms;
 
     /// <summary>The workload on a server stack of <paramref name="design"/>; the client stack is always the fastsocket design.</summary>
     public StackBenchTarget(StackDesign design)
+        : this(StackDesigns.MechanismsOf(design))
     {
-        _design = design;
+    }
+
+    /// <summary>
+    /// The workload on a server stack with exactly <paramref name="mechanisms"/>: one of the paper's designs or of the
+    /// ablation (<see cref="StackDesigns"/>), which names it.
+    /// </summary>
+    public StackBenchTarget(StackMechanisms mechanisms)
+    {
+        StackDesigns.Validate(mechanisms);
+        _mechanisms = mechanisms;
+        Design = StackDesigns.NameOf(mechanisms) ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"mechanisms-{(int)mechanisms}");
     }
 
     /// <inheritdoc/>
-    public string Design => _design switch
-    {
-        StackDesign.Base => "base",
-        StackDesign.ReusePort => "reuseport",
-        _ => "fastsocket",
-    };
+    public string Design { get; }
 
     /// <inheritdoc/>
     public BenchResult Run(BenchRunSpec spec, BenchProgress progress, CancellationToken cancellationToken)
@@ -57,7 +63,7 @@ public sealed class StackBenchTarget : IBenchTarget
         var clientTcp = new Tcp.TcpConfig { NoDelay = true, MaxTimeWaitRecords = 65536 };
         using var server = new FastsocketStack(new StackOptions
         {
-            Design = _design,
+            Mechanisms = _mechanisms,
             Cores = spec.ServerCores,
             LocalAddress = ServerAddress,
             Device = floodDevice ?? (IMultiQueueDevice)wire.B,

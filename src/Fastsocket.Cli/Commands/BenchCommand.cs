@@ -28,7 +28,9 @@ internal sealed class BenchCommand : Command
 
     private readonly Option<string> _designs = new("--designs")
     {
-        Description = "Comma-separated designs to run: base, reuseport, fastsocket (the kernel baselines run too unless --no-kernel; \"\" runs only them).",
+        Description = "Comma-separated designs to run: base, reuseport, fastsocket, or the ablation's " +
+                      $"{string.Join(", ", BenchTargets.AblationDesigns)} (each Fastsocket mechanism alone on base); " +
+                      "the kernel baselines run too unless --no-kernel; \"\" runs only them.",
         DefaultValueFactory = _ => string.Join(',', BenchTargets.PaperDesigns),
         HelpName = "list",
     };

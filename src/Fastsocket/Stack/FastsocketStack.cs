@@ -8,9 +8,9 @@ namespace Fastsocket.Stack;
 
 /// <summary>
 /// A running instance of the stack: one <see cref="EngineCore"/> per core over a multi-queue device, in one of the
-/// three designs of the paper. What the cores share lives here: the listener groups (global and local listen
-/// tables), the shared established table of the <c>base</c> and <c>reuseport</c> designs, and the software
-/// Receive Flow Deliver rings.
+/// three designs of the paper or an ablation of them (<see cref="StackMechanisms"/>). What the cores share lives here:
+/// the listener groups (global and local listen tables), the shared established table and the shared VFS layer of a
+/// stack without the Local Established Table or light sockets, and the software Receive Flow Deliver rings.
 /// </summary>
 public sealed class FastsocketStack : IDisposable
 {
@@ -32,22 +32,32 @@ public sealed class FastsocketStack : IDisposable
         }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxConnections);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ReceiveMemoryBudget);
-        // In the fastsocket design each core connects out only from its own share of the range (Receive Flow Deliver);
-        // in the others all cores share it. Either way a range too small to connect from is refused here, with why.
-        string? rangeProblem = ReceiveFlowDeliverPorts.Validate(options.Design == StackDesign.Fastsocket ? options.Cores : 1,
+        StackMechanisms mechanisms = options.EffectiveMechanisms;
+        StackDesigns.Validate(mechanisms);
+        bool receiveFlowDeliver = (mechanisms & StackMechanisms.ReceiveFlowDeliver) != 0;
+        // With Receive Flow Deliver each core connects out only from its own share of the range; without it all cores
+        // share it. Either way a range too small to connect from is refused here, with why.
+        string? rangeProblem = ReceiveFlowDeliverPorts.Validate(receiveFlowDeliver ? options.Cores : 1,
             options.EphemeralPortFirst, options.EphemeralPortLast, StackOptions.MinEphemeralPortsPerCore);
         if (rangeProblem is not null)
         {
             throw new ArgumentException(rangeProblem, nameof(options));
         }
         Options = options;
-        Design = options.Design;
+        Mechanisms = mechanisms;
+        Design = StackDesigns.DesignOf(mechanisms);
         Name = options.Name;
         int mtu = options.Device.GetQueue(0).Mtu;
         Handoff = new HandoffRings(options.Cores, mtu);
-        if (Design != StackDesign.Fastsocket)
+        if ((mechanisms & StackMechanisms.LocalEstablished) == 0 || !receiveFlowDeliver)
         {
-            SharedConnections = new SharedConnectionTable();
+            // Without local tables every connection is here; with them but without Receive Flow Deliver, the active ones.
+            // A fixed array of chains as the kernel's ehash, sized for the connections the stack may hold (within bounds).
+            SharedConnections = new SharedConnectionTable(options.Cores, (int)Math.Min(options.MaxConnections, SharedTableMaxBuckets));
+        }
+        if ((mechanisms & StackMechanisms.LightSockets) == 0)
+        {
+            SharedFiles = new SharedSocketVfs();
         }
         PortMask = PortMaskFor(options.Cores);
         byte[] isnKey = options.IsnKey ?? RandomNumberGenerator.GetBytes(16);
@@ -79,7 +89,7 @@ public sealed class FastsocketStack : IDisposable
             options.Device.AttachDoorbell(i, _cores[i].Doorbell);
             Handoff.AttachDoorbell(i, _cores[i].Doorbell);
         }
-        if (Design == StackDesign.Fastsocket && options.UseDeviceSteering && options.Device.Steering is IFlowSteering steering &&
+        if (receiveFlowDeliver && options.UseDeviceSteering && options.Device.Steering is IFlowSteering steering &&
             options.EphemeralPortFirst >= PortMaskSteeringFloor)
         {
             // Hardware half of Receive Flow Deliver: a reply to an active connection carries our ephemeral port as its
@@ -102,14 +112,23 @@ public sealed class FastsocketStack : IDisposable
     // Port-mask steering rules match ports with this bit (32768 and above), so they are valid only for a range up there.
     private const int PortMaskSteeringFloor = 0x8000;
 
+    // The shared established table's most chains (a quarter million: 2 MB of heads, as a large machine's ehash).
+    private const int SharedTableMaxBuckets = 1 << 18;
+
     private IFlowSteering? _steering;
     private volatile bool _deviceSteering;
 
     /// <summary>The options the stack was built with.</summary>
     public StackOptions Options { get; }
 
-    /// <summary>Which design's tables and listeners the stack uses.</summary>
+    /// <summary>
+    /// The paper design the stack is, or starts from (<see cref="StackDesigns.DesignOf"/>): an ablation, base with some
+    /// of Fastsocket's mechanisms, is <see cref="StackDesign.Base"/>; <see cref="Mechanisms"/> says exactly what it uses.
+    /// </summary>
     public StackDesign Design { get; }
+
+    /// <summary>The mechanisms the stack uses (<see cref="StackOptions.Mechanisms"/>, or those of its design).</summary>
+    public StackMechanisms Mechanisms { get; }
 
     /// <summary>A name for logs and thread names.</summary>
     public string Name { get; }
@@ -132,6 +151,9 @@ public sealed class FastsocketStack : IDisposable
     internal HandoffRings Handoff { get; }
 
     internal SharedConnectionTable? SharedConnections { get; }
+
+    /// <summary>The VFS layer every socket passes through without light sockets; null with them.</summary>
+    internal SharedSocketVfs? SharedFiles { get; }
 
     /// <summary>Raised (on the engine thread) when application code posted to a core throws.</summary>
     public event Action<int, Exception>? UnhandledException;
@@ -192,7 +214,7 @@ public sealed class FastsocketStack : IDisposable
                 _deviceSteering = false;
                 _steering!.ClearPortMasks();
             }
-            var group = new ListenerGroup(Design, port, Math.Max(backlog, 1), _cores.Length);
+            var group = new ListenerGroup(Mechanisms, port, Math.Max(backlog, 1), _cores.Length, SharedFiles);
             Volatile.Write(ref _listeners[port], group);
             return group;
         }

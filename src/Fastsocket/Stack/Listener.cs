@@ -140,9 +140,31 @@ public sealed class Listener : ITcpListener
         _queued++;
     }
 
-    /// <summary>Takes the oldest established connection, or returns false when none is waiting.</summary>
-    public bool TryAccept(out TcpConnection? connection) => TryAccept(null, out connection);
+    /// <summary>
+    /// Where accepted connections get their files (descriptor, inode/dentry record) in a stack without light sockets;
+    /// null with light sockets and for a standalone engine's listener.
+    /// </summary>
+    internal SharedSocketVfs? Files { get; init; }
 
+    /// <summary>
+    /// The application's accept(2): takes the oldest established connection, or returns false when none is waiting. Lock
+    /// acquisitions (a shared queue's, the socket files') count on the calling engine's core.
+    /// </summary>
+    public bool TryAccept(out TcpConnection? connection)
+    {
+        EngineStatistics? statistics = EngineCore.Current?.Engine.Statistics;
+        if (!TryAccept(statistics, out connection))
+        {
+            return false;
+        }
+        if (Files is not null)
+        {
+            connection!.HostDescriptor = Files.Open(connection, statistics ?? ((NetworkEngine)connection.Host).Statistics);
+        }
+        return true;
+    }
+
+    /// <summary>Takes the oldest queued connection without giving it a file: for accept paths that open one, and for drains.</summary>
     internal bool TryAccept(EngineStatistics? statistics, out TcpConnection? connection)
     {
         if (!Shared)

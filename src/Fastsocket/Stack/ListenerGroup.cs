@@ -6,33 +6,54 @@ namespace Fastsocket.Stack;
 /// <summary>
 /// Everything listening on one port across the stack: the global listener (Fastsocket's fallback, or the single
 /// listener of <c>base</c>) and the per-core listeners (Fastsocket's local listen table entries, or the
-/// SO_REUSEPORT group of <c>reuseport</c>). Which of them takes a SYN is the design's choice (<see cref="Select"/>).
+/// SO_REUSEPORT group of <c>reuseport</c>). Which of them takes a SYN is the listen mechanism's choice (<see cref="Select"/>):
+/// <see cref="StackMechanisms.LocalListen"/>, <see cref="StackMechanisms.ReusePortListen"/>, or neither (one shared listener).
 /// </summary>
 public sealed class ListenerGroup
 {
     private readonly Listener?[] _local;
-    private readonly StackDesign _design;
+    private readonly ListenMode _mode;
+    private readonly SharedSocketVfs? _files;
 
     // Per-core alternation counters, spaced a cache line apart so cores never write a shared line.
     private readonly int[] _acceptCursor;
     private const int CursorStride = 16;
 
-    internal ListenerGroup(StackDesign design, ushort port, int backlog, int cores)
+    /// <summary>
+    /// A group whose listeners follow <paramref name="mechanisms"/>' listen mechanism; with <paramref name="files"/> (no
+    /// light sockets) every accepted connection gets a descriptor and an inode/dentry record there.
+    /// </summary>
+    internal ListenerGroup(StackMechanisms mechanisms, ushort port, int backlog, int cores, SharedSocketVfs? files = null)
     {
-        _design = design;
+        _mode = (mechanisms & StackMechanisms.LocalListen) != 0 ? ListenMode.Local
+            : (mechanisms & StackMechanisms.ReusePortListen) != 0 ? ListenMode.ReusePort
+            : ListenMode.Single;
+        _files = files;
         Port = port;
         Backlog = backlog;
-        Global = new Listener(IpAddress.None, port, backlog, core: -1, shared: true);
+        Global = new Listener(IpAddress.None, port, backlog, core: -1, shared: true) { Files = files };
         _local = new Listener?[cores];
         _acceptCursor = new int[cores * CursorStride];
-        if (design == StackDesign.ReusePort)
+        if (_mode == ListenMode.ReusePort)
         {
             // One SO_REUSEPORT socket per core; any core's softirq may feed any of them, hence shared.
             for (int i = 0; i < cores; i++)
             {
-                _local[i] = new Listener(IpAddress.None, port, backlog, core: i, shared: true);
+                _local[i] = new Listener(IpAddress.None, port, backlog, core: i, shared: true) { Files = files };
             }
         }
+    }
+
+    private enum ListenMode
+    {
+        // One listener for all cores (base).
+        Single,
+
+        // One listener per core, chosen by flow hash, fed by any core (SO_REUSEPORT).
+        ReusePort,
+
+        // Each core's own listener, with the global one as fallback (Fastsocket's Local Listen Table).
+        Local,
     }
 
     /// <summary>The port the group listens on.</summary>
@@ -56,11 +77,11 @@ public sealed class ListenerGroup
     /// <summary>Fastsocket: gives core <paramref name="core"/> its local copy of the listener (its acceptor started there).</summary>
     public Listener OpenLocal(int core)
     {
-        if (_design == StackDesign.ReusePort)
+        if (_mode == ListenMode.ReusePort)
         {
             return _local[core]!;
         }
-        if (_design == StackDesign.Base)
+        if (_mode == ListenMode.Single)
         {
             return Global;
         }
@@ -69,7 +90,7 @@ public sealed class ListenerGroup
         {
             return existing;
         }
-        var local = new Listener(IpAddress.None, Port, Backlog, core, shared: false);
+        var local = new Listener(IpAddress.None, Port, Backlog, core, shared: false) { Files = _files };
         Volatile.Write(ref _local[core], local);
         return local;
     }
@@ -81,7 +102,7 @@ public sealed class ListenerGroup
     internal void CloseLocal(int core, EngineStatistics statistics)
     {
         Listener? local = _local[core];
-        if (local is null || _design != StackDesign.Fastsocket)
+        if (local is null || _mode != ListenMode.Local)
         {
             return;
         }
@@ -105,9 +126,9 @@ public sealed class ListenerGroup
         {
             return null;
         }
-        switch (_design)
+        switch (_mode)
         {
-            case StackDesign.Fastsocket:
+            case ListenMode.Local:
                 Listener? local = _local[core];
                 if (local is not null && !local.IsClosed)
                 {
@@ -115,7 +136,7 @@ public sealed class ListenerGroup
                 }
                 statistics.GlobalListenerFallbacks++;
                 return Global;
-            case StackDesign.ReusePort:
+            case ListenMode.ReusePort:
                 // Linux picks the reuseport socket by a hash of the flow, independent of the receiving core.
                 uint hash = (uint)flow.GetHashCode();
                 return _local[(int)(hash % (uint)_local.Length)];
@@ -126,13 +147,27 @@ public sealed class ListenerGroup
 
     /// <summary>
     /// Accept for an acceptor on <paramref name="core"/>: its own queue first, then the global one, so that neither
-    /// starves (Fastsocket); the single global queue (base); the core's reuseport queue (reuseport).
+    /// starves (Fastsocket); the single global queue (base); the core's reuseport queue (reuseport). Without light
+    /// sockets the connection then gets its file (<see cref="SharedSocketVfs"/>), counted on <paramref name="statistics"/>.
     /// </summary>
     internal bool TryAccept(int core, EngineStatistics statistics, out TcpConnection? connection)
     {
-        switch (_design)
+        if (!TryTakeQueued(core, statistics, out connection))
         {
-            case StackDesign.Fastsocket:
+            return false;
+        }
+        if (_files is not null)
+        {
+            connection!.HostDescriptor = _files.Open(connection, statistics);
+        }
+        return true;
+    }
+
+    private bool TryTakeQueued(int core, EngineStatistics statistics, out TcpConnection? connection)
+    {
+        switch (_mode)
+        {
+            case ListenMode.Local:
                 Listener? local = _local[core];
                 // Alternate which queue is tried first, so a busy local queue cannot starve the global one.
                 bool globalFirst = (++_acceptCursor[core * CursorStride] & 7) == 0;
@@ -145,7 +180,7 @@ public sealed class ListenerGroup
                     return true;
                 }
                 return Global.TryAccept(statistics, out connection);
-            case StackDesign.ReusePort:
+            case ListenMode.ReusePort:
                 return _local[core]!.TryAccept(statistics, out connection);
             default:
                 return Global.TryAccept(statistics, out connection);

@@ -44,7 +44,7 @@ public sealed partial class NetworkEngine
         }
         listener.IsClosed = true;
         _listeners.Remove(listener.Port);
-        while (listener.TryAccept(out TcpConnection? queued))
+        while (listener.TryAccept(null, out TcpConnection? queued))
         {
             queued!.Abort();
             queued.Close();
@@ -74,7 +74,7 @@ public sealed partial class NetworkEngine
         if (localPort != 0)
         {
             key = new FlowKey(source, localPort, remoteAddress, remotePort);
-            if (_timeWait.TryGet(key, out _) || !TryAddConnection(key, connection))
+            if (_timeWait.TryGet(key, out _) || !TryAddConnection(key, connection, active: true))
             {
                 _pool.Push(connection);
                 throw new SocketException((int)SocketError.AddressAlreadyInUse);
@@ -85,6 +85,7 @@ public sealed partial class NetworkEngine
         {
             key = AllocateEphemeralFlow(source, remoteAddress, remotePort, connection);
         }
+        OpenSocketFile(connection);
         connection.OpenActive(this, key, _isn.Next(key, _now), handler,
             sendBufferSize > 0 ? sendBufferSize : Config.SendBufferSize,
             receiveBufferSize > 0 ? receiveBufferSize : Config.ReceiveBufferSize);
@@ -113,9 +114,9 @@ public sealed partial class NetworkEngine
         int last = EphemeralPortLast;
         int stride = 1;
         int offset = 0;
-        if (Stack is not null && _design == StackDesign.Fastsocket)
+        if (_receiveFlowDeliver)
         {
-            stride = Stack.PortMask + 1;
+            stride = Stack!.PortMask + 1;
             offset = CoreId;
             first = (first + stride - 1) / stride * stride;
         }
@@ -132,7 +133,7 @@ public sealed partial class NetworkEngine
                 {
                     continue;
                 }
-                if (TryAddConnection(key, connection))
+                if (TryAddConnection(key, connection, active: true))
                 {
                     TakeActivePort(port);
                     _ports.Advance(slot, i);

@@ -45,7 +45,7 @@ public sealed partial class NetworkEngine
             connection.OnIcmpError(error.Kind, new SeqNumber(error.QuotedSequenceNumber), error.NextHopMtu, error.QuotedTotalLength);
             return;
         }
-        if (Stack is not null && _design == StackDesign.Fastsocket && !_fromHandoff)
+        if (_receiveFlowDeliver && !_fromHandoff)
         {
             // An ICMP error carries no ports in its own header, so the NIC steers it by addresses, often to another
             // core than the connection's. Receive Flow Deliver finds the owner from the quoted ports.

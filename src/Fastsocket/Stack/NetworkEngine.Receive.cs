@@ -106,7 +106,7 @@ public sealed partial class NetworkEngine
             connection.OnSegment(ref seg);
             return;
         }
-        if (Stack is not null && _design == StackDesign.Fastsocket && !_fromHandoff && IsActivePort(key.LocalPort))
+        if (_receiveFlowDeliver && !_fromHandoff && IsActivePort(key.LocalPort))
         {
             // Software Receive Flow Deliver: an active connection's port names its core.
             int owner = RfdOwnerElsewhere(key.LocalPort);
@@ -185,7 +185,7 @@ public sealed partial class NetworkEngine
         }
         SeqNumber iss = ListenRules.ChooseIss(_isn.Next(key, _now), minimumIss);
         TcpConnection connection = Rent();
-        if (!TryAddConnection(key, connection))
+        if (!TryAddConnection(key, connection, active: false))
         {
             _pool.Push(connection);
             return;
@@ -230,7 +230,7 @@ public sealed partial class NetworkEngine
             return;
         }
         TcpConnection connection = Rent();
-        if (!TryAddConnection(key, connection))
+        if (!TryAddConnection(key, connection, active: false))
         {
             _pool.Push(connection);
             return;

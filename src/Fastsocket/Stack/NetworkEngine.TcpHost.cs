@@ -57,6 +57,7 @@ public sealed partial class NetworkEngine
     void ITcpHost.OnConnectionFinished(TcpConnection connection, bool enterTimeWait)
     {
         RemoveConnection(connection.Key, connection);
+        CloseFileOfFailedConnect(connection);
         if (enterTimeWait)
         {
             var record = new TimeWaitRecord

@@ -32,8 +32,10 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     private int _flushCount;
     private long _now;
     private ushort _ipIdentification;
-    private readonly StackDesign _design;
+    private readonly bool _receiveFlowDeliver;
     private readonly SharedConnectionTable? _shared;
+    private readonly bool _sharedHoldsActiveOnly;
+    private readonly SharedSocketVfs? _files;
     private int _ownedConnections;
     private bool _fromHandoff;
     private readonly bool _deviceIsLoopback;
@@ -54,8 +56,10 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     {
         ArgumentNullException.ThrowIfNull(options);
         Stack = stack;
-        _design = stack?.Design ?? StackDesign.Fastsocket;
+        _receiveFlowDeliver = stack is not null && (stack.Mechanisms & StackMechanisms.ReceiveFlowDeliver) != 0;
         _shared = stack?.SharedConnections;
+        _sharedHoldsActiveOnly = _shared is not null && (stack!.Mechanisms & StackMechanisms.LocalEstablished) != 0;
+        _files = stack?.SharedFiles;
         LocalAddress = options.LocalAddress;
         _additionalAddresses = options.AdditionalAddresses.ToArray();
         _device = options.Device;

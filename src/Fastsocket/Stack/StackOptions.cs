@@ -11,6 +11,15 @@ public sealed class StackOptions
     /// <summary>Which design the stack follows: base, reuseport or fastsocket.</summary>
     public StackDesign Design { get; init; } = StackDesign.Fastsocket;
 
+    /// <summary>
+    /// The mechanisms the stack uses; null (the default) takes those of <see cref="Design"/>. Set it to run one of the
+    /// ablation's designs, such as base with only the Local Listen Table (<see cref="StackDesigns"/>).
+    /// </summary>
+    public StackMechanisms? Mechanisms { get; init; }
+
+    /// <summary>The mechanisms in force: <see cref="Mechanisms"/>, or those of <see cref="Design"/>.</summary>
+    internal StackMechanisms EffectiveMechanisms => Mechanisms ?? StackDesigns.MechanismsOf(Design);
+
     /// <summary>Number of engine cores; the device must have at least this many queues.</summary>
     public int Cores { get; init; } = Environment.ProcessorCount;
 

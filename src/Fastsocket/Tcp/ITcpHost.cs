@@ -48,6 +48,9 @@ internal interface ITcpHost
     /// <summary>The connection left the connection table: closed, reset, timed out, or moved into TIME-WAIT.</summary>
     void OnConnectionFinished(TcpConnection connection, bool enterTimeWait);
 
+    /// <summary>The application closed the connection (close(2)): the engine frees what the socket layer held for it.</summary>
+    void OnApplicationClosed(TcpConnection connection);
+
     /// <summary>The application released a connection the protocol had already finished with: back to the pool.</summary>
     void Recycle(TcpConnection connection);
 }

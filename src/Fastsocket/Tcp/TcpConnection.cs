@@ -227,6 +227,9 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>Sits in a listener's accept queue (established, not yet accepted).</summary>
     internal bool Queued { get; set; }
 
+    /// <summary>The descriptor the engine's socket layer holds for the connection while the application has it; -1 when none.</summary>
+    internal int HostDescriptor { get; set; } = -1;
+
     internal bool ApplicationReleased => _applicationReleased;
 
     internal bool Finished => _finished;
@@ -465,6 +468,7 @@ public sealed partial class TcpConnection : TimerEntry
         }
         _applicationReleased = true;
         Handler = null;
+        _host.OnApplicationClosed(this);
         if (_finished)
         {
             _host.Recycle(this);

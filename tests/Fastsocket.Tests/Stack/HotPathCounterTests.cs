@@ -105,14 +105,19 @@ public class HotPathCounterTests
     }
 
     [Fact]
-    public void TheBaseDesignTakesALockOnEveryPacket()
+    public void TheBaseDesignPaysItsSharedLocksOnEveryConnection()
     {
+        // Linux 2.6.32 looks established sockets up without a lock; what it locks is per connection: the shared accept
+        // queue (enqueue, accept), the ehash bucket (insert, remove) and the VFS (descriptor and inode/dentry, at accept
+        // and at close). Exact counts, one connection at a time, are in DesignLockCountTests; with connections in flight
+        // an acceptor may also lock a queue another core just emptied, so here it is a floor.
         using var pair = new StackPair(StackDesign.Base, serverCores: 2, clientCores: 2);
-        _ = new ServerApp(pair.Server);
+        var server = new ServerApp(pair.Server);
         var client = new ClientApp(pair.Client, inFlightPerCore: 4);
         client.RunConnections(500);
+        Assert.True(SpinWait.SpinUntil(() => pair.Server.ConnectionCount == 0, TimeSpan.FromSeconds(30)));
         EngineStatistics stats = pair.Server.TotalStatistics();
-        Assert.True(stats.LockAcquisitions >= stats.PacketsIn, $"{stats.LockAcquisitions} lock acquisitions for {stats.PacketsIn} packets");
+        Assert.True(stats.LockAcquisitions >= 8 * server.Served, $"{stats.LockAcquisitions} lock acquisitions for {server.Served} connections");
     }
 
     /// <summary>Reads each engine thread's allocated-bytes counter on that thread, without allocating there.</summary>

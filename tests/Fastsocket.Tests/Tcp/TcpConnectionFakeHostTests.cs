@@ -330,6 +330,10 @@ public class TcpConnectionFakeHostTests
             }
         }
 
+        public void OnApplicationClosed(TcpConnection connection)
+        {
+        }
+
         public void Recycle(TcpConnection connection) => Recycled.Add(connection);
 
         /// <summary>The end of a batch, as the engine runs it.</summary>
