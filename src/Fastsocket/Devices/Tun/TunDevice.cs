@@ -14,7 +14,7 @@ namespace Fastsocket.Devices.Tun;
 /// (<see cref="Steering"/> is null); software Receive Flow Deliver in the stack moves whatever still lands on the
 /// wrong core. The device is not persistent: closing the last queue deletes it, with its addresses and routes.
 /// </summary>
-public sealed class TunDevice : IMultiQueueDevice, IDisposable
+public sealed class TunDevice : IMultiQueueDevice, IHostDropCounters, IDisposable
 {
     /// <summary>Most queues a TUN device accepts (the kernel's MAX_TAP_QUEUES).</summary>
     public const int MaxQueues = 256;
@@ -27,6 +27,9 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
     /// (bench/scripts/syn-flood.sh). A full queue of small packets is a few megabytes of kernel memory per queue.
     /// </summary>
     public const int DefaultKernelQueueLength = 4096;
+
+    /// <summary>Smallest queue length <see cref="ConfigureHost"/> accepts.</summary>
+    public const int MinKernelQueueLength = 1;
 
     /// <summary>Largest queue length <see cref="ConfigureHost"/> accepts: the kernel allocates a ring of that many slots per queue.</summary>
     public const int MaxKernelQueueLength = 65536;
@@ -76,6 +79,22 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
 
     /// <summary>write(2) failures (packets the kernel did not take), summed over the queues.</summary>
     public long WriteErrors => _queues.Sum(static q => q.WriteErrors);
+
+    /// <summary>
+    /// Packets the kernel may queue for the stack on each queue (the device's txqueuelen) as <see cref="ConfigureHost"/>
+    /// set it; 0 before that.
+    /// </summary>
+    public int HostQueueLength { get; private set; }
+
+    /// <summary>
+    /// Packets the kernel dropped instead of queueing them for the stack because the queue was full (the interface's
+    /// transmit drops, from /proc/self/net/dev of the caller's network namespace, which must be the device's); null when
+    /// unreadable. The engines never see these packets: a load they could serve should leave this at 0.
+    /// </summary>
+    public long? DroppedTowardStack => NetDevCounters.Read(Name)?.TransmitDropped;
+
+    /// <summary>Packets the stack wrote that the kernel dropped on receipt (the interface's receive drops); null when unreadable.</summary>
+    public long? DroppedFromStack => NetDevCounters.Read(Name)?.ReceiveDropped;
 
     /// <summary>
     /// Creates the device with <paramref name="queues"/> queues. Needs CAP_NET_ADMIN; the device lives in the caller's
@@ -158,7 +177,7 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(prefixLength, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, 32);
-        ArgumentOutOfRangeException.ThrowIfLessThan(kernelQueueLength, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(kernelQueueLength, MinKernelQueueLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(kernelQueueLength, MaxKernelQueueLength);
         try
         {
@@ -175,6 +194,7 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
         IpCommand.Run($"link set dev {Name} mtu {mtu} txqueuelen {kernelQueueLength}");
         IpCommand.Run($"addr add {hostAddress}/{prefixLength} dev {Name}");
         IpCommand.Run($"link set dev {Name} up");
+        HostQueueLength = kernelQueueLength;
     }
 
     /// <inheritdoc/>
