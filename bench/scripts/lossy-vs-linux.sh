@@ -75,6 +75,9 @@ gcc -O2 -Wall -o "$relay" bench/tools/nfq-impair/nfq-impair.c -lnetfilter_queue
 if [[ -z $cli ]]; then
     dotnet build -c Release src/Fastsocket.Cli -o "$work/cli" >/dev/null
     cli=$work/cli/Fastsocket.Cli.dll
+    cli_origin="built from $(git rev-parse --short HEAD 2>/dev/null || echo "an unknown commit")$(git diff --quiet HEAD 2>/dev/null || echo " with uncommitted changes")"
+else
+    cli_origin="given with --cli"
 fi
 
 head -c "$bytes" /dev/urandom > "$work/in.bin"
@@ -168,7 +171,7 @@ describe() {
 
 declare -A result counters
 echo "lossy-vs-linux: $(awk -v b="$bytes" 'BEGIN { printf "%g", b / 1048576 }') MB echo, $runs runs per cell, ${transfer_timeout} s limit per transfer, $(nproc) CPUs, kernel $(uname -r)"
-echo "fastsocket CLI: $cli ($(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
+echo "fastsocket CLI: $cli ($cli_origin)"
 
 if [[ ,$rows, == *,linux,* ]]; then
     ip netns add "$ns_client"
