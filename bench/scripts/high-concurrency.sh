@@ -54,7 +54,8 @@ if [[ -z $cli ]]; then
     dotnet build -c Release src/Fastsocket.Cli -o "$work/cli" >/dev/null
     cli=$work/cli/Fastsocket.Cli.dll
 fi
-ulimit -n 200000
+# As many descriptors as the machine lets us have (a container may cap the hard limit; 10,000 connections need ~10,100).
+ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up
@@ -96,7 +97,7 @@ wrk_summary() {
 }
 
 declare -A summary drops
-echo "high-concurrency: wrk -t1 (CPU 1) for ${duration} s; servers on CPU 0; $(nproc) CPUs, kernel $(uname -r)"
+echo "high-concurrency: wrk -t1 (CPU 1) for ${duration} s; servers on CPU 0; $(nproc) CPUs, kernel $(uname -r), ulimit -n $(ulimit -n)"
 echo "fastsocket CLI: $cli"
 
 # --- fastsocket serve --http over TUN, one engine on CPU 0 -------------------------------------------------------------
@@ -126,7 +127,7 @@ cat > "$work/nginx.conf" <<EOF
 daemon off;
 master_process off;
 worker_processes 1;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile $(ulimit -n);
 pid $work/nginx.pid;
 error_log $work/nginx-error.log warn;
 events { worker_connections 20000; }

@@ -16,9 +16,9 @@ public sealed class EngineCore : IDisposable
     private const int MaxSleepMilliseconds = 1000;
 
     /// <summary>
-    /// Batches one turn reads at most before it writes: 16 of the default 64 packets, 1,024, a quarter of a TUN
-    /// device's default kernel queue (<see cref="Devices.Tun.TunDevice.DefaultKernelQueueLength"/>), so a turn that
-    /// empties the queue is short enough for the queue to absorb what arrives meanwhile.
+    /// Batches one turn reads at most before it writes: 16 of the default 64 packets, 1,024, well inside a TUN device's
+    /// default kernel queue (<see cref="Devices.Tun.TunDevice.DefaultKernelQueueLength"/>), so the queue absorbs what
+    /// arrives during a turn, and short enough that a flood of input cannot hold back timers and output for long.
     /// </summary>
     public const int MaxBatchesPerTurn = 16;
 

@@ -21,12 +21,16 @@ public sealed class TunDevice : IMultiQueueDevice, IHostDropCounters, IDisposabl
 
     /// <summary>
     /// Packets the kernel holds for the stack on each queue before it drops what it sends (the device's txqueuelen)
-    /// when <see cref="ConfigureHost"/> is not told otherwise. The kernel's own default for TUN, 500, overflows in
-    /// the stack's short pauses under a SYN flood of 20,000 packets a second: 3.8-6% of everything the kernel sent,
-    /// legitimate SYNs and ACKs included, was dropped before the stack could see it, where 4096 dropped none
-    /// (bench/scripts/syn-flood.sh). A full queue of small packets is a few megabytes of kernel memory per queue.
+    /// when <see cref="ConfigureHost"/> is not told otherwise. The kernel's own default for TUN, 500, overflows in the
+    /// stack's short pauses under a SYN flood of 20,000 packets a second (3.8-6% of everything dropped, legitimate SYNs
+    /// and ACKs included; 4,096 dropped none, bench/scripts/syn-flood.sh). A closed-loop load keeps about two packets per
+    /// connection in flight toward the stack (a request and an ACK), more while the kernel retransmits, so the queue
+    /// must hold a few per connection: with wrk's 10,000 keep-alive connections against one engine
+    /// (bench/scripts/high-concurrency.sh) 4,096 dropped 114,904 packets, 16,384 dropped 44,790 and 32,768 dropped
+    /// 5,434; with 4,000 Connection: close connections 4,096 dropped 38,197 and both longer queues none. The kernel keeps
+    /// a ring of that many pointers per queue (256 KB) and holds packets in it only while the engine is behind.
     /// </summary>
-    public const int DefaultKernelQueueLength = 4096;
+    public const int DefaultKernelQueueLength = 32768;
 
     /// <summary>Smallest queue length <see cref="ConfigureHost"/> accepts.</summary>
     public const int MinKernelQueueLength = 1;
