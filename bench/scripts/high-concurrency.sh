@@ -112,8 +112,11 @@ for mode in keepalive close; do
     else
         run_wrk "serve-$mode" http://198.18.44.2/ "$close_connections" "Connection: close"
     fi
+    # The kernel's own count, read here before the device goes away (so it does not depend on the CLI reporting it):
+    # the Transmit "drop" column of /proc/net/dev, packets the kernel could not queue toward the stack.
+    device_drops=$(ip netns exec "$ns" cat /proc/net/dev | awk '$1 == "fsh0:" { print $13 }')
     stop "$serve_pid"
-    summary[serve,$mode]=$(wrk_summary "serve-$mode")
+    summary[serve,$mode]=$(wrk_summary "serve-$mode")", device drops ${device_drops:-?}"
     drops[serve,$mode]=$(grep -oE 'kernel drops: [^;]*$|kernel drops: .*' "$work/serve-$mode.out" | head -1 || echo "kernel drops: ?")
     drops[serve,$mode]+="; engine $(grep -oE '^engine: drops [0-9]+.*' "$work/serve-$mode.out" | sed 's/^engine: //' || echo "drops ?")"
     drops[serve,$mode]+="; $(grep -oE 'retransmissions [0-9]+ \([^)]*\)' "$work/serve-$mode.out" | head -1 || true)"

@@ -11,7 +11,7 @@ namespace Fastsocket.Cli.Serve;
 internal static class DeviceLoadReport
 {
     /// <summary>A core busier than this share of the time, that also stopped turns at its read limit, is saturated.</summary>
-    private const double SaturatedBusyShare = 0.9;
+    private const double SaturatedBusyShare = 0.8;
 
     public static void Write(TextWriter output, string deviceName, IHostDropCounters device, FastsocketStack stack, long startedMicroseconds)
     {
