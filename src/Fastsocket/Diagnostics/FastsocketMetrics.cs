@@ -191,7 +191,7 @@ public static class FastsocketMetrics
             "Time the engine core's loop has had work since the stack started.");
         meter.CreateObservableCounter(DevicePacketsDropped, ObserveDeviceDrops, "{packet}",
             "Packets the host dropped at the device before the engines saw them, or after the stack wrote them.");
-        meter.CreateObservableCounter(EngineTurnsAtReadLimit, () => PerCore((s, core) => (double)s.Stack.Core(core).TurnsAtReadLimit), "{turn}",
+        meter.CreateObservableCounter(EngineTurnsAtReadLimit, () => PerCoreCount((s, core) => s.Stack.Core(core).TurnsAtReadLimit), "{turn}",
             "Engine loop turns that read their most batches and left the device possibly holding more.");
         return meter;
     }
@@ -299,6 +299,21 @@ public static class FastsocketMetrics
                 {
                     measurements.Add(WithTag(drops, ReasonTag, current.ToString()));
                 }
+            }
+        }
+        return measurements;
+    }
+
+    private static List<Measurement<long>> PerCoreCount(Func<ObservedStack, int, long> read)
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (ObservedStack stack in Snapshot())
+        {
+            for (int core = 0; core < stack.Stack.CoreCount; core++)
+            {
+                measurements.Add(new Measurement<long>(read(stack, core),
+                    new KeyValuePair<string, object?>(StackTag, stack.Name),
+                    new KeyValuePair<string, object?>(CoreTag, core)));
             }
         }
         return measurements;
