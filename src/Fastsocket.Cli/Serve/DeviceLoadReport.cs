@@ -31,8 +31,13 @@ internal static class DeviceLoadReport
         }
         if (saturated.Count > 0)
         {
+            // A saturated core falls behind whatever the queue length: packets wait, and the kernel drops once more are
+            // in flight toward the stack than the queue holds. A longer queue turns those drops into delay; only more
+            // cores (or less load) shorten the delay.
             output.WriteLine($"saturated: core(s) {string.Join(", ", saturated)} read full turns while busy over {SaturatedBusyShare:P0} of the time; " +
-                (toward > 0 ? $"the {toward} kernel drops are load beyond these engines (more cores would serve it)" : "no device drops yet"));
+                (toward > 0
+                    ? $"the kernel dropped {toward} packets that did not fit the queue behind them (a longer --tun-queue-len turns drops into delay; more cores serve the load)"
+                    : "the queue held everything (no device drops); the load waited instead"));
         }
         else if (toward > 0)
         {
