@@ -35,6 +35,12 @@ public sealed class FastsocketTransportOptions
     /// <summary>The kernel side's IPv4 address on a TUN device; unused on the in-memory network.</summary>
     public string? HostAddress { get; set; }
 
+    /// <summary>
+    /// Packets the kernel may queue toward each engine of a TUN device before it drops (the device's txqueuelen);
+    /// defaults to <see cref="Devices.Tun.TunDevice.DefaultKernelQueueLength"/>. Unused on other devices.
+    /// </summary>
+    public int TunQueueLength { get; set; } = Devices.Tun.TunDevice.DefaultKernelQueueLength;
+
     /// <summary>The in-memory client stack's address; unused with a <see cref="DeviceFactory"/>.</summary>
     public string ClientAddress { get; set; } = FastsocketNetwork.DefaultClientAddress;
 

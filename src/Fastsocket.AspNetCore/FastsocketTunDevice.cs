@@ -32,6 +32,11 @@ internal static class FastsocketTunDevice
             throw new InvalidOperationException(
                 $"{spec} needs {FastsocketEnvironment.HostAddress}, the kernel side's address in the prefix of {FastsocketEnvironment.Address} (e.g. 198.18.0.1 with 198.18.0.2/24)");
         }
+        if (options.TunQueueLength is < TunDevice.MinKernelQueueLength or > TunDevice.MaxKernelQueueLength)
+        {
+            throw new InvalidOperationException(
+                $"{spec}: {nameof(FastsocketTransportOptions.TunQueueLength)} {options.TunQueueLength} must be between {TunDevice.MinKernelQueueLength} and {TunDevice.MaxKernelQueueLength}");
+        }
     }
 
     public static IMultiQueueDevice Open(FastsocketDeviceRequest request)
@@ -40,7 +45,7 @@ internal static class FastsocketTunDevice
         TunDevice device = TunDevice.Create(request.Argument, request.Cores);
         try
         {
-            device.ConfigureHost(IPAddress.Parse(request.Options.HostAddress!), request.Options.PrefixLength);
+            device.ConfigureHost(IPAddress.Parse(request.Options.HostAddress!), request.Options.PrefixLength, request.Options.TunQueueLength);
         }
         catch
         {

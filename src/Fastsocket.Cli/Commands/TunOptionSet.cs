@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Fastsocket.Devices.Tun;
 
 namespace Fastsocket.Cli.Commands;
 
@@ -37,6 +38,14 @@ internal sealed class TunOptionSet
         DefaultValueFactory = _ => 1,
     }.MustBeInRange(1, 64);
 
+    public Option<int> QueueLength { get; } = new Option<int>("--tun-queue-len")
+    {
+        Description = $"Packets the kernel may queue for each engine before it drops (the device's txqueuelen; default {TunDevice.DefaultKernelQueueLength}). " +
+            "Too short a queue overflows while an engine works through a burst, and every packet lost there costs a retransmission.",
+        HelpName = "packets",
+        DefaultValueFactory = _ => TunDevice.DefaultKernelQueueLength,
+    }.MustBeInRange(TunDevice.MinKernelQueueLength, TunDevice.MaxKernelQueueLength);
+
     public Option<string> Pcap { get; } = new Option<string>("--pcap")
     {
         Description = "Write every packet through the device to this pcap file.",
@@ -54,6 +63,7 @@ internal sealed class TunOptionSet
         command.Options.Add(Address);
         command.Options.Add(HostAddress);
         command.Options.Add(Cores);
+        command.Options.Add(QueueLength);
         command.Options.Add(Pcap);
         command.Options.Add(Pin);
     }
@@ -89,7 +99,7 @@ internal sealed class TunOptionSet
             return false;
         }
         settings = new TunSettings(name, address, prefix, host, parseResult.GetValue(Cores), parseResult.GetValue(Pcap),
-            parseResult.GetValue(Pin));
+            parseResult.GetValue(Pin), parseResult.GetValue(QueueLength));
         error = "";
         return true;
     }

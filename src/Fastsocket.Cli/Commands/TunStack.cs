@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Fastsocket.Cli.Serve;
 using Fastsocket.Devices;
 using Fastsocket.Devices.Tun;
 using Fastsocket.Stack;
@@ -13,8 +14,11 @@ namespace Fastsocket.Cli.Commands;
 /// </summary>
 internal sealed class TunStack : IDisposable
 {
+    private readonly long _startedMicroseconds;
+
     private TunStack(TunDevice device, FastsocketStack stack, PcapWriter? capture)
     {
+        _startedMicroseconds = stack.Options.Clock.NowMicroseconds;
         Device = device;
         Stack = stack;
         Capture = capture;
@@ -54,7 +58,7 @@ internal sealed class TunStack : IDisposable
         try
         {
             device = TunDevice.Create(settings.Name, settings.Cores, capture: capture);
-            device.ConfigureHost(settings.HostAddress, settings.Prefix);
+            device.ConfigureHost(settings.HostAddress, settings.Prefix, settings.QueueLength);
             var stack = new FastsocketStack(new StackOptions
             {
                 Design = StackDesign.Fastsocket,
@@ -96,6 +100,7 @@ internal sealed class TunStack : IDisposable
         {
             output.WriteLine($"tun {Device.Name} queue {queue.Index}: packets in {queue.PacketsIn} out {queue.PacketsOut}, bytes in {queue.BytesIn} out {queue.BytesOut}, read errors {queue.ReadErrors}, write errors {queue.WriteErrors}, oversize {queue.OversizeDrops}, wakeups {queue.Wakeups}");
         }
+        DeviceLoadReport.Write(output, Device.Name, Device, Stack, _startedMicroseconds);
     }
 
     public void Dispose()

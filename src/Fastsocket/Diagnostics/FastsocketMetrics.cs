@@ -88,6 +88,22 @@ public static class FastsocketMetrics
     /// <summary>Counter per core: seconds the engine's loop has had work since the stack started (rate it for a busy share per interval).</summary>
     public const string EngineBusyTime = "fastsocket.engine.busy.time";
 
+    /// <summary>
+    /// Counter: packets the host dropped at the device, which the engines never saw, by <c>direction</c>:
+    /// <c>toward_stack</c> (the kernel's queue toward the stack was full) and <c>from_stack</c> (packets the stack wrote);
+    /// only for devices whose host counts them (<see cref="Devices.IHostDropCounters"/>, such as TUN).
+    /// </summary>
+    public const string DevicePacketsDropped = "fastsocket.device.packets.dropped";
+
+    /// <summary>Tag of <see cref="DevicePacketsDropped"/>: <c>toward_stack</c> or <c>from_stack</c>.</summary>
+    public const string DirectionTag = "direction";
+
+    /// <summary>
+    /// Counter per core: turns of the engine's loop that read their most batches and left the device possibly holding
+    /// more (<see cref="EngineCore.TurnsAtReadLimit"/>); rising with a busy ratio near 1, the core is saturated.
+    /// </summary>
+    public const string EngineTurnsAtReadLimit = "fastsocket.engine.turns.read_limit";
+
     private static readonly Lock s_stacksLock = new();
     private static readonly List<ObservedStack> s_stacks = [];
     private static readonly Meter s_meter = CreateMeter();
@@ -173,7 +189,34 @@ public static class FastsocketMetrics
             "Share of the time since the previous observation that the engine core's loop had work.");
         meter.CreateObservableCounter(EngineBusyTime, () => PerCore((s, core) => s.BusySeconds(core)), "s",
             "Time the engine core's loop has had work since the stack started.");
+        meter.CreateObservableCounter(DevicePacketsDropped, ObserveDeviceDrops, "{packet}",
+            "Packets the host dropped at the device before the engines saw them, or after the stack wrote them.");
+        meter.CreateObservableCounter(EngineTurnsAtReadLimit, () => PerCoreCount((s, core) => s.Stack.Core(core).TurnsAtReadLimit), "{turn}",
+            "Engine loop turns that read their most batches and left the device possibly holding more.");
         return meter;
+    }
+
+    /// <summary>The host's drop counters of each stack's device, where the device has them and they can be read.</summary>
+    private static List<Measurement<long>> ObserveDeviceDrops()
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (ObservedStack stack in Snapshot())
+        {
+            if (stack.Stack.Options.Device is not Devices.IHostDropCounters host)
+            {
+                continue;
+            }
+            var name = new KeyValuePair<string, object?>(StackTag, stack.Name);
+            if (host.DroppedTowardStack is long toward)
+            {
+                measurements.Add(new Measurement<long>(toward, name, new KeyValuePair<string, object?>(DirectionTag, "toward_stack")));
+            }
+            if (host.DroppedFromStack is long from)
+            {
+                measurements.Add(new Measurement<long>(from, name, new KeyValuePair<string, object?>(DirectionTag, "from_stack")));
+            }
+        }
+        return measurements;
     }
 
     private static void Counter(Meter meter, string name, string unit, string description, Func<EngineStatistics, long> counter) =>
@@ -256,6 +299,21 @@ public static class FastsocketMetrics
                 {
                     measurements.Add(WithTag(drops, ReasonTag, current.ToString()));
                 }
+            }
+        }
+        return measurements;
+    }
+
+    private static List<Measurement<long>> PerCoreCount(Func<ObservedStack, int, long> read)
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (ObservedStack stack in Snapshot())
+        {
+            for (int core = 0; core < stack.Stack.CoreCount; core++)
+            {
+                measurements.Add(new Measurement<long>(read(stack, core),
+                    new KeyValuePair<string, object?>(StackTag, stack.Name),
+                    new KeyValuePair<string, object?>(CoreTag, core)));
             }
         }
         return measurements;

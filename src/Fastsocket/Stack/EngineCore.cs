@@ -15,6 +15,13 @@ public sealed class EngineCore : IDisposable
     private const int SpinsBeforeSleep = 64;
     private const int MaxSleepMilliseconds = 1000;
 
+    /// <summary>
+    /// Batches one turn reads at most before it writes: 16 of the default 64 packets, 1,024, well inside a TUN device's
+    /// default kernel queue (<see cref="Devices.Tun.TunDevice.DefaultKernelQueueLength"/>), so the queue absorbs what
+    /// arrives during a turn, and short enough that a flood of input cannot hold back timers and output for long.
+    /// </summary>
+    public const int MaxBatchesPerTurn = 16;
+
     private readonly FastsocketStack _stack;
     private readonly Queue<WorkItem> _local = new(4096);
     private readonly ConcurrentQueue<WorkItem> _remote = new();
@@ -24,6 +31,8 @@ public sealed class EngineCore : IDisposable
     private volatile bool _stopping;
     private int _managedThreadId = -1;
     private EngineActivity _activity;
+    private long _turns;
+    private long _turnsAtReadLimit;
 
     internal EngineCore(FastsocketStack stack, int coreId, NetworkEngine engine, int batchSize)
     {
@@ -55,6 +64,17 @@ public sealed class EngineCore : IDisposable
 
     /// <summary>Whether the thread was pinned to its CPU.</summary>
     public bool Pinned { get; private set; }
+
+    /// <summary>Turns of the engine's loop that found work (packets or posted work); any thread may read it.</summary>
+    public long BusyTurns => Volatile.Read(ref _turns);
+
+    /// <summary>
+    /// Busy turns that read <see cref="MaxBatchesPerTurn"/> full batches and stopped with the device possibly holding
+    /// more: the engine could not keep up with what arrived. Rising together with an idle time near zero
+    /// (<see cref="IdleMicroseconds"/>), it means the core is saturated, and what the device drops then is load beyond
+    /// the core, not a queue too short.
+    /// </summary>
+    public long TurnsAtReadLimit => Volatile.Read(ref _turnsAtReadLimit);
 
     /// <summary>Times the engine went to sleep for lack of work.</summary>
     public long Sleeps => Volatile.Read(ref _activity.Sleeps);
@@ -199,7 +219,11 @@ public sealed class EngineCore : IDisposable
             long turnStart = _activity.IdleSince != 0 ? clock.NowMicroseconds : 0;
             try
             {
-                work = Engine.Poll(_batchSize);
+                work = Engine.PollUntilDrained(_batchSize, MaxBatchesPerTurn, out bool drained);
+                if (!drained)
+                {
+                    Volatile.Write(ref _turnsAtReadLimit, _turnsAtReadLimit + 1);
+                }
             }
             catch (Exception e)
             {
@@ -212,6 +236,7 @@ public sealed class EngineCore : IDisposable
             work += RunWork();
             if (work > 0)
             {
+                Volatile.Write(ref _turns, _turns + 1);
                 Engine.FlushPending();
                 idle = 0;
                 if (_activity.IdleSince != 0)

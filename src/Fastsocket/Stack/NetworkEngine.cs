@@ -171,6 +171,46 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
         return received;
     }
 
+    /// <summary>
+    /// One turn of a core's loop under load: reads the device in batches of <paramref name="batch"/> until a batch
+    /// comes back short (the queue is empty) or <paramref name="maxBatches"/> batches were read, and only then runs
+    /// timers and writes. Reading everything first empties the kernel's queue toward the stack as fast as packets can
+    /// be taken in, so a burst does not overflow it while the engine writes replies, and all the ACKs a connection owes
+    /// for the turn leave as one. <paramref name="drained"/> is false when the last batch was full: the device may
+    /// still hold packets, the engine is behind.
+    /// </summary>
+    /// <returns>Packets received, hand-offs from other cores included.</returns>
+    internal int PollUntilDrained(int batch, int maxBatches, out bool drained)
+    {
+        int received = 0;
+        drained = false;
+        for (int i = 0; i < maxBatches; i++)
+        {
+            // Each batch on a fresh clock reading: RTT samples and timestamps of a long turn stay honest.
+            Refresh();
+            int n = _device.Poll(this, batch);
+            received += n;
+            if (n < batch)
+            {
+                drained = true;
+                break;
+            }
+        }
+        if (Stack is not null)
+        {
+            _fromHandoff = true;
+            received += Stack.Handoff.Drain(CoreId, this, batch * maxBatches);
+            _fromHandoff = false;
+        }
+        _timers.Advance(_now);
+        if (_timeWait.Count > 0)
+        {
+            _timeWait.Expire(_now);
+        }
+        FlushPending();
+        return received;
+    }
+
     /// <summary>The earliest timer deadline, for an idle engine deciding how long it may sleep.</summary>
     public long NextTimerDeadline() => _timers.NextDeadline();
 

@@ -56,6 +56,8 @@ public class FastsocketMetricsTests
             [TimeWait] = "{connection}",
             [EngineBusyRatio] = "1",
             [EngineBusyTime] = "s",
+            [DevicePacketsDropped] = "{packet}",
+            [EngineTurnsAtReadLimit] = "{turn}",
         };
         Dictionary<string, string?> published = reader.Published.ToDictionary(i => i.Name, i => i.Unit);
         Assert.Equal(expected.Keys.Order(), published.Keys.Order());

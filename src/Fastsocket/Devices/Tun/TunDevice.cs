@@ -14,19 +14,26 @@ namespace Fastsocket.Devices.Tun;
 /// (<see cref="Steering"/> is null); software Receive Flow Deliver in the stack moves whatever still lands on the
 /// wrong core. The device is not persistent: closing the last queue deletes it, with its addresses and routes.
 /// </summary>
-public sealed class TunDevice : IMultiQueueDevice, IDisposable
+public sealed class TunDevice : IMultiQueueDevice, IHostDropCounters, IDisposable
 {
     /// <summary>Most queues a TUN device accepts (the kernel's MAX_TAP_QUEUES).</summary>
     public const int MaxQueues = 256;
 
     /// <summary>
     /// Packets the kernel holds for the stack on each queue before it drops what it sends (the device's txqueuelen)
-    /// when <see cref="ConfigureHost"/> is not told otherwise. The kernel's own default for TUN, 500, overflows in
-    /// the stack's short pauses under a SYN flood of 20,000 packets a second: 3.8-6% of everything the kernel sent,
-    /// legitimate SYNs and ACKs included, was dropped before the stack could see it, where 4096 dropped none
-    /// (bench/scripts/syn-flood.sh). A full queue of small packets is a few megabytes of kernel memory per queue.
+    /// when <see cref="ConfigureHost"/> is not told otherwise. The kernel's own default for TUN, 500, overflows in the
+    /// stack's short pauses under a SYN flood of 20,000 packets a second (3.8-6% of everything dropped, legitimate SYNs
+    /// and ACKs included; 4,096 dropped none, bench/scripts/syn-flood.sh). A closed-loop load keeps about two packets per
+    /// connection in flight toward the stack (a request and an ACK), more while the kernel retransmits, so the queue
+    /// must hold a few per connection: with wrk's 10,000 keep-alive connections against one engine
+    /// (bench/scripts/high-concurrency.sh) 4,096 dropped 114,904 packets, 16,384 dropped 44,790 and 32,768 dropped
+    /// 5,434; with 4,000 Connection: close connections 4,096 dropped 38,197 and both longer queues none. The kernel keeps
+    /// a ring of that many pointers per queue (256 KB) and holds packets in it only while the engine is behind.
     /// </summary>
-    public const int DefaultKernelQueueLength = 4096;
+    public const int DefaultKernelQueueLength = 32768;
+
+    /// <summary>Smallest queue length <see cref="ConfigureHost"/> accepts.</summary>
+    public const int MinKernelQueueLength = 1;
 
     /// <summary>Largest queue length <see cref="ConfigureHost"/> accepts: the kernel allocates a ring of that many slots per queue.</summary>
     public const int MaxKernelQueueLength = 65536;
@@ -76,6 +83,22 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
 
     /// <summary>write(2) failures (packets the kernel did not take), summed over the queues.</summary>
     public long WriteErrors => _queues.Sum(static q => q.WriteErrors);
+
+    /// <summary>
+    /// Packets the kernel may queue for the stack on each queue (the device's txqueuelen) as <see cref="ConfigureHost"/>
+    /// set it; 0 before that.
+    /// </summary>
+    public int HostQueueLength { get; private set; }
+
+    /// <summary>
+    /// Packets the kernel dropped instead of queueing them for the stack because the queue was full (the interface's
+    /// transmit drops, from /proc/self/net/dev of the caller's network namespace, which must be the device's); null when
+    /// unreadable. The engines never see these packets: a load they could serve should leave this at 0.
+    /// </summary>
+    public long? DroppedTowardStack => NetDevCounters.Read(Name)?.TransmitDropped;
+
+    /// <summary>Packets the stack wrote that the kernel dropped on receipt (the interface's receive drops); null when unreadable.</summary>
+    public long? DroppedFromStack => NetDevCounters.Read(Name)?.ReceiveDropped;
 
     /// <summary>
     /// Creates the device with <paramref name="queues"/> queues. Needs CAP_NET_ADMIN; the device lives in the caller's
@@ -158,7 +181,7 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(prefixLength, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, 32);
-        ArgumentOutOfRangeException.ThrowIfLessThan(kernelQueueLength, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(kernelQueueLength, MinKernelQueueLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(kernelQueueLength, MaxKernelQueueLength);
         try
         {
@@ -175,6 +198,7 @@ public sealed class TunDevice : IMultiQueueDevice, IDisposable
         IpCommand.Run($"link set dev {Name} mtu {mtu} txqueuelen {kernelQueueLength}");
         IpCommand.Run($"addr add {hostAddress}/{prefixLength} dev {Name}");
         IpCommand.Run($"link set dev {Name} up");
+        HostQueueLength = kernelQueueLength;
     }
 
     /// <inheritdoc/>
