@@ -30,6 +30,7 @@ public sealed class BenchTargets
         if (OperatingSystem.IsLinux())
         {
             targets.Register(KernelBenchTarget.ReusePortDesign, () => new KernelBenchTarget(reusePort: true));
+            targets.Register(KernelEpoll.EpollBenchTarget.DesignName, () => new KernelEpoll.EpollBenchTarget());
         }
 
         return targets;
