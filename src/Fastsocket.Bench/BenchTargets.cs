@@ -33,6 +33,12 @@ public sealed class BenchTargets
             targets.Register(KernelEpoll.EpollBenchTarget.DesignName, () => new KernelEpoll.EpollBenchTarget());
         }
 
+        // The C reference, where nginx is installed: run with --designs nginx-kernel.
+        if (NginxBenchTarget.IsAvailable)
+        {
+            targets.Register(NginxBenchTarget.DesignName, () => new NginxBenchTarget());
+        }
+
         return targets;
     }
 

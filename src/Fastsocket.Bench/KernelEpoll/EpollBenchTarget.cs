@@ -42,9 +42,9 @@ public sealed class EpollBenchTarget : IBenchTarget
     /// One untimed connection to 127.0.0.1:<paramref name="port"/> before the clock starts, through the same client
     /// code: it proves the server answers exactly and compiles the client's path.
     /// </summary>
-    internal static void Prime(int port, BenchRunSpec spec, string server = "The kernel-epoll server")
+    internal static void Prime(int port, BenchRunSpec spec, ResponseCheck? check = null, string server = "The kernel-epoll server")
     {
-        using var loop = new EpollClientLoop(port, spec, firstLoop: 0, cpu: spec.ServerCores, cap: 1, progress: null, slots: 1);
+        using var loop = new EpollClientLoop(port, spec, firstLoop: 0, cpu: spec.ServerCores, cap: 1, progress: null, slots: 1, check: check);
         long now = Stopwatch.GetTimestamp();
         var thread = new Thread(() => loop.Run(0, long.MaxValue, now + (10 * Stopwatch.Frequency))) { IsBackground = true };
         thread.Start();
@@ -59,7 +59,8 @@ public sealed class EpollBenchTarget : IBenchTarget
     /// The load on 127.0.0.1:<paramref name="port"/>: <see cref="BenchRunSpec.ClientCores"/> epoll loops on threads
     /// pinned to CPUs <paramref name="firstCpu"/> upwards, over warm-up, window and drain; also the nginx row's client.
     /// </summary>
-    internal static BenchLoadOutcome Load(int port, BenchRunSpec spec, BenchProgress progress, int firstCpu, CancellationToken cancellationToken)
+    internal static BenchLoadOutcome Load(int port, BenchRunSpec spec, BenchProgress progress, int firstCpu, CancellationToken cancellationToken,
+        ResponseCheck? check = null)
     {
         // The cap on connections, shared out between the loops as the stack's client does.
         long perLoopCap = Math.Max(1, spec.MaxConnections / spec.ClientLoops);
@@ -68,7 +69,8 @@ public sealed class EpollBenchTarget : IBenchTarget
         {
             for (int core = 0; core < loops.Length; core++)
             {
-                loops[core] = new EpollClientLoop(port, spec, core * spec.Concurrency, firstCpu + core, perLoopCap * spec.Concurrency, progress);
+                loops[core] = new EpollClientLoop(port, spec, core * spec.Concurrency, firstCpu + core, perLoopCap * spec.Concurrency, progress,
+                    check: check);
             }
 
             long start = Stopwatch.GetTimestamp();

@@ -24,7 +24,7 @@ internal sealed unsafe class EpollClientLoop : IDisposable
     private readonly int _port;
     private readonly int _cpu;
     private readonly byte[] _request;
-    private readonly byte[] _response;
+    private readonly ResponseCheck _check;
     private readonly byte[] _readBuffer;
     private readonly BenchProgress? _progress;
     private readonly long _cap;
@@ -54,7 +54,9 @@ internal sealed unsafe class EpollClientLoop : IDisposable
     /// <param name="progress">Live counters, or null.</param>
     /// <param name="allocationWarmup">Completed connections after which <see cref="AllocatedBytesSinceWarmup"/> starts counting.</param>
     /// <param name="slots">Connections in flight; <see cref="BenchRunSpec.Concurrency"/> when 0.</param>
-    public EpollClientLoop(int port, BenchRunSpec spec, int firstLoop, int cpu, long cap, BenchProgress? progress, long allocationWarmup = 64, int slots = 0)
+    /// <param name="check">The response check; null: exactly <see cref="BenchRunSpec.Response"/>.</param>
+    public EpollClientLoop(int port, BenchRunSpec spec, int firstLoop, int cpu, long cap, BenchProgress? progress,
+        long allocationWarmup = 64, int slots = 0, ResponseCheck? check = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         _port = port;
@@ -64,10 +66,9 @@ internal sealed unsafe class EpollClientLoop : IDisposable
         _allocationWarmup = allocationWarmup;
         _request = GC.AllocateArray<byte>(spec.Request.Length, pinned: true);
         spec.Request.Span.CopyTo(_request);
-        _response = GC.AllocateArray<byte>(spec.Response.Length, pinned: true);
-        spec.Response.Span.CopyTo(_response);
+        _check = check ?? new ResponseCheck(spec.Response);
         // One byte more than the response, so a response running long is seen in the first read that has it all.
-        _readBuffer = GC.AllocateArray<byte>(Math.Clamp(_response.Length + 1, 1024, 64 * 1024), pinned: true);
+        _readBuffer = GC.AllocateArray<byte>(Math.Clamp(_check.Length + 1, 1024, 64 * 1024), pinned: true);
         slots = slots > 0 ? slots : spec.Concurrency;
         _fd = new int[slots];
         Array.Fill(_fd, -1);
@@ -243,7 +244,7 @@ internal sealed unsafe class EpollClientLoop : IDisposable
             nint n = Read(fd, buffer, (nuint)_readBuffer.Length);
             if (n > 0)
             {
-                if (!ResponseCheck.Continues(_response, _offset[slot], new ReadOnlySpan<byte>(buffer, (int)n)))
+                if (!_check.Continues(_offset[slot], new ReadOnlySpan<byte>(buffer, (int)n)))
                 {
                     Complete(slot, ok: false, request);
                     return;
@@ -255,7 +256,7 @@ internal sealed unsafe class EpollClientLoop : IDisposable
 
             if (n == 0)
             {
-                Complete(slot, ResponseCheck.IsComplete(_response, _offset[slot]), request);
+                Complete(slot, _check.IsComplete(_offset[slot]), request);
                 return;
             }
 
