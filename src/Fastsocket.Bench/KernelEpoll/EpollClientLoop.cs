@@ -197,7 +197,7 @@ internal sealed unsafe class EpollClientLoop : IDisposable
         }
         else if (_phase[slot] == Reading && (mask & (EpollIn | EpollRdHup | EpollHup | EpollErr)) != 0)
         {
-            Receive(slot, request, buffer);
+            Receive(slot, mask, request, buffer);
         }
     }
 
@@ -232,11 +232,11 @@ internal sealed unsafe class EpollClientLoop : IDisposable
         _offset[slot] = 0;
         if ((mask & (EpollIn | EpollRdHup | EpollHup | EpollErr)) != 0)
         {
-            Receive(slot, request, buffer);
+            Receive(slot, mask, request, buffer);
         }
     }
 
-    private void Receive(int slot, byte* request, byte* buffer)
+    private void Receive(int slot, uint mask, byte* request, byte* buffer)
     {
         int fd = _fd[slot];
         while (true)
@@ -251,6 +251,15 @@ internal sealed unsafe class EpollClientLoop : IDisposable
                 }
 
                 _offset[slot] += (int)n;
+                // The server's FIN had arrived when epoll reported this event (EPOLLRDHUP), and a read that did not
+                // fill the buffer took everything queued before it: the stream has ended here, exactly as a further
+                // read returning 0 would say, without the call.
+                if ((mask & EpollRdHup) != 0 && n < _readBuffer.Length)
+                {
+                    Complete(slot, _check.IsComplete(_offset[slot]), request);
+                    return;
+                }
+
                 continue;
             }
 

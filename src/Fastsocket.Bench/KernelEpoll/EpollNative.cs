@@ -38,6 +38,7 @@ internal static unsafe partial class EpollNative
 
     public const int EIntr = 4;
     public const int EAgain = 11;
+    public const int EConnAborted = 103;
     public const int EInProgress = 115;
 
     /// <summary>

@@ -181,7 +181,7 @@ internal sealed unsafe class EpollServerLoop : IDisposable
                     {
                         if (!stopping)
                         {
-                            AcceptReady(response, buffer);
+                            AcceptReady();
                         }
                     }
                     else if (data == StopTag)
@@ -211,49 +211,41 @@ internal sealed unsafe class EpollServerLoop : IDisposable
         }
     }
 
-    private void AcceptReady(byte* response, byte* buffer)
+    /// <summary>
+    /// One accept per listener event, as an nginx worker does by default (multi_accept off): the listener is
+    /// level-triggered, so connections still queued are reported again by the next wait, and no accept4 call is spent
+    /// on finding the queue empty.
+    /// </summary>
+    private void AcceptReady()
     {
-        while (true)
+        int fd = Accept4(_listener, null, null, SockNonBlock | SockCloExec);
+        if (fd < 0)
         {
-            int fd = Accept4(_listener, null, null, SockNonBlock | SockCloExec);
-            if (fd < 0)
+            // EAGAIN (another wake-up took it), EINTR, or a connection reset while queued: the listener reports what
+            // is left on the next wait. Anything else (out of descriptors) is a connection this server failed.
+            int errno = Errno;
+            if (errno != EAgain && errno != EIntr && errno != EConnAborted)
             {
-                int errno = Errno;
-                if (errno == EIntr)
-                {
-                    continue;
-                }
-
-                // EAGAIN: the queue is empty. Anything else (a connection reset while queued, out of descriptors):
-                // the level-triggered listener reports what is left on the next wait.
-                if (errno != EAgain)
-                {
-                    _errors++;
-                }
-
-                return;
-            }
-
-            if (fd >= _state.Length)
-            {
-                _ = Close(fd);
                 _errors++;
-                continue;
             }
 
-            _open++;
-            _state[fd] = ReadingMatched0;
-            // On loopback the request has usually arrived with the handshake's last ACK: read it now, and only a
-            // connection whose request is not there yet costs an epoll registration.
-            if (!Serve(fd, response, buffer))
-            {
-                continue;
-            }
+            return;
+        }
 
-            if (Control(_epoll, EpollCtlAdd, fd, EpollIn | EpollRdHup | EpollEt, (ulong)fd) != 0)
-            {
-                Finish(fd, served: false);
-            }
+        if (fd >= _state.Length)
+        {
+            _ = Close(fd);
+            _errors++;
+            return;
+        }
+
+        _open++;
+        _state[fd] = ReadingMatched0;
+        // Registered to wait for its request, as nginx does: reading at once would mostly find nothing yet (the client
+        // writes its request only when its own epoll reports the connect done) and cost a read that returns EAGAIN.
+        if (Control(_epoll, EpollCtlAdd, fd, EpollIn | EpollRdHup | EpollEt, (ulong)fd) != 0)
+        {
+            Finish(fd, served: false);
         }
     }
 
@@ -270,7 +262,7 @@ internal sealed unsafe class EpollServerLoop : IDisposable
         }
     }
 
-    /// <summary>Moves the connection on as far as it can go without blocking; true while it waits for epoll.</summary>
+    /// <summary>Moves the connection on as far as it can go without blocking; true while it waits for epoll to read.</summary>
     private bool Serve(int fd, byte* response, byte* buffer)
     {
         int state = _state[fd];
@@ -322,12 +314,10 @@ internal sealed unsafe class EpollServerLoop : IDisposable
 
             if (n < 0 && Errno == EAgain)
             {
-                // A response bigger than the socket's send buffer: wait for room, edge-triggered. The connection is
-                // registered already unless its request came with the accept (then MOD fails and it is added).
+                // A response bigger than the socket's send buffer: wait for room, edge-triggered (the connection is
+                // registered since its accept).
                 _state[fd] = -(1 + sent);
-                const uint writable = EpollOut | EpollRdHup | EpollEt;
-                if (Control(_epoll, EpollCtlMod, fd, writable, (ulong)fd) != 0 &&
-                    Control(_epoll, EpollCtlAdd, fd, writable, (ulong)fd) != 0)
+                if (Control(_epoll, EpollCtlMod, fd, EpollOut | EpollRdHup | EpollEt, (ulong)fd) != 0)
                 {
                     Finish(fd, served: false);
                 }
