@@ -151,12 +151,9 @@ internal sealed class KernelBenchClient : IDisposable
 
                 ok = exact && _check.IsComplete(received);
             }
-            catch (SocketException)
+            catch (Exception)
             {
-            }
-            catch (ObjectDisposedException)
-            {
-                // Closed by the stop timer.
+                // Refused, reset, or closed by the stop timer: a failed connection, whatever the exception.
             }
             finally
             {
