@@ -33,6 +33,12 @@ internal sealed partial class NginxServer : IDisposable
     /// <summary>The loopback port nginx listens on.</summary>
     public int Port { get; }
 
+    /// <summary>The temporary directory holding nginx's config, pid file, logs and temp paths (removed on dispose).</summary>
+    public string DirectoryPath => _directory.FullName;
+
+    /// <summary>The nginx master's process id.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Where nginx is installed (PATH, then the usual sbin directories), or null.</summary>
     public static string? FindExecutable()
     {

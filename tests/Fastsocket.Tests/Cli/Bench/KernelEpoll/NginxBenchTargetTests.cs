@@ -50,7 +50,7 @@ public sealed class NginxBenchTargetTests
     }
 
     [NginxFact]
-    public void A_short_run_completes_connections_without_errors_and_leaves_nothing_behind()
+    public void A_short_run_completes_connections_without_errors()
     {
         var spec = new BenchRunSpec(serverCores: 1, clientCores: 1, duration: TimeSpan.FromSeconds(1), warmup: TimeSpan.Zero, concurrency: 4);
         var progress = new BenchProgress();
@@ -60,6 +60,25 @@ public sealed class NginxBenchTargetTests
         Assert.Equal("nginx-kernel", result.Design);
         Assert.True(result.Connections > 0, $"no connection completed ({progress.Completed} completed, {progress.Errors} failed)");
         Assert.Equal(0, result.Errors);
-        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "fastsocket-nginx-*"));
+    }
+
+    [NginxFact]
+    public void Nginx_answers_the_bench_request_and_is_gone_with_its_directory_after_dispose()
+    {
+        var spec = new BenchRunSpec(responseBytes: 16);
+        string directory;
+        int pid;
+        using (NginxServer nginx = NginxServer.Start(workers: 1, spec.Response.Span[^16..], workerConnections: 1024))
+        {
+            directory = nginx.DirectoryPath;
+            pid = nginx.ProcessId;
+            Assert.True(File.Exists(Path.Combine(directory, "nginx.conf")));
+            ResponseCheck check = NginxBenchTarget.LearnResponse(nginx.Port, spec);
+            Assert.True(check.AnyLength == 29, "the Date value is the one open range");
+        }
+
+        Assert.False(Directory.Exists(directory));
+        Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("nginx", StringComparison.Ordinal),
+            "the nginx master still runs");
     }
 }
