@@ -120,7 +120,9 @@ internal sealed class KernelBenchClient : IDisposable
             }
 
             bool ok = false;
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            // No NoDelay and no LingerState: each is a setsockopt per connection, and neither changes a packet here
+            // (the request is one write on a fresh connection, which Nagle never holds back).
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             _inFlight[index] = socket;
             try
             {

@@ -363,13 +363,9 @@ internal sealed unsafe class EpollClientLoop : IDisposable
             return false;
         }
 
+        // No TCP_NODELAY: the request is one write on a fresh connection, which Nagle never holds back, so the option
+        // would change no packet and cost a setsockopt per connection (the System.Net.Sockets client does without too).
         _fd[slot] = fd;
-        // TCP_NODELAY as every row's client sets it (the request is one write, so it changes no packet here).
-        if (SetInt(fd, IpProtoTcp, TcpNoDelay, 1) != 0)
-        {
-            return false;
-        }
-
         if (_source[slot] != 0)
         {
             var local = new SockAddrIn { Family = AfInet, AddressNetworkOrder = _source[slot] };
