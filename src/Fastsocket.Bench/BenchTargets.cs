@@ -41,6 +41,13 @@ public sealed class BenchTargets
         if (OperatingSystem.IsLinux())
         {
             targets.Register(KernelBenchTarget.ReusePortDesign, () => new KernelBenchTarget(reusePort: true));
+            targets.Register(KernelEpoll.EpollBenchTarget.DesignName, () => new KernelEpoll.EpollBenchTarget());
+        }
+
+        // The C reference, where nginx is installed: run with --designs nginx-kernel.
+        if (NginxBenchTarget.IsAvailable)
+        {
+            targets.Register(NginxBenchTarget.DesignName, () => new NginxBenchTarget());
         }
 
         return targets;

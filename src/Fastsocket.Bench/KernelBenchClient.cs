@@ -1,86 +1,216 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
 namespace Fastsocket.Bench;
 
 /// <summary>
-/// One client loop's connection routine over kernel TCP: connect, send the request, read the response
-/// until the server's FIN, check it, close. Owns a receive buffer reused across its connections, so
-/// one instance must not run two connections at once.
+/// The System.Net.Sockets kernel rows' load, shaped like the stack's (<see cref="StackBenchClient"/>): one pinned
+/// thread per client core (<see cref="KernelCoreLoop"/>, on CPUs after the server's), <see cref="BenchRunSpec.Concurrency"/>
+/// loops on each, each one connection at a time (connect, send the request, read to end of stream checking every
+/// byte with <see cref="ResponseCheck"/>, close), counted per core so no loop writes a counter another core reads.
+/// No cancellation token on any operation: a run ends by its clock, and one timer for the whole run closes whatever
+/// is still in flight when the drain after the window runs out (or the caller cancels).
 /// </summary>
-internal sealed class KernelBenchClient
+internal sealed class KernelBenchClient : IDisposable
 {
     private readonly IPEndPoint _server;
-    private readonly ReadOnlyMemory<byte> _request;
-    private readonly int _responseLength;
-    private readonly byte[] _buffer;
-    private readonly IPEndPoint? _source;
+    private readonly BenchRunSpec _spec;
+    private readonly BenchProgress _progress;
+    private readonly ResponseCheck _check;
+    private readonly KernelCoreLoop[] _cores;
+    private readonly CoreTally[] _tallies;
+    // Each loop's connection in flight, so the one stop timer can close it.
+    private readonly Socket?[] _inFlight;
+    private volatile bool _stopping;
+    private long _measureStart;
+    private long _measureEnd;
 
     /// <param name="server">The kernel bench server's loopback endpoint.</param>
-    /// <param name="spec">Supplies the request to send and the response length to expect.</param>
-    /// <param name="source">Loopback address to connect from (port 0), or null for the kernel's choice.</param>
-    public KernelBenchClient(IPEndPoint server, BenchRunSpec spec, IPAddress? source = null)
+    /// <param name="spec">Supplies the request, the response to expect and the load's shape.</param>
+    /// <param name="progress">Live counters.</param>
+    public KernelBenchClient(IPEndPoint server, BenchRunSpec spec, BenchProgress progress)
     {
         _server = server;
-        _source = source is null ? null : new IPEndPoint(source, 0);
-        _request = spec.Request;
-        _responseLength = spec.Response.Length;
-        _buffer = new byte[Math.Clamp(_responseLength + 1, 1024, 64 * 1024)];
+        _spec = spec;
+        _progress = progress;
+        _check = new ResponseCheck(spec.Response);
+        _cores = new KernelCoreLoop[spec.ClientCores];
+        _tallies = new CoreTally[spec.ClientCores];
+        _inFlight = new Socket?[spec.ClientLoops];
+        for (int core = 0; core < _cores.Length; core++)
+        {
+            _cores[core] = new KernelCoreLoop(spec.ServerCores + core, $"kernel client {core}");
+            _tallies[core] = new CoreTally();
+        }
     }
 
-    public async ValueTask RunOnceAsync(CancellationToken token)
+    /// <summary>One untimed connection before the clock starts: proves the server answers exactly and compiles the path.</summary>
+    public void Prime()
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.NoDelay = true;
-        socket.LingerState = new LingerOption(false, 0);
-        if (_source is not null)
+        var tally = new CoreTally();
+        _measureStart = long.MaxValue;
+        _measureEnd = long.MaxValue;
+        bool finished = _cores[0].Start(() => Loop(0, tally, cap: 1, source: null)).Wait(TimeSpan.FromSeconds(10));
+        if (!finished || tally.TotalCompleted != 1)
         {
-            socket.Bind(_source);
+            CloseInFlight();
+            throw new InvalidOperationException("The kernel bench server did not serve a first connection with the exact response expected.");
         }
-        await socket.ConnectAsync(_server, token).ConfigureAwait(false);
+    }
 
-        var sent = 0;
-        while (sent < _request.Length)
+    /// <summary>The load: warm-up, window, drain; returns what the window measured.</summary>
+    public BenchLoadOutcome Run(CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _measureStart = start + Ticks(_spec.Warmup);
+        _measureEnd = _measureStart + Ticks(_spec.Duration);
+        _progress.MarkLoadStarted(start);
+        long perLoopCap = Math.Max(1, _spec.MaxConnections / _spec.ClientLoops);
+        var loops = new Task[_spec.ClientLoops];
+        for (int loop = 0; loop < loops.Length; loop++)
         {
-            sent += await socket.SendAsync(_request[sent..], SocketFlags.None, token).ConfigureAwait(false);
+            int core = loop / _spec.Concurrency;
+            // Loop i connects from 127.0.0.(1 + i mod N): all of 127/8 is loopback, no setup needed.
+            IPEndPoint? source = _spec.ClientAddresses > 1
+                ? new IPEndPoint(new IPAddress(new byte[] { 127, 0, 0, (byte)(1 + (loop % _spec.ClientAddresses)) }), 0)
+                : null;
+            int index = loop;
+            loops[loop] = _cores[core].Start(() => Loop(index, _tallies[core], perLoopCap, source));
         }
 
-        var received = 0;
-        var checkedPrefix = false;
-        while (true)
+        // One timer and one registration for the whole run: past the drain (or on cancel) whatever is in flight is closed.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(_spec.Warmup + _spec.Duration + BenchLoadGenerator.DrainGrace);
+        using (stop.Token.Register(CloseInFlight))
         {
-            var read = await socket.ReceiveAsync(_buffer, SocketFlags.None, token).ConfigureAwait(false);
-            if (read == 0)
+            Task.WaitAll(loops, _spec.Warmup + _spec.Duration + BenchLoadGenerator.DrainGrace + TimeSpan.FromSeconds(10));
+        }
+
+        long measured = Math.Clamp(Stopwatch.GetTimestamp(), _measureStart, _measureEnd) - _measureStart;
+        var latency = new BenchLatencyRecorder();
+        long completed = 0;
+        long errors = loops.All(t => t.IsCompleted) ? 0 : 1;
+        foreach (CoreTally tally in _tallies)
+        {
+            completed += tally.Completed;
+            errors += tally.Errors;
+            latency.Add(tally.Latency);
+        }
+
+        // Stopped by the caller: connections cut short then are not failures, as in the other rows.
+        if (cancellationToken.IsCancellationRequested)
+        {
+            errors = 0;
+        }
+
+        return new BenchLoadOutcome(completed, errors, (double)measured / Stopwatch.Frequency, latency);
+    }
+
+    /// <summary>One connection after another, all in this one method; runs on its core's thread only.</summary>
+    private async Task Loop(int index, CoreTally tally, long cap, IPEndPoint? source)
+    {
+        byte[] buffer = new byte[Math.Clamp(_check.Length + 1, 1024, 64 * 1024)];
+        for (long started = 0; started < cap && !_stopping; started++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            if (t0 >= _measureEnd)
             {
-                break;
+                return;
             }
 
-            if (!checkedPrefix)
+            bool ok = false;
+            // No NoDelay and no LingerState: each is a setsockopt per connection, and neither changes a packet here
+            // (the request is one write on a fresh connection, which Nagle never holds back).
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            _inFlight[index] = socket;
+            try
             {
-                // The status line arrives in the first segment on loopback; if it ever does not, it is
-                // still checked once enough bytes are in, since the buffer holds at least 1 KiB.
-                var prefix = BenchMessages.StatusLinePrefix;
-                if (received == 0 && read >= prefix.Length)
+                if (source is not null)
                 {
-                    if (!_buffer.AsSpan(0, prefix.Length).SequenceEqual(prefix))
-                    {
-                        throw new InvalidDataException("Response does not start with 'HTTP/1.1 200'.");
-                    }
+                    socket.Bind(source);
+                }
 
-                    checkedPrefix = true;
+                await socket.ConnectAsync(_server);
+                int sent = 0;
+                while (sent < _spec.Request.Length)
+                {
+                    sent += await socket.SendAsync(_spec.Request[sent..], SocketFlags.None);
+                }
+
+                int received = 0;
+                bool exact = true;
+                int n;
+                while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                {
+                    exact &= _check.Continues(received, buffer.AsSpan(0, n));
+                    received += n;
+                    if (!exact)
+                    {
+                        break;
+                    }
+                }
+
+                ok = exact && _check.IsComplete(received);
+            }
+            catch (Exception)
+            {
+                // Refused, reset, or closed by the stop timer: a failed connection, whatever the exception.
+            }
+            finally
+            {
+                _inFlight[index] = null;
+                socket.Dispose();
+            }
+
+            long t1 = Stopwatch.GetTimestamp();
+            if (ok)
+            {
+                tally.TotalCompleted++;
+                _progress.AddCompleted();
+                if (t1 >= _measureStart && t1 <= _measureEnd)
+                {
+                    tally.Completed++;
+                    tally.Latency.RecordTicks(t0, t1);
                 }
             }
-
-            received += read;
-            if (received > _responseLength)
+            else
             {
-                throw new InvalidDataException($"Response longer than the {_responseLength} bytes expected.");
+                _progress.AddError();
+                if (t1 >= _measureStart)
+                {
+                    tally.Errors++;
+                }
             }
         }
+    }
 
-        if (received != _responseLength)
+    private void CloseInFlight()
+    {
+        _stopping = true;
+        for (int i = 0; i < _inFlight.Length; i++)
         {
-            throw new InvalidDataException($"Response of {received} bytes, expected {_responseLength}.");
+            Volatile.Read(ref _inFlight[i])?.Dispose();
         }
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>Stops the client cores.</summary>
+    public void Dispose()
+    {
+        foreach (KernelCoreLoop core in _cores)
+        {
+            core.Dispose();
+        }
+    }
+
+    /// <summary>What one client core counted; written by that core's thread only, read once the loops are done.</summary>
+    private sealed class CoreTally
+    {
+        public long TotalCompleted;
+        public long Completed;
+        public long Errors;
+        public readonly BenchLatencyRecorder Latency = new();
     }
 }

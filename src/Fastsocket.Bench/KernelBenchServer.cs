@@ -1,28 +1,31 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 
 namespace Fastsocket.Bench;
 
 /// <summary>
-/// The kernel baseline's server on 127.0.0.1: either one listening socket shared by
-/// <c>cores</c> accept loops, or (<c>reusePort</c>) one SO_REUSEPORT listener per core, all bound to
-/// the same port so the kernel spreads incoming connections across them. Each connection: read the
-/// request up to the blank line, write the response, close (the server closes first, so TIME-WAIT
-/// lands here, as in the paper's nginx test).
+/// The System.Net.Sockets kernel rows' server on 127.0.0.1, shaped like the stack's (<see cref="StackBenchServer"/>):
+/// one pinned thread per server core (<see cref="KernelCoreLoop"/>) running a fixed set of workers, each accepting a
+/// connection, reading its request up to the blank line, writing the response and closing, then accepting the next
+/// with the same buffer. Either all cores' workers accept from one listening socket, or (<c>reusePort</c>) each core
+/// has its own SO_REUSEPORT listener on the shared port. No cancellation token on any operation (registering one
+/// takes the token's lock, which every core would share, and the stack side has none either) and no per-socket
+/// options: TCP_NODELAY is set once on the listener, which accepted sockets inherit on Linux. The server closes
+/// first, so TIME-WAIT lands here, as in the paper's nginx test.
 /// </summary>
 internal sealed class KernelBenchServer : IDisposable
 {
     private const int SolSocket = 1;
     private const int SoReusePort = 15;
     private const int Backlog = 4096;
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ReadOnlyMemory<byte> _response;
     private readonly int _receiveBufferSize;
     private readonly Socket[] _listeners;
-    private readonly Task[] _acceptLoops;
-    private readonly CancellationTokenSource _stop = new();
-    private long _active;
+    private readonly KernelCoreLoop[] _cores;
+    private readonly Task[] _workers;
+    private volatile bool _stopping;
     private long _serverErrors;
 
     public KernelBenchServer(BenchRunSpec spec, bool reusePort)
@@ -49,6 +52,7 @@ internal sealed class KernelBenchServer : IDisposable
                     listener.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
                 }
 
+                listener.NoDelay = true;
                 listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
                 listener.Listen(Backlog);
                 port = ((IPEndPoint)listener.LocalEndPoint!).Port;
@@ -66,11 +70,18 @@ internal sealed class KernelBenchServer : IDisposable
             throw;
         }
 
-        _acceptLoops = new Task[spec.ServerCores];
-        for (var core = 0; core < _acceptLoops.Length; core++)
+        // Core k on CPU k, as the stack's server engines (FirstCpu 0); as many workers per core as the stack server's.
+        int workersPerCore = StackBenchServer.WorkersPerCore(spec);
+        _cores = new KernelCoreLoop[spec.ServerCores];
+        _workers = new Task[spec.ServerCores * workersPerCore];
+        for (var core = 0; core < _cores.Length; core++)
         {
+            _cores[core] = new KernelCoreLoop(core, $"kernel server {core}");
             var listener = _listeners[core % _listeners.Length];
-            _acceptLoops[core] = Task.Run(() => AcceptLoop(listener));
+            for (var i = 0; i < workersPerCore; i++)
+            {
+                _workers[(core * workersPerCore) + i] = _cores[core].Start(() => Worker(listener));
+            }
         }
     }
 
@@ -79,17 +90,18 @@ internal sealed class KernelBenchServer : IDisposable
     /// <summary>Connections the server failed to serve (the client sees these too, as errors).</summary>
     public long ServerErrors => Interlocked.Read(ref _serverErrors);
 
-    private async Task AcceptLoop(Socket listener)
+    private async Task Worker(Socket listener)
     {
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        // One buffer per worker for all its connections; its awaits resume on its core (the loop's context).
+        var buffer = new byte[_receiveBufferSize];
+        while (!_stopping)
         {
             Socket connection;
             try
             {
-                connection = await listener.AcceptAsync(token).ConfigureAwait(false);
+                connection = await listener.AcceptAsync();
             }
-            catch (Exception) when (token.IsCancellationRequested)
+            catch (Exception) when (_stopping)
             {
                 return;
             }
@@ -99,86 +111,76 @@ internal sealed class KernelBenchServer : IDisposable
                 continue;
             }
 
-            Interlocked.Increment(ref _active);
-            // Not awaited: the accept loop moves on while this connection is served. On loopback the
-            // request is usually there already, so it runs to completion inline like an event loop.
-            _ = Serve(connection, token);
-        }
-    }
-
-    private async Task Serve(Socket connection, CancellationToken token)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(_receiveBufferSize);
-        try
-        {
-            connection.NoDelay = true;
-            connection.LingerState = new LingerOption(false, 0);
-
-            var length = 0;
-            while (true)
+            try
             {
-                if (length == buffer.Length)
+                var length = 0;
+                var complete = false;
+                while (!complete)
                 {
-                    throw new InvalidDataException("Request header block larger than the receive buffer.");
+                    if (length == buffer.Length)
+                    {
+                        throw new InvalidDataException("Request header block larger than the receive buffer.");
+                    }
+
+                    var read = await connection.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None);
+                    if (read == 0)
+                    {
+                        throw new InvalidDataException("Client closed before the request was complete.");
+                    }
+
+                    // The blank line may straddle two reads: look back three bytes into the previous ones.
+                    var from = Math.Max(0, length - 3);
+                    length += read;
+                    complete = buffer.AsSpan(from, length - from).IndexOf(BenchMessages.HeaderEnd) >= 0;
                 }
 
-                var read = await connection.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, token).ConfigureAwait(false);
-                if (read == 0)
+                var sent = 0;
+                while (sent < _response.Length)
                 {
-                    throw new InvalidDataException("Client closed before the request was complete.");
-                }
-
-                // The blank line may straddle two reads: look back three bytes into the previous ones.
-                var from = Math.Max(0, length - 3);
-                length += read;
-                if (buffer.AsSpan(from, length - from).IndexOf(BenchMessages.HeaderEnd) >= 0)
-                {
-                    break;
+                    sent += await connection.SendAsync(_response[sent..], SocketFlags.None);
                 }
             }
-
-            var sent = 0;
-            while (sent < _response.Length)
-            {
-                sent += await connection.SendAsync(_response[sent..], SocketFlags.None, token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception)
-        {
-            if (!token.IsCancellationRequested)
+            catch (Exception) when (!_stopping)
             {
                 Interlocked.Increment(ref _serverErrors);
             }
-        }
-        finally
-        {
-            connection.Dispose();
-            ArrayPool<byte>.Shared.Return(buffer);
-            Interlocked.Decrement(ref _active);
+            catch (Exception)
+            {
+                // Stopping: a connection cut short by the end of the run is not the server's failure.
+            }
+            finally
+            {
+                connection.Dispose();
+            }
         }
     }
 
-    /// <summary>Closes the listeners, stops accepting and waits (briefly) for connections being served.</summary>
+    /// <summary>Closes the listeners (failing the workers' pending accepts), waits briefly for them, stops the cores.</summary>
     public void Dispose()
     {
-        if (_stop.IsCancellationRequested)
+        if (_stopping)
         {
             return;
         }
 
-        _stop.Cancel();
+        _stopping = true;
         foreach (var listener in _listeners)
         {
             listener.Dispose();
         }
 
-        Task.WaitAll(_acceptLoops, TimeSpan.FromSeconds(5));
-        var deadline = Environment.TickCount64 + 5000;
-        while (Interlocked.Read(ref _active) > 0 && Environment.TickCount64 < deadline)
+        try
         {
-            Thread.Sleep(10);
+            Task.WaitAll(_workers, StopTimeout);
+        }
+        catch (AggregateException)
+        {
+            // Workers end by the listener's disposal; how each one ended does not matter here.
         }
 
-        _stop.Dispose();
+        foreach (var core in _cores)
+        {
+            core.Dispose();
+        }
     }
 }

@@ -1,12 +1,12 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Fastsocket.Bench;
 
 /// <summary>
-/// The kernel baseline: the same workload over the operating system's TCP on loopback, with
-/// System.Net.Sockets on both ends. <c>kernel</c> shares one listening socket among the server cores'
-/// accept loops; <c>kernel-reuseport</c> gives each server core its own SO_REUSEPORT listener.
+/// The kernel baseline as .NET users run it: the same workload over the operating system's TCP on loopback, with
+/// System.Net.Sockets on both ends, doing the stack rows' work in the stack rows' shape (pinned threads per core, a
+/// fixed set of workers and loops, no cancellation token per operation, the same exact response check; see
+/// <see cref="KernelBenchServer"/> and <see cref="KernelBenchClient"/>). <c>kernel</c> shares one listening socket
+/// among the server cores' workers; <c>kernel-reuseport</c> gives each server core its own SO_REUSEPORT listener.
+/// <c>kernel-epoll</c> (<see cref="KernelEpoll.EpollBenchTarget"/>) is the same kernel without the managed socket layer.
 /// The kernel does not tell us packets per connection (null); drops are the TcpExt ListenDrops the
 /// run added, read from /proc where it exists.
 /// </summary>
@@ -38,21 +38,10 @@ public sealed class KernelBenchTarget : IBenchTarget
         var dropsBefore = KernelTcpCounters.ReadListenDrops();
         BenchLoadOutcome outcome;
         using (var server = new KernelBenchServer(spec, _reusePort))
+        using (var client = new KernelBenchClient(server.EndPoint, spec, progress))
         {
-            var clients = new KernelBenchClient[spec.ClientLoops];
-            for (var i = 0; i < clients.Length; i++)
-            {
-                // Loop i connects from 127.0.0.(1 + i mod N): all of 127/8 is loopback, no setup needed.
-                IPAddress? source = spec.ClientAddresses > 1 ? new IPAddress(new byte[] { 127, 0, 0, (byte)(1 + (i % spec.ClientAddresses)) }) : null;
-                clients[i] = new KernelBenchClient(server.EndPoint, spec, source);
-            }
-
-            BenchLoadGenerator.PrimeAsync(clients[0].RunOnceAsync, "The kernel bench server", cancellationToken)
-                .GetAwaiter().GetResult();
-
-            outcome = BenchLoadGenerator
-                .RunAsync(spec, progress, (loop, token) => clients[loop].RunOnceAsync(token), cancellationToken)
-                .GetAwaiter().GetResult();
+            client.Prime();
+            outcome = client.Run(cancellationToken);
         }
 
         var dropsAfter = KernelTcpCounters.ReadListenDrops();

@@ -16,6 +16,7 @@ internal sealed class StackBenchClient
     private readonly IPEndPoint _server;
     private readonly BenchRunSpec _spec;
     private readonly BenchProgress _progress;
+    private readonly ResponseCheck _check;
     private readonly CancellationToken _stop;
     private readonly CoreTally[] _tallies;
     private long _measureStart;
@@ -27,6 +28,7 @@ internal sealed class StackBenchClient
         _server = server;
         _spec = spec;
         _progress = progress;
+        _check = new ResponseCheck(spec.Response);
         _stop = stop;
         _tallies = new CoreTally[stack.CoreCount];
         foreach (EngineCore core in stack.Cores)
@@ -119,12 +121,15 @@ internal sealed class StackBenchClient
                     await socket.ConnectAsync(_server);
                     await socket.SendAsync(_spec.Request);
                     int total = 0;
+                    bool exact = true;
                     int n;
                     while ((n = await socket.ReceiveAsync(buffer)) > 0)
                     {
+                        // The same check as every other row's client: the exact bytes, then the end of the stream.
+                        exact &= _check.Continues(total, buffer.AsSpan(0, n));
                         total += n;
                     }
-                    ok = total >= _spec.Response.Length;
+                    ok = exact && _check.IsComplete(total);
                 }
                 catch (System.Net.Sockets.SocketException)
                 {

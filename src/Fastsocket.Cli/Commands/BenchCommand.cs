@@ -10,7 +10,8 @@ namespace Fastsocket.Cli.Commands;
 
 /// <summary>
 /// <c>fastsocket bench</c>: the paper's short-lived-connection workload for each design and server core
-/// count, plus the kernel baselines (one shared listener; one SO_REUSEPORT listener per core), with a
+/// count, plus the kernel baselines (one shared listener; one SO_REUSEPORT listener per core; kernel-epoll, raw epoll
+/// loops as nginx runs them) and, on request, nginx itself as the C reference, with a
 /// summary table, optional JSON on stdout and result files in <c>--out</c>.
 /// </summary>
 internal sealed class BenchCommand : Command
@@ -30,7 +31,8 @@ internal sealed class BenchCommand : Command
     {
         Description = "Comma-separated designs to run: base, reuseport, fastsocket, or the ablation's " +
                       $"{string.Join(", ", BenchTargets.AblationDesigns)} (each Fastsocket mechanism alone on base); " +
-                      "the kernel baselines run too unless --no-kernel; \"\" runs only them.",
+                      "the kernel baselines kernel, kernel-reuseport and kernel-epoll run too unless --no-kernel (\"\" runs only " +
+                      "them); nginx-kernel adds nginx on loopback as the C reference, loaded by kernel-epoll's client (where nginx is installed).",
         DefaultValueFactory = _ => string.Join(',', BenchTargets.PaperDesigns),
         HelpName = "list",
     };
@@ -374,7 +376,12 @@ internal sealed class BenchCommand : Command
                 continue;
             }
 
-            if (BenchTargets.PaperDesigns.Contains(design))
+            if (design == NginxBenchTarget.DesignName)
+            {
+                result.AddError(Invalid(result, $"'{design}'",
+                    $"design '{design}' is not available: {NginxBenchTarget.UnavailableReason ?? "it is not registered"}"));
+            }
+            else if (BenchTargets.PaperDesigns.Contains(design))
             {
                 result.AddError(Invalid(result, $"'{design}'",
                     $"design '{design}' is not available: no bench target is registered for it " +
