@@ -37,7 +37,7 @@ internal static unsafe class NativeCall
     /// <summary>An int-returning call that threw.</summary>
     public static int FailedInt(Exception e, string call)
     {
-        Console.Error.WriteLine($"libfastsocket: {call} failed: {e}");
+        NativeLog.Write($"{call} failed: {e}");
         Libc.SetErrno(LinuxErrno.EIO);
         return -1;
     }

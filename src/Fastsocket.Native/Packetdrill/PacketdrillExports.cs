@@ -27,7 +27,7 @@ internal static unsafe class PacketdrillExports
             HarnessOptions options = HarnessOptions.Parse(text, errors);
             foreach (string error in errors)
             {
-                Console.Error.WriteLine($"libfastsocket: {error}");
+                NativeLog.Write($"{error}");
             }
             long start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var harness = new PacketdrillHarness(options, start);
@@ -36,7 +36,7 @@ internal static unsafe class PacketdrillExports
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"libfastsocket: packetdrill_interface_init failed: {e}");
+            NativeLog.Write($"packetdrill_interface_init failed: {e}");
             Environment.FailFast("libfastsocket: packetdrill_interface_init failed", e);
         }
     }
@@ -94,7 +94,7 @@ internal static unsafe class PacketdrillExports
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"libfastsocket: free failed: {e}");
+            NativeLog.Write($"free failed: {e}");
         }
     }
 
@@ -446,13 +446,13 @@ internal static unsafe class PacketdrillExports
             PacketdrillHarness h = H(u);
             if (h.Verbose)
             {
-                Console.Error.WriteLine($"libfastsocket: netdev_send {count} bytes");
+                NativeLog.Write($"netdev_send {count} bytes");
             }
             return h.Inject(new ReadOnlySpan<byte>(buffer, (int)count)) ? 0 : -1;
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"libfastsocket: netdev_send failed: {e}");
+            NativeLog.Write($"netdev_send failed: {e}");
             return -1;
         }
     }
@@ -470,14 +470,14 @@ internal static unsafe class PacketdrillExports
                 return 0;
             }
             // packetdrill would call again forever on -1; a count of 0 makes it fail the script instead.
-            Console.Error.WriteLine($"libfastsocket: no packet left the stack within {h.ReceiveDeadlineSeconds:0.###} s of virtual time");
+            NativeLog.Write($"no packet left the stack within {h.ReceiveDeadlineSeconds:0.###} s of virtual time");
             *count = 0;
             *timeMicroseconds = time;
             return 0;
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"libfastsocket: netdev_receive failed: {e}");
+            NativeLog.Write($"netdev_receive failed: {e}");
             *count = 0;
             return 0;
         }
@@ -493,7 +493,7 @@ internal static unsafe class PacketdrillExports
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"libfastsocket: usleep failed: {e}");
+            NativeLog.Write($"usleep failed: {e}");
             return -1;
         }
     }
@@ -513,7 +513,7 @@ internal static unsafe class PacketdrillExports
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"libfastsocket: gettimeofday failed: {e}");
+            NativeLog.Write($"gettimeofday failed: {e}");
             return -1;
         }
     }

@@ -95,6 +95,10 @@ internal sealed class PacketdrillHarness : IDisposable
             {
                 if (_device.TryTake(destination, out length, out timestampMicroseconds))
                 {
+                    if (Verbose)
+                    {
+                        Interop.NativeLog.Write($"netdev_receive {length} bytes at {timestampMicroseconds}");
+                    }
                     return true;
                 }
                 long next = Stack.Engine.NextTimerDeadline();

@@ -395,7 +395,7 @@ internal static unsafe class SocketCalls
             long total = TotalLength(vectors, count);
             if (total < 0)
             {
-                return -EINVAL;
+                return total;
             }
             if (socket.Phase != SocketPhase.Connection)
             {
@@ -496,7 +496,7 @@ internal static unsafe class SocketCalls
             long total = TotalLength(vectors, count);
             if (total < 0)
             {
-                return -EINVAL;
+                return total;
             }
             if (socket.Phase != SocketPhase.Connection)
             {
@@ -956,14 +956,20 @@ internal static unsafe class SocketCalls
 
     private static long NotOurs(NativeStack stack, int fd) => fd < 0 || !stack.Sockets.Contains(fd) ? -EBADF : -ENOTSOCK;
 
+    /// <summary>The bytes the vectors cover, or a negative errno for a bad vector.</summary>
     private static long TotalLength(IoVec* vectors, int count)
     {
         long total = 0;
         for (int i = 0; i < count; i++)
         {
-            if (vectors[i].Length > int.MaxValue || (vectors[i].Base is null && vectors[i].Length != 0))
+            if (vectors[i].Length > int.MaxValue)
             {
-                return -1;
+                return -EINVAL;
+            }
+            if (vectors[i].Base is null && vectors[i].Length != 0)
+            {
+                // The kernel's copy faults on a null buffer; any other bad pointer would fault here too, as SIGSEGV.
+                return -EFAULT;
             }
             total += (long)vectors[i].Length;
         }

@@ -38,16 +38,20 @@ public sealed class InjectedPacketDevice : IPacketDevice
     /// <summary>Packets injected that the engine has not polled yet.</summary>
     public int InboundCount => _inbound.Count;
 
-    /// <summary>Injected packets dropped because the inbound queue was full or the packet was larger than the MTU.</summary>
+    /// <summary>Injected packets dropped because the inbound queue was full or the packet was empty or too large.</summary>
     public long InboundDropped { get; private set; }
 
     /// <summary>Sent packets dropped because nobody took them and the outbound queue was full.</summary>
     public long OutboundDropped { get; private set; }
 
-    /// <summary>Queues one raw IP packet for the engine's next poll; false when it was dropped (queue full or larger than the MTU).</summary>
+    /// <summary>
+    /// Queues one raw IP packet for the engine's next poll; false when it was dropped (queue full, empty, or over
+    /// 65535 bytes). As with a TUN device, a packet larger than the MTU is taken: the MTU bounds what we send, and a
+    /// peer's GRO-merged or jumbo segment is the receive path's to judge.
+    /// </summary>
     public bool Inject(ReadOnlySpan<byte> packet)
     {
-        if (_inbound.Count >= _capacity || packet.Length > Mtu || packet.IsEmpty)
+        if (_inbound.Count >= _capacity || packet.Length > ushort.MaxValue || packet.IsEmpty)
         {
             InboundDropped++;
             return false;
