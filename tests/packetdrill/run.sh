@@ -144,7 +144,7 @@ for entry in "${entries[@]}"; do
             note="${note//$'\t'/ }"
         fi
     fi
-    printf '%s\t%s\t%s\n' "$result" "$tier" "$script" >&2
+    printf '%s\t%s\t%s\t%s\n' "$result" "$tier" "$script" "$note" >&2
     rows+=("$(printf '%s\t%s\t%s\t%s' "$result" "$tier" "$script" "$note")")
 done
 

@@ -6,10 +6,10 @@ using Fastsocket.Tcp;
 namespace Fastsocket.Native.Abi;
 
 /// <summary>
-/// struct tcp_info (Linux 6.x, 248 bytes), filled with what the stack knows; the counters it does not keep (pacing,
+/// struct tcp_info (Linux 6.18 with the AccECN counters, 280 bytes), filled with what the stack knows; the counters it does not keep (pacing,
 /// delivery rate, busy time, reordering, DSACKs, the last-sent/received ages) stay 0.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 248)]
+[StructLayout(LayoutKind.Explicit, Size = 280)]
 internal struct TcpInfo
 {
     [FieldOffset(0)] public byte State;

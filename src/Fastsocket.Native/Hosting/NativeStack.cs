@@ -51,6 +51,12 @@ internal sealed class NativeStack : IDisposable
     /// <summary>Current time on the engine's clock, in microseconds.</summary>
     public long Now => Clock.NowMicroseconds;
 
+    /// <summary>
+    /// The managed id of the thread that moves virtual time (packetdrill's main thread), or 0. A call that would block
+    /// on that thread could never be woken, since nothing else moves time; it fails instead of hanging.
+    /// </summary>
+    public int TimeDriverThread { get; set; }
+
     /// <summary>Threads blocked in a socket call right now.</summary>
     public int BlockedCalls => _waiting;
 
@@ -80,6 +86,10 @@ internal sealed class NativeStack : IDisposable
         if (deadlineMicroseconds <= Now)
         {
             return;
+        }
+        if (TimeDriverThread == Environment.CurrentManagedThreadId)
+        {
+            throw new InvalidOperationException("a blocking call on the thread that moves virtual time would never return (the script expected it not to block)");
         }
         _waiting++;
         try

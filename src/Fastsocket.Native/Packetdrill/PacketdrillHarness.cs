@@ -44,7 +44,10 @@ internal sealed class PacketdrillHarness : IDisposable
     /// <summary>Log to stderr.</summary>
     public bool Verbose { get; }
 
-    /// <summary>gettimeofday: the virtual time, moved on by one microsecond.</summary>
+    /// <summary>
+    /// gettimeofday: the virtual time, moved on by one microsecond. Both of packetdrill's threads read the clock, so
+    /// this does not mark the time-driving thread; sleeping and the device calls (main thread only) do.
+    /// </summary>
     public long ReadClock()
     {
         lock (Stack.Gate)
@@ -60,6 +63,7 @@ internal sealed class PacketdrillHarness : IDisposable
     {
         lock (Stack.Gate)
         {
+            Stack.TimeDriverThread = Environment.CurrentManagedThreadId;
             Stack.Quiesce();
             AdvanceTo(_clock.NowMicroseconds + Math.Max(0, microseconds));
         }
@@ -70,6 +74,7 @@ internal sealed class PacketdrillHarness : IDisposable
     {
         lock (Stack.Gate)
         {
+            Stack.TimeDriverThread = Environment.CurrentManagedThreadId;
             Stack.Quiesce();
             bool taken = _device.Inject(packet);
             Stack.Pump();
@@ -88,6 +93,7 @@ internal sealed class PacketdrillHarness : IDisposable
     {
         lock (Stack.Gate)
         {
+            Stack.TimeDriverThread = Environment.CurrentManagedThreadId;
             Stack.Quiesce();
             Stack.Pump();
             long deadline = _clock.NowMicroseconds + _receiveDeadline;
