@@ -24,6 +24,7 @@ internal sealed class NativeStack : IDisposable
 
     private int _waiting;
     private int _pendingWakeups;
+    private long _lastDriven = Environment.TickCount64;
 
     /// <summary>A stack over <paramref name="engine"/>, whose clock is <paramref name="clock"/>.</summary>
     public NativeStack(NetworkEngine engine, IClock clock)
@@ -52,10 +53,14 @@ internal sealed class NativeStack : IDisposable
     public long Now => Clock.NowMicroseconds;
 
     /// <summary>
-    /// The managed id of the thread that moves virtual time (packetdrill's main thread), or 0. A call that would block
-    /// on that thread could never be woken, since nothing else moves time; it fails instead of hanging.
+    /// When time is virtual, it moves only while someone drives it; a blocked call that has seen no driving for this
+    /// long in real time (0: never checked) fails instead of hanging. That happens when the driver itself made the
+    /// call (packetdrill runs a call it expects not to block on its main thread) or has gone away.
     /// </summary>
-    public int TimeDriverThread { get; set; }
+    public int StallMilliseconds { get; set; }
+
+    /// <summary>Records that the driver moved time or the device (Environment.TickCount64 of the last time).</summary>
+    public void MarkDriven() => _lastDriven = Environment.TickCount64;
 
     /// <summary>Threads blocked in a socket call right now.</summary>
     public int BlockedCalls => _waiting;
@@ -87,9 +92,9 @@ internal sealed class NativeStack : IDisposable
         {
             return;
         }
-        if (TimeDriverThread == Environment.CurrentManagedThreadId)
+        if (StallMilliseconds > 0 && Environment.TickCount64 - _lastDriven > StallMilliseconds)
         {
-            throw new InvalidOperationException("a blocking call on the thread that moves virtual time would never return (the script expected it not to block)");
+            throw new InvalidOperationException($"blocked for {StallMilliseconds} ms of real time while nothing moved virtual time: the call would never return (was it made on the thread that drives time?)");
         }
         _waiting++;
         try

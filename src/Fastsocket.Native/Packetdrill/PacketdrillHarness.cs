@@ -33,7 +33,7 @@ internal sealed class PacketdrillHarness : IDisposable
             Clock = _clock,
             Tcp = options.Tcp,
         });
-        Stack = new NativeStack(engine, _clock);
+        Stack = new NativeStack(engine, _clock) { StallMilliseconds = 3000 };
         _receiveDeadline = options.ReceiveDeadlineMicroseconds;
         Verbose = options.Verbose;
     }
@@ -44,14 +44,12 @@ internal sealed class PacketdrillHarness : IDisposable
     /// <summary>Log to stderr.</summary>
     public bool Verbose { get; }
 
-    /// <summary>
-    /// gettimeofday: the virtual time, moved on by one microsecond. Both of packetdrill's threads read the clock, so
-    /// this does not mark the time-driving thread; sleeping and the device calls (main thread only) do.
-    /// </summary>
+    /// <summary>gettimeofday: the virtual time, moved on by one microsecond.</summary>
     public long ReadClock()
     {
         lock (Stack.Gate)
         {
+            Stack.MarkDriven();
             Stack.Quiesce();
             AdvanceTo(_clock.NowMicroseconds + 1);
             return _clock.NowMicroseconds;
@@ -63,7 +61,7 @@ internal sealed class PacketdrillHarness : IDisposable
     {
         lock (Stack.Gate)
         {
-            Stack.TimeDriverThread = Environment.CurrentManagedThreadId;
+            Stack.MarkDriven();
             Stack.Quiesce();
             AdvanceTo(_clock.NowMicroseconds + Math.Max(0, microseconds));
         }
@@ -74,7 +72,7 @@ internal sealed class PacketdrillHarness : IDisposable
     {
         lock (Stack.Gate)
         {
-            Stack.TimeDriverThread = Environment.CurrentManagedThreadId;
+            Stack.MarkDriven();
             Stack.Quiesce();
             bool taken = _device.Inject(packet);
             Stack.Pump();
@@ -93,7 +91,7 @@ internal sealed class PacketdrillHarness : IDisposable
     {
         lock (Stack.Gate)
         {
-            Stack.TimeDriverThread = Environment.CurrentManagedThreadId;
+            Stack.MarkDriven();
             Stack.Quiesce();
             Stack.Pump();
             long deadline = _clock.NowMicroseconds + _receiveDeadline;
