@@ -25,6 +25,7 @@ internal sealed class NativeStack : IDisposable
     private int _waiting;
     private int _pendingWakeups;
     private long _lastDriven = Environment.TickCount64;
+    private int _wokenSinceAsked;
 
     /// <summary>A stack over <paramref name="engine"/>, whose clock is <paramref name="clock"/>.</summary>
     public NativeStack(NetworkEngine engine, IClock clock)
@@ -58,6 +59,9 @@ internal sealed class NativeStack : IDisposable
     /// call (packetdrill runs a call it expects not to block on its main thread) or has gone away.
     /// </summary>
     public int StallMilliseconds { get; set; }
+
+    /// <summary>Whether a blocked call has woken since the last time this was asked (and forgets it).</summary>
+    public bool TakeWokenCalls() => Interlocked.Exchange(ref _wokenSinceAsked, 0) != 0;
 
     /// <summary>Records that the driver moved time or the device (Environment.TickCount64 of the last time).</summary>
     public void MarkDriven() => _lastDriven = Environment.TickCount64;
@@ -103,6 +107,7 @@ internal sealed class NativeStack : IDisposable
         }
         finally
         {
+            _wokenSinceAsked = 1;
             _waiting--;
             if (_pendingWakeups > 0)
             {

@@ -59,6 +59,13 @@ internal sealed class PacketdrillHarness : IDisposable
     /// <summary>usleep: moves virtual time on by <paramref name="microseconds"/>, running every timer due on the way.</summary>
     public void Sleep(long microseconds)
     {
+        if (Stack.TakeWokenCalls())
+        {
+            // packetdrill's system-call thread finishes a blocking call (records its result and descriptor) under
+            // packetdrill's own lock, which its main thread releases only while it sleeps here. A virtual sleep
+            // returns at once, so give that thread a moment of real time before the script's next event runs.
+            Thread.Sleep(2);
+        }
         lock (Stack.Gate)
         {
             Stack.MarkDriven();
