@@ -151,8 +151,13 @@ done
 if [[ $results != "-" ]]; then
     {
         printf '# packetdrill (IPv4 variant) against libfastsocket.so; made by tests/packetdrill/run.sh\n'
-        printf '# result\ttier\tscript\tfirst error line, or a note\n'
-        printf '%s\n' "${rows[@]}"
+        printf '# result\ttier\tscript\tfirst error line, or a note\twhy (explanations.tsv, for failures)\n'
+        for row in "${rows[@]}"; do
+            IFS=$'\t' read -r r _ s _ <<<"$row"
+            why=""
+            [[ $r == FAIL ]] && why="$(awk -F'\t' -v s="$s" '$1 == s { print $2 }' "$here/explanations.tsv")"
+            printf '%s\t%s\n' "$row" "$why"
+        done
     } > "$results"
 fi
 
