@@ -111,9 +111,9 @@ internal static unsafe class SocketCalls
 
     private static bool PortTaken(NativeStack stack, NativeSocket self, ushort port)
     {
-        foreach ((int _, object entry) in stack.Sockets.Snapshot())
+        foreach (NativeSocket other in stack.Sockets.Sockets)
         {
-            if (entry is NativeSocket other && other != self && other.LocalPort == port && other.Phase != SocketPhase.Failed)
+            if (other != self && other.LocalPort == port && other.Phase != SocketPhase.Failed)
             {
                 // As Linux: two sockets may share a port when both set SO_REUSEADDR and neither listens, or both SO_REUSEPORT.
                 bool shareable = (self.ReuseAddress && other.ReuseAddress && other.Phase != SocketPhase.Listening) ||
@@ -132,9 +132,9 @@ internal static unsafe class SocketCalls
         for (int port = stack.Engine.EphemeralPortFirst; port <= stack.Engine.EphemeralPortLast; port++)
         {
             bool used = false;
-            foreach ((int _, object entry) in stack.Sockets.Snapshot())
+            foreach (NativeSocket s in stack.Sockets.Sockets)
             {
-                if (entry is NativeSocket s && s.LocalPort == port)
+                if (s.LocalPort == port)
                 {
                     used = true;
                     break;
@@ -629,9 +629,9 @@ internal static unsafe class SocketCalls
         }
         stack.Pump();
         stack.Sockets.Remove(fd);
-        foreach ((int _, object entry) in stack.Sockets.Snapshot())
+        foreach (EpollInstance epoll in stack.Sockets.EpollInstances)
         {
-            (entry as EpollInstance)?.Forget(fd);
+            epoll.Forget(fd);
         }
         _ = Libc.Close(fd);
         stack.NotifyChanged();

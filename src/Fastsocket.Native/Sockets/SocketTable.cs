@@ -15,6 +15,8 @@ internal sealed unsafe class SocketTable : IDisposable
     public const int Capacity = 1 << 16;
 
     private readonly object?[] _entries = new object?[Capacity];
+    private readonly Dictionary<int, object> _live = new();
+    private readonly List<EpollInstance> _epolls = new();
     private byte* _map;
 
     /// <summary>An empty table.</summary>
@@ -34,6 +36,11 @@ internal sealed unsafe class SocketTable : IDisposable
             return false;
         }
         _entries[fd] = entry;
+        _live[fd] = entry;
+        if (entry is EpollInstance epoll)
+        {
+            _epolls.Add(epoll);
+        }
         Volatile.Write(ref _map[fd], 1);
         return true;
     }
@@ -53,23 +60,43 @@ internal sealed unsafe class SocketTable : IDisposable
         if ((uint)fd < Capacity)
         {
             Volatile.Write(ref _map[fd], 0);
+            if (_entries[fd] is EpollInstance epoll)
+            {
+                _epolls.Remove(epoll);
+            }
             _entries[fd] = null;
+            _live.Remove(fd);
         }
     }
 
-    /// <summary>Every entry still registered, for teardown.</summary>
+    /// <summary>Every entry still registered (a copy, so the caller may close them while walking it).</summary>
     public List<(int Fd, object Entry)> Snapshot()
     {
-        var list = new List<(int, object)>();
-        for (int fd = 0; fd < Capacity; fd++)
+        var list = new List<(int, object)>(_live.Count);
+        foreach (KeyValuePair<int, object> pair in _live)
         {
-            if (_entries[fd] is object entry)
-            {
-                list.Add((fd, entry));
-            }
+            list.Add((pair.Key, pair.Value));
         }
         return list;
     }
+
+    /// <summary>The sockets registered (no copy: do not add or remove while walking it).</summary>
+    public IEnumerable<NativeSocket> Sockets
+    {
+        get
+        {
+            foreach (object entry in _live.Values)
+            {
+                if (entry is NativeSocket socket)
+                {
+                    yield return socket;
+                }
+            }
+        }
+    }
+
+    /// <summary>The epoll instances registered (no copy).</summary>
+    public IReadOnlyList<EpollInstance> EpollInstances => _epolls;
 
     /// <summary>Frees the native map.</summary>
     public void Dispose()
