@@ -1,0 +1,9 @@
+namespace Fastsocket.Native.Abi;
+
+/// <summary>struct pollfd.</summary>
+internal struct PollFd
+{
+    public int Fd;
+    public short Events;
+    public short Revents;
+}

@@ -1,0 +1,216 @@
+using Fastsocket.Native.Abi;
+using Fastsocket.Native.Hosting;
+using Fastsocket.Tcp;
+using static Fastsocket.Native.Abi.LinuxErrno;
+using static Fastsocket.Native.Abi.LinuxSocketConstants;
+
+namespace Fastsocket.Native.Sockets;
+
+/// <summary>getsockopt and setsockopt for SOL_SOCKET and IPPROTO_TCP, as Linux answers them.</summary>
+internal static unsafe class SocketOptions
+{
+    /// <summary>Linux's SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64.</summary>
+    private const int MinSendBuffer = 4608;
+    private const int MinReceiveBuffer = 2304;
+
+    /// <summary>getsockopt with the gate held.</summary>
+    public static long Get(NativeStack stack, NativeSocket socket, int level, int name, byte* value, uint* length)
+    {
+        if (level == SOL_SOCKET)
+        {
+            switch (name)
+            {
+                case SO_ERROR:
+                    int error = socket.PendingError;
+                    socket.PendingError = 0;
+                    socket.AfterCall();
+                    return PutInt(value, length, error);
+                case SO_TYPE:
+                    return PutInt(value, length, SOCK_STREAM);
+                case SO_DOMAIN:
+                    return PutInt(value, length, AF_INET);
+                case SO_PROTOCOL:
+                    return PutInt(value, length, IPPROTO_TCP);
+                case SO_ACCEPTCONN:
+                    return PutInt(value, length, socket.Phase == SocketPhase.Listening ? 1 : 0);
+                case SO_REUSEADDR:
+                    return PutInt(value, length, socket.ReuseAddress ? 1 : 0);
+                case SO_REUSEPORT:
+                    return PutInt(value, length, socket.ReusePort ? 1 : 0);
+                case SO_KEEPALIVE:
+                    return PutInt(value, length, socket.KeepAlive ? 1 : 0);
+                case SO_SNDBUF:
+                    return PutInt(value, length, socket.SendBufferOption > 0 ? socket.SendBufferOption : stack.Config.SendBufferSize);
+                case SO_RCVBUF:
+                    return PutInt(value, length, socket.ReceiveBufferOption > 0 ? socket.ReceiveBufferOption : stack.Config.ReceiveBufferSize);
+                case SO_LINGER:
+                    {
+                        var linger = new Linger { OnOff = socket.LingerOn ? 1 : 0, Seconds = socket.LingerSeconds };
+                        return PutBytes(value, length, &linger, sizeof(Linger));
+                    }
+                case SO_MEMINFO:
+                    // Nine u32 counters (sk_meminfo); the stack keeps none of them per socket, so all read as 0.
+                    {
+                        uint* zeros = stackalloc uint[9];
+                        new Span<uint>(zeros, 9).Clear();
+                        return PutBytes(value, length, zeros, 9 * sizeof(uint));
+                    }
+                default:
+                    return -ENOPROTOOPT;
+            }
+        }
+        if (level == IPPROTO_TCP)
+        {
+            TcpConnection? c = socket.Connection;
+            switch (name)
+            {
+                case TCP_NODELAY:
+                    return PutInt(value, length, socket.NoDelay ? 1 : 0);
+                case TCP_MAXSEG:
+                    return PutInt(value, length, c is not null && c.IsSynchronized ? c.SendMss :
+                        socket.MaxSegmentOption > 0 ? socket.MaxSegmentOption : 536);
+                case TCP_INFO:
+                    {
+                        TcpInfo info = TcpInfo.From(socket, stack);
+                        return PutBytes(value, length, &info, sizeof(TcpInfo));
+                    }
+                case TCP_CC_INFO:
+                    // Linux returns an empty answer for congestion controls without extra information (cubic, reno).
+                    *length = 0;
+                    return 0;
+                case TCP_CONGESTION:
+                    {
+                        string cc = (c?.CongestionControl ?? stack.Config.CongestionControl) == CongestionControlAlgorithm.Cubic ? "cubic" : "reno";
+                        Span<byte> text = stackalloc byte[16];
+                        text.Clear();
+                        System.Text.Encoding.ASCII.GetBytes(cc, text);
+                        fixed (byte* p = text)
+                        {
+                            return PutBytes(value, length, p, 16);
+                        }
+                    }
+                default:
+                    return -ENOPROTOOPT;
+            }
+        }
+        return -ENOPROTOOPT;
+    }
+
+    /// <summary>setsockopt with the gate held.</summary>
+    public static long Set(NativeStack stack, NativeSocket socket, int level, int name, byte* value, uint length)
+    {
+        if (level == SOL_SOCKET)
+        {
+            switch (name)
+            {
+                case SO_REUSEADDR:
+                    return GetInt(value, length, out int reuse) ?? Apply(() => socket.ReuseAddress = reuse != 0);
+                case SO_REUSEPORT:
+                    return GetInt(value, length, out int reusePort) ?? Apply(() => socket.ReusePort = reusePort != 0);
+                case SO_KEEPALIVE:
+                    return GetInt(value, length, out int keepAlive) ?? Apply(() =>
+                    {
+                        socket.KeepAlive = keepAlive != 0;
+                        if (socket.Connection is TcpConnection c)
+                        {
+                            c.KeepAlive = keepAlive != 0;
+                        }
+                    });
+                case SO_SNDBUF:
+                    // Linux doubles the request (room for its bookkeeping) and reports the doubled value.
+                    return GetInt(value, length, out int sndbuf) ?? Apply(() =>
+                        socket.SendBufferOption = Math.Max(MinSendBuffer, (int)Math.Min(2L * Math.Max(sndbuf, 0), int.MaxValue)));
+                case SO_RCVBUF:
+                    return GetInt(value, length, out int rcvbuf) ?? Apply(() =>
+                        socket.ReceiveBufferOption = Math.Max(MinReceiveBuffer, (int)Math.Min(2L * Math.Max(rcvbuf, 0), int.MaxValue)));
+                case SO_LINGER:
+                    if (length < sizeof(Linger))
+                    {
+                        return -EINVAL;
+                    }
+                    socket.LingerOn = ((Linger*)value)->OnOff != 0;
+                    socket.LingerSeconds = Math.Max(0, ((Linger*)value)->Seconds);
+                    return 0;
+                case SO_RCVTIMEO:
+                case SO_SNDTIMEO:
+                    {
+                        if (length < sizeof(TimeVal))
+                        {
+                            return -EINVAL;
+                        }
+                        TimeVal* tv = (TimeVal*)value;
+                        if (tv->Microseconds is < 0 or >= 1_000_000)
+                        {
+                            return -EDOM;
+                        }
+                        long micros = tv->Seconds < 0 ? 0 : tv->Seconds * 1_000_000 + tv->Microseconds;
+                        if (name == SO_RCVTIMEO)
+                        {
+                            socket.ReceiveTimeoutMicroseconds = micros;
+                        }
+                        else
+                        {
+                            socket.SendTimeoutMicroseconds = micros;
+                        }
+                        return 0;
+                    }
+                default:
+                    return -ENOPROTOOPT;
+            }
+        }
+        if (level == IPPROTO_TCP)
+        {
+            switch (name)
+            {
+                case TCP_NODELAY:
+                    return GetInt(value, length, out int noDelay) ?? Apply(() =>
+                    {
+                        socket.NoDelay = noDelay != 0;
+                        if (socket.Connection is TcpConnection c)
+                        {
+                            c.NoDelay = noDelay != 0;
+                        }
+                    });
+                case TCP_MAXSEG:
+                    // Linux accepts 88..32767 (TCP_MIN_MSS..MAX_TCP_WINDOW). The stack's MSS is per engine, so the
+                    // value is kept and reported, but only caps what we send once the stack takes it per connection.
+                    return GetInt(value, length, out int mss) ?? (mss is < 88 or > 32767 ? -EINVAL : Apply(() => socket.MaxSegmentOption = mss));
+                default:
+                    return -ENOPROTOOPT;
+            }
+        }
+        return -ENOPROTOOPT;
+    }
+
+    private const int EDOM = 33;
+
+    private static long Apply(Action action)
+    {
+        action();
+        return 0;
+    }
+
+    private static long? GetInt(byte* value, uint length, out int result)
+    {
+        result = 0;
+        if (length < sizeof(int))
+        {
+            return -EINVAL;
+        }
+        result = *(int*)value;
+        return null;
+    }
+
+    private static long PutInt(byte* value, uint* length, int v) => PutBytes(value, length, &v, sizeof(int));
+
+    private static long PutBytes(byte* value, uint* length, void* source, int size)
+    {
+        uint n = Math.Min(*length, (uint)size);
+        if (n > 0)
+        {
+            new ReadOnlySpan<byte>(source, (int)n).CopyTo(new Span<byte>(value, (int)n));
+        }
+        *length = n;
+        return 0;
+    }
+}
