@@ -219,7 +219,7 @@ internal sealed class BenchCommand : Command
         {
             return _real.Execute(parseResult, _console, parseResult.GetValue(_duration), parseResult.GetValue(_warmup),
                 ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!, parseResult.GetValue(_concurrency),
-                parseResult.GetValue(_json), cancellationToken);
+                parseResult.GetValue(_json), parseResult.GetValue(_out), cancellationToken);
         }
 
         // 0 means "same": the plans set each run's client cores, so the spec's own count is a placeholder.

@@ -10,12 +10,15 @@ namespace Fastsocket.Cli.Bench.Real;
 /// The options <c>bench</c> gains for the real-interface comparison: <c>--real</c> (run it), <c>--runs</c> (runs per
 /// server, the median reported) and the hidden <c>--real-kestrel URL</c>, which runs this CLI as the Kestrel server of
 /// the kestrel-* rows (the bench starts itself as that child). The bench's own <c>--duration</c>, <c>--warmup</c>,
-/// <c>--server-cores</c>, <c>--concurrency</c> and <c>--json</c> apply to it too.
+/// <c>--server-cores</c>, <c>--concurrency</c>, <c>--json</c> and <c>--out</c> (which gets <c>real.json</c>) apply to it too.
 /// </summary>
 internal sealed class RealBenchOptions
 {
     /// <summary>The hidden option that makes the process a Kestrel server for one row.</summary>
     public const string KestrelChildOption = "--real-kestrel";
+
+    /// <summary>The file <c>--out</c> gets: the JSON report.</summary>
+    public const string JsonFile = "real.json";
 
     private readonly Option<bool> _real = new("--real")
     {
@@ -50,7 +53,7 @@ internal sealed class RealBenchOptions
 
     /// <summary>Runs the real-interface bench (or the Kestrel child) and returns the exit code.</summary>
     public int Execute(ParseResult parseResult, CliConsole console, double durationSeconds, double warmupSeconds,
-        IReadOnlyList<int> serverCores, int concurrency, bool json, CancellationToken cancellationToken)
+        IReadOnlyList<int> serverCores, int concurrency, bool json, string? outDirectory, CancellationToken cancellationToken)
     {
         if (parseResult.GetValue(_kestrelChild) is { } url)
         {
@@ -91,6 +94,22 @@ internal sealed class RealBenchOptions
         else
         {
             RealReportWriter.WriteTable(report, CreateAnsiConsole(console.Out));
+        }
+
+        if (outDirectory is not null)
+        {
+            string file = Path.Combine(outDirectory, JsonFile);
+            try
+            {
+                Directory.CreateDirectory(outDirectory);
+                File.WriteAllText(file, RealReportWriter.ToJson(report));
+                (json ? console.Error : console.Out).WriteLine($"wrote {JsonFile} to {outDirectory}");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                console.Error.WriteLine($"fastsocket: bench --real: could not write '{file}': {ex.Message}.");
+                return ExitCodes.Failed;
+            }
         }
 
         List<RealRow> failed = report.Rows.Where(r => !r.Succeeded && r.Error?.StartsWith("skipped", StringComparison.Ordinal) != true).ToList();

@@ -51,7 +51,9 @@ internal sealed class RealBenchRunner
     {
         int processors = Environment.ProcessorCount;
         int serverCores = _settings.ServerCores;
-        string serverCpus = serverCores == 1 ? "0" : $"0-{serverCores - 1}";
+        // More server cores than CPUs: the servers get every CPU (their engine threads then share them).
+        int serverCpuCount = Math.Min(serverCores, processors);
+        string serverCpus = serverCpuCount == 1 ? "0" : $"0-{serverCpuCount - 1}";
         string clientCpus = serverCores < processors
             ? (serverCores == processors - 1 ? $"{serverCores}" : $"{serverCores}-{processors - 1}")
             : $"0-{processors - 1}";
