@@ -53,6 +53,7 @@ internal sealed class RealServerProcess : IDisposable
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             problem = $"could not start: {ex.Message}";
+            DeleteTemporaryDirectory(launch);
             return null;
         }
 
@@ -103,15 +104,27 @@ internal sealed class RealServerProcess : IDisposable
     {
         if (!_process.HasExited)
         {
-            RealCommandRunner.Run("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
-            if (!_process.WaitForExit(StopLimit))
+            // .NET sends only SIGKILL itself; SIGTERM lets each server stop cleanly (serve and Kestrel remove their TUN
+            // device, nginx its workers). Without a kill program the SIGKILL below does it: the kernel removes a TUN
+            // device whose last descriptor closes, and the namespace goes afterwards anyway.
+            string? kill = RealTools.Find("kill");
+            if (kill is not null)
+            {
+                RealCommandRunner.Run(kill, ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+            }
+            if (!_process.WaitForExit(kill is null ? TimeSpan.Zero : StopLimit))
             {
                 _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(TimeSpan.FromSeconds(5));
             }
         }
         _process.Dispose();
-        if (_launch.TemporaryDirectory is { } folder)
+        DeleteTemporaryDirectory(_launch);
+    }
+
+    private static void DeleteTemporaryDirectory(RealServerLaunch launch)
+    {
+        if (launch.TemporaryDirectory is { } folder)
         {
             try
             {
