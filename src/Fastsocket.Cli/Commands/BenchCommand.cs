@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Fastsocket.Bench;
 using Fastsocket.Cli.Bench;
+using Fastsocket.Cli.Bench.Real;
 using Fastsocket.Cli.Serve;
 using Spectre.Console;
 
@@ -26,6 +27,7 @@ internal sealed class BenchCommand : Command
 
     private readonly CliConsole _console;
     private readonly BenchTargets _targets;
+    private readonly RealBenchOptions _real = new();
 
     private readonly Option<string> _designs = new("--designs")
     {
@@ -191,6 +193,7 @@ internal sealed class BenchCommand : Command
         Options.Add(_noKernel);
         Options.Add(_out);
         Options.Add(_json);
+        _real.AddTo(this);
 
         Validators.Add(result =>
         {
@@ -216,6 +219,13 @@ internal sealed class BenchCommand : Command
 
     private int Execute(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        if (_real.Selected(parseResult))
+        {
+            return _real.Execute(parseResult, _console, parseResult.GetValue(_duration), parseResult.GetValue(_warmup),
+                ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!, parseResult.GetValue(_concurrency),
+                parseResult.GetValue(_json), parseResult.GetValue(_out), cancellationToken);
+        }
+
         // 0 means "same": the plans set each run's client cores, so the spec's own count is a placeholder.
         var clientCores = ParseClientCores(parseResult.GetValue(_clientCores) ?? "1") ?? 1;
         var spec = new BenchRunSpec(
