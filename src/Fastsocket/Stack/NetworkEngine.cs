@@ -211,6 +211,9 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
         return received;
     }
 
+    /// <summary>Whether the device's receive queue is kept by the host (TUN), which drops what arrives while it is full.</summary>
+    internal bool HasHostQueue => _device is IHostDropCounters;
+
     /// <summary>The earliest timer deadline, for an idle engine deciding how long it may sleep.</summary>
     public long NextTimerDeadline() => _timers.NextDeadline();
 
