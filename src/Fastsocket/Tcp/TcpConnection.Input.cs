@@ -363,7 +363,7 @@ public sealed partial class TcpConnection
                 OnDuplicateAck();
             }
         }
-        if (_sack && _snd.Max > unaBefore)
+        if (_sack && (_snd.Max > unaBefore || dsack))
         {
             long delivered = (_snd.Una - unaBefore) + (_sent.SackedBytes - sackedBefore);
             OnAckForRecovery(seg, delivered, dsack, _snd.Una > unaBefore, wasInRecovery);
@@ -518,7 +518,7 @@ public sealed partial class TcpConnection
                     // Linux's quick-ACK mode, the next segments are too, so the sender's recovery is not slowed by
                     // delayed ACKs.
                     _ackNow = true;
-                    _quickAcks = MaxQuickAcks;
+                    _quickAcks = _config.QuickAcks;
                     if (offset > 0)
                     {
                         // Each out-of-order segment gets its own ACK with fresh SACK blocks (Linux sends one per

@@ -16,9 +16,6 @@ public sealed partial class TcpConnection : TimerEntry
     private const int IpHeaderRoom = IPv4Header.Length;
     private const int MaxWindowShift = 14;
 
-    /// <summary>Segments acknowledged at once in quick-ACK mode: at connection start and after out-of-order data (Linux's TCP_MAX_QUICKACKS).</summary>
-    private const int MaxQuickAcks = 16;
-
     /// <summary>Most in-order segments one batch may leave unacknowledged before an ACK goes out at once.</summary>
     private const int AckCoalesceLimit = 16;
 
@@ -541,7 +538,7 @@ public sealed partial class TcpConnection : TimerEntry
     {
         State = TcpState.Established;
         _retries = 0;
-        _quickAcks = MaxQuickAcks;
+        _quickAcks = _config.QuickAcks;
         _retransmitDeadline = 0;
         if (_rto.BackoffCount > 0)
         {
