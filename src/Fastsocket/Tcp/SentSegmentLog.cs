@@ -7,8 +7,9 @@ namespace Fastsocket.Tcp;
 /// <summary>
 /// Every segment in flight, in sequence order (SND.UNA to SND.MAX), with its transmit time and scoreboard marks:
 /// what RACK (RFC 8985) judges by time and RFC 6675's pipe and NextSeg are computed from. A ring over an array
-/// rented once per connection use (so a pooled connection reuses it and the packet path allocates nothing); when
-/// it is full a new segment is merged into the last record, which only coarsens what a later loss resends.
+/// rented from the shared pool at the first send and kept by the pooled connection (a grown one goes back), so the
+/// packet path allocates nothing; when it is full (<see cref="MaxRecords"/>) a new segment is merged into the last
+/// record, which only coarsens what a later loss resends.
 /// The byte counts are kept as the marks change, so the pipe costs no walk on a clean path.
 /// </summary>
 internal sealed class SentSegmentLog
@@ -59,11 +60,14 @@ internal sealed class SentSegmentLog
         }
     }
 
-    /// <summary>Forgets everything and returns the memory (connection reused or recycled).</summary>
+    /// <summary>
+    /// Forgets everything (the connection goes back to its pool). A grown ring goes back to the shared pool; the
+    /// initial one stays with the pooled connection, so a short connection neither rents nor returns.
+    /// </summary>
     public void Clear()
     {
         ForgetAll();
-        if (_ring is not null)
+        if (_ring is not null && _ring.Length > InitialRecords)
         {
             ArrayPool<SentSegment>.Shared.Return(_ring);
             _ring = null;
