@@ -92,6 +92,11 @@ internal sealed class SentSegmentLog
         if (_count > 0)
         {
             ref SentSegment last = ref this[_count - 1];
+            if (start > last.End)
+            {
+                // Bytes sent outside the log (a zero-window probe) join this record, so none is left unaccounted.
+                start = last.End;
+            }
             if (_count == MaxRecords || (_ring!.Length == _count && !Grow()))
             {
                 // Full: the new bytes join the last record, as if sent with it now.

@@ -439,7 +439,6 @@ public sealed partial class TcpConnection
         }
         // Only data counts (RFC 5681 3.1: an ACK "that cumulatively acknowledges new data"): the ACK of our SYN
         // must not grow the initial window of RFC 6928 by one byte.
-        _recovery.OnCumulativeAck(ack);
         if (_sack)
         {
             _sent.AckTo(ack, ref _rack, _host.NowMicroseconds);
@@ -449,16 +448,8 @@ public sealed partial class TcpConnection
             _host.NowMicroseconds, rttSample, _rto.SmoothedRtt);
         if (result == AckResult.RetransmitFirstUnacked && !_sack)
         {
-            if (!_recovery.HasResentBeyond(_snd.Una))
-            {
-                RetransmitFirstSegment();
-                _recovery.MarkResent(_snd.Una + PayloadPerSegment);
-            }
-            else
-            {
-                // SACK already had us resend this hole; repair the next one instead.
-                RetransmitNextHole();
-            }
+            // RFC 6582 3.2 step 5: a partial ACK resends the first unacknowledged segment (with SACK, RACK decides).
+            RetransmitFirstSegment();
         }
         if (dataAcked > 0 && Handler is not null && !_finRequested)
         {
@@ -526,10 +517,12 @@ public sealed partial class TcpConnection
                         SendControl(_snd.Nxt, TcpFlags.Ack);
                     }
                 }
-                else if (_quickAcks > 0 && !_interactive)
+                else if (_quickAcks > 0 && !_interactive && (_rcv.Nxt - advanced) - _rcv.Irs > 1)
                 {
                     // Quick-ACK mode (Linux's icsk_ack.quick): at connection start and after reordering, ACK at
-                    // once so the sender's window grows (and its recovery ends) without delayed-ACK stalls.
+                    // once so the sender's window grows (and its recovery ends) without delayed-ACK stalls. Unlike
+                    // Linux, the connection's first data segment still waits: it is usually a request whose reply
+                    // carries the ACK, and an ACK of its own would add a packet to every short connection.
                     _quickAcks--;
                     _ackNow = true;
                 }

@@ -114,7 +114,7 @@ public sealed partial class TcpConnection
             {
                 _host.Statistics.Retransmissions++;
             }
-            RecordSent(_snd.Nxt, end, isNew);
+            RecordSent(_snd.Nxt, end);
             _snd.Nxt = end;
             if (_snd.Nxt > _snd.Max)
             {
@@ -131,7 +131,7 @@ public sealed partial class TcpConnection
                 _host.Statistics.Retransmissions++;
             }
             SendControl(_snd.Nxt, TcpFlags.Fin | TcpFlags.Ack);
-            RecordSent(_snd.Nxt, _snd.Nxt + 1, isNew);
+            RecordSent(_snd.Nxt, _snd.Nxt + 1);
             _snd.Nxt += 1;
             if (_snd.Nxt > _snd.Max)
             {
@@ -142,21 +142,25 @@ public sealed partial class TcpConnection
         return false;
     }
 
-    /// <summary>On a SACK connection, notes a transmission in the segment log, in PRR's count, and for the loss probe.</summary>
-    private void RecordSent(SeqNumber start, SeqNumber end, bool isNew)
+    /// <summary>
+    /// On a SACK connection, notes [start, end) in the segment log (resent below SND.MAX, new beyond it), in PRR's
+    /// count, and for the loss probe. Call before SND.MAX moves.
+    /// </summary>
+    private void RecordSent(SeqNumber start, SeqNumber end)
     {
         if (!_sack)
         {
             return;
         }
-        if (isNew)
+        long now = _host.NowMicroseconds;
+        if (start < _snd.Max)
         {
-            _sent.OnSent(start, end, _host.NowMicroseconds);
-            _probeRearm = true;
+            _sent.OnRetransmitted(start, SeqNumber.Min(end, _snd.Max), now);
         }
-        else
+        if (end > _snd.Max)
         {
-            _sent.OnRetransmitted(start, end, _host.NowMicroseconds);
+            _sent.OnSent(SeqNumber.Max(start, _snd.Max), end, now);
+            _probeRearm = true;
         }
         CountRecoverySend(end - start);
     }

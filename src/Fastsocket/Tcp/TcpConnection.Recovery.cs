@@ -2,9 +2,14 @@ using Fastsocket.Wire;
 
 namespace Fastsocket.Tcp;
 
-/// <summary>Loss recovery: fast retransmit on duplicate ACKs (RFC 5681/6582) and the repair of SACKed holes (RFC 2018, 6675).</summary>
+/// <summary>
+/// Loss recovery. Without SACK: fast retransmit on three duplicate ACKs and NewReno's partial ACKs (RFC 5681/6582).
+/// With SACK, as Linux: RACK-TLP (RFC 8985) finds losses by time, RFC 6675's pipe and NextSeg repair them under
+/// Proportional Rate Reduction (RFC 6937), and DSACK (RFC 2883) or timestamps (RFC 3522) undo a spurious reduction.
+/// </summary>
 public sealed partial class TcpConnection
 {
+    /// <summary>A duplicate ACK on a connection without SACK: RFC 5681/6582 count them to the third.</summary>
     private void OnDuplicateAck()
     {
         DupAckResult result = _congestion.OnDuplicateAck(_snd.Una, _snd.Max - _snd.Una, _snd.Max);
@@ -13,36 +18,8 @@ public sealed partial class TcpConnection
             _host.Statistics.FastRetransmits++;
             _rttTiming = false;
             RetransmitFirstSegment();
-            _recovery.MarkResent(_snd.Una + PayloadPerSegment);
             _retransmitDeadline = _host.NowMicroseconds + _rto.CurrentRto;
         }
-        else if (_sack && _congestion.InRecovery)
-        {
-            // Each further duplicate ACK means a segment left the network: spend it on the next hole SACK reveals.
-            RetransmitNextHole();
-        }
-    }
-
-    /// <summary>Resends the lowest hole below the highest SACKed byte not yet resent in this recovery.</summary>
-    private void RetransmitNextHole()
-    {
-        if (!_sack || _snd.Una == _snd.Iss)
-        {
-            return;
-        }
-        if (!_recovery.TryFindNextHole(_snd.Una, out SeqNumber start, out SeqNumber end))
-        {
-            return;
-        }
-        int dataOffset = start - _snd.Una;
-        int length = Math.Min(Math.Min(PayloadPerSegment, end - start), _send.Count - dataOffset);
-        if (length <= 0)
-        {
-            return;
-        }
-        SendSegment(start, TcpFlags.Ack, dataOffset, length);
-        _host.Statistics.Retransmissions++;
-        _recovery.MarkResent(start + length);
     }
 
     private void RetransmitFirstSegment()

@@ -181,6 +181,12 @@ public sealed partial class TcpConnection
             _congestion.OnRetransmitTimeout(_snd.Max - _snd.Una, _snd.Max);
             MarkAllLostOnTimeout();
             _retransmitDeadline = 0;
+            SeqNumber logged = _sent.Count > 0 ? _sent[0].Start : _snd.Max;
+            if (logged > _snd.Una)
+            {
+                // The head was sent outside the segment log (a zero-window probe byte): resend it as it is.
+                RetransmitRange(_snd.Una, logged);
+            }
             SendData();
             if (_retransmitDeadline == 0 && _snd.Max > _snd.Una)
             {
@@ -190,8 +196,6 @@ public sealed partial class TcpConnection
         }
         // RFC 5681 3.1 and 6582 3.2 step 4: collapse to the loss window and resend from SND.UNA (go-back-N).
         _congestion.OnRetransmitTimeout(_snd.Max - _snd.Una, _snd.Max);
-        // RFC 2018 8: the receiver may have discarded what it SACKed; after a timeout resend everything.
-        _recovery.Reset();
         _snd.Nxt = _snd.Una;
         _retransmitDeadline = 0;
         SendData();

@@ -38,7 +38,6 @@ public sealed partial class TcpConnection : TimerEntry
     private readonly SendBuffer _send = new(1);
     private ReceiveBuffer _receive = new(1);
     private readonly RtoEstimator _rto = new();
-    private readonly LossRecovery _recovery = new();
     // SACK connections: every segment in flight with its transmit time and marks, and RACK's newest delivery.
     private readonly SentSegmentLog _sent = new();
     private RackState _rack;
@@ -313,7 +312,6 @@ public sealed partial class TcpConnection : TimerEntry
         _advertisedMss = Math.Min(_config.MaxSegmentSize, host.MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
         _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
         _rto.Reset(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
-        _recovery.Reset();
         _sent.ForgetAll();
         _rack.Reset();
         _reorderDeadline = 0;
