@@ -51,6 +51,10 @@ public sealed partial class TcpConnection
         while (TrySendNewSegment(ignoreCongestionWindow: false))
         {
         }
+        if (_sack && !_rescueSent && _congestion.InRecovery)
+        {
+            SendRescueRetransmission();
+        }
     }
 
     /// <summary>

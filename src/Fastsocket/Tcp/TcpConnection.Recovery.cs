@@ -164,6 +164,7 @@ public sealed partial class TcpConnection
         _prrDelivered = 0;
         _prrOut = 0;
         _recoverFlightSize = Math.Max(flight, 1);
+        _rescueSent = false;
         _probeDeadline = 0;
         _rttTiming = false;
         UpdateProportionalRateReduction(0);
@@ -219,6 +220,35 @@ public sealed partial class TcpConnection
                 // RFC 6298 5.3 as Linux applies it: resending the head restarts its timer.
                 _retransmitDeadline = _host.NowMicroseconds + _rto.CurrentRto;
             }
+        }
+    }
+
+    /// <summary>
+    /// RFC 6675 NextSeg rule 4: when nothing is deemed lost and no new data can go, but the window has room, resend
+    /// once per recovery the highest segment not SACKed, so that a loss at the tail of the episode shows up without
+    /// waiting for the retransmission timer.
+    /// </summary>
+    private void SendRescueRetransmission()
+    {
+        // RFC 6675 5 (C): only with a segment's room in the window; rule 4 only when rule 2 has no new data to send.
+        if (_sent.LostUnsentBytes > 0 || _congestion.Cwnd - _sent.Pipe(_snd.Una, _snd.Max) < PayloadPerSegment ||
+            DataEnd > _snd.Max)
+        {
+            return;
+        }
+        for (int i = _sent.Count - 1; i >= 0; i--)
+        {
+            ref SentSegment s = ref _sent[i];
+            if (s.Sacked)
+            {
+                continue;
+            }
+            if (!s.Retransmitted)
+            {
+                _rescueSent = true;
+                RetransmitRange(s.Start, s.End);
+            }
+            return;
         }
     }
 

@@ -77,6 +77,7 @@ public sealed partial class TcpConnection : TimerEntry
     private long _prrDelivered;
     private long _prrOut;
     private long _recoverFlightSize;
+    private bool _rescueSent;
 
     // Undo of a spurious reduction (RFC 3522 Eifel with timestamps, RFC 2883 DSACK): the values before it.
     private bool _undoArmed;
@@ -321,6 +322,7 @@ public sealed partial class TcpConnection : TimerEntry
         _prrDelivered = 0;
         _prrOut = 0;
         _recoverFlightSize = 0;
+        _rescueSent = false;
         _undoArmed = false;
         _undoRetransmissions = 0;
         _quickAcks = 0;

@@ -202,6 +202,26 @@ public class RackTlpTests
     }
 
     [Fact]
+    public void ALossAtTheTailOfRecoveryIsRepairedByOneRescueRetransmission()
+    {
+        (TcpTestBench bench, _, uint una) = Sending(10);
+        bench.Advance(Rtt);
+
+        // Segments 1 and 10 are lost. RACK cannot judge 10 (nothing sent after it was delivered), and no new data is
+        // left to send: RFC 6675's rescue retransmission resends it once the window has room, and only once.
+        var sent = new List<Segment>();
+        for (uint i = 2; i <= 9; i++)
+        {
+            bench.Inject(AckWithSack(una, una + Mss, una + i * Mss));
+            sent.AddRange(DataSegments(bench));
+        }
+        Assert.Single(sent, s => s.Seq == una);
+        Assert.Single(sent, s => s.Seq == una + 9 * Mss);
+        Assert.Equal(2, sent.Count);
+        Assert.Equal(0, bench.Engine.Statistics.RetransmitTimeouts);
+    }
+
+    [Fact]
     public void SpuriousTimeoutIsUndoneByDsack()
     {
         (TcpTestBench bench, TcpConnection connection, uint una) = Sending(1);
