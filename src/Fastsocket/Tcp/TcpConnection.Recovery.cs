@@ -353,7 +353,7 @@ public sealed partial class TcpConnection
 
     /// <summary>
     /// Arms the tail loss probe (RFC 8985 7.2): two SRTTs after the last transmission or ACK, plus the worst delayed
-    /// ACK when one segment is in flight, and never later than the retransmission timer.
+    /// ACK when one segment is in flight, and never later than the retransmission timer (which it then replaces).
     /// </summary>
     private void ScheduleLossProbe()
     {
@@ -373,9 +373,11 @@ public sealed partial class TcpConnection
         long timeout = 2 * srtt;
         timeout += _sent.Count <= 1 ? WorstCaseDelayedAckMicroseconds : 2 * RtoEstimator.GranularityMicros;
         long deadline = now + timeout;
-        if (_retransmitDeadline != 0 && deadline >= _retransmitDeadline)
+        if (_retransmitDeadline != 0 && deadline > _retransmitDeadline)
         {
-            return;
+            // As Linux: the probe goes out when the retransmission timer would have fired, in its place, so a lone
+            // lost segment costs neither the window nor the backoff a timeout would.
+            deadline = _retransmitDeadline;
         }
         _probeDeadline = deadline;
     }

@@ -141,6 +141,28 @@ public class RackTlpTests
     }
 
     [Fact]
+    public void WithOneSegmentInFlightTheProbeTakesThePlaceOfTheTimeout()
+    {
+        (TcpTestBench bench, TcpConnection connection, uint una) = Sending(2);
+        bench.Advance(Rtt);
+        bench.Inject(Ack(una + Mss));
+        int window = connection.CongestionWindow;
+
+        // One segment left: PTO = 2 SRTT + 200 ms (RFC 8985 7.2's delayed-ACK allowance) is later than the RTO, so
+        // the probe goes out at the RTO's time instead of the timeout, which would have cut the window to one segment.
+        long rto = connection.RetransmissionTimeoutMicroseconds;
+        Assert.True(2 * connection.SmoothedRttMicroseconds + 200_000 > rto);
+        bench.Advance(rto - 1);
+        Assert.Empty(DataSegments(bench));
+        bench.Advance(1);
+        Segment probe = Assert.Single(DataSegments(bench));
+        Assert.Equal(una + Mss, probe.Seq);
+        Assert.Equal(1, bench.Engine.Statistics.TailLossProbes);
+        Assert.Equal(0, bench.Engine.Statistics.RetransmitTimeouts);
+        Assert.Equal(window, connection.CongestionWindow);
+    }
+
+    [Fact]
     public void TailLossProbeSendsNewDataWhenThereIsSome()
     {
         // 14 segments written: the initial window takes 10, the ACK of one grows it to 11 and releases two more, and
