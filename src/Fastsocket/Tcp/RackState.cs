@@ -32,12 +32,44 @@ internal struct RackState
     /// <summary>Multiplier of the reordering window, raised by DSACKs that show spurious retransmissions (RFC 8985 6.2 step 4).</summary>
     public int WindowSteps;
 
+    /// <summary>SND.MAX when <see cref="WindowSteps"/> last grew: it grows at most once a round trip.</summary>
+    public SeqNumber StepRoundEnd;
+
+    /// <summary>Recoveries since <see cref="WindowSteps"/> last grew; after 16 it returns to 1 (RFC 8985 6.2 step 4).</summary>
+    public int RecoveriesSinceStep;
+
+    /// <summary>
+    /// A DSACK arrived (RFC 8985 6.2 step 4): the window was too small for this path's reordering; widen it by one
+    /// step, at most once per round trip (<paramref name="sndUna"/> past the SND.MAX of the last widening) and to 256 steps.
+    /// </summary>
+    public void OnDsack(SeqNumber sndUna, SeqNumber sndMax)
+    {
+        ReorderingSeen = true;
+        if (WindowSteps < 256 && (RecoveriesSinceStep < 0 || sndUna >= StepRoundEnd))
+        {
+            WindowSteps++;
+            StepRoundEnd = sndMax;
+            RecoveriesSinceStep = 0;
+        }
+    }
+
+    /// <summary>A recovery episode starts: after 16 without a DSACK widening the window, it returns to one step.</summary>
+    public void OnRecovery()
+    {
+        if (++RecoveriesSinceStep >= 16)
+        {
+            WindowSteps = 1;
+            RecoveriesSinceStep = 0;
+        }
+    }
+
     /// <summary>A new connection.</summary>
     public void Reset()
     {
         this = default;
         MinRtt = long.MaxValue;
         WindowSteps = 1;
+        RecoveriesSinceStep = -1;
     }
 
     /// <summary>

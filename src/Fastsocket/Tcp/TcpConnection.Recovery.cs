@@ -90,11 +90,9 @@ public sealed partial class TcpConnection
             // (Linux's tcp_try_undo_recovery with undo_retrans at 0).
             UndoSpuriousReduction();
         }
-        if (dsack && _rack.WindowSteps < 256)
+        if (dsack)
         {
-            // RFC 8985 6.2 step 4: a DSACK means the window was too small for this path's reordering.
-            _rack.ReorderingSeen = true;
-            _rack.WindowSteps++;
+            _rack.OnDsack(_snd.Una, _snd.Max);
         }
         if (_sent.HasMarks || _reorderDeadline != 0)
         {
@@ -158,6 +156,7 @@ public sealed partial class TcpConnection
     private void EnterSackRecovery()
     {
         _host.Statistics.FastRetransmits++;
+        _rack.OnRecovery();
         ArmUndo();
         int flight = _snd.Max - _snd.Una;
         _congestion.OnLossDetected(flight, _snd.Max);
