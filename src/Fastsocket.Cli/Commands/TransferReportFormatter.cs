@@ -22,7 +22,13 @@ internal static class TransferReportFormatter
         writer.WriteLine(string.Create(c, $"seconds:          {report.Seconds:F3}"));
         writer.WriteLine(string.Create(c,
             $"throughput:       {report.BytesPerSecond / BytesPerMegabyte:F2} MB/s ({report.BytesPerSecond * 8 / BitsPerGigabit:F3} Gbit/s)"));
+        if (report.SimulatedSeconds > 0)
+        {
+            writer.WriteLine(string.Create(c, $"simulated secs:   {report.SimulatedSeconds:F3} (virtual clock, connection start to last byte)"));
+        }
         writer.WriteLine(string.Create(c, $"retransmissions:  {report.Retransmits}"));
+        writer.WriteLine(string.Create(c,
+            $"  recovery:       fast {report.FastRetransmits}, rack {report.RackLossDetections}, tlp {report.TailLossProbes}, timeouts {report.RetransmitTimeouts}, spurious undone {report.SpuriousUndos}"));
         writer.WriteLine(string.Create(c, $"packets sent:     {report.PacketsSent}"));
         writer.WriteLine(string.Create(c, $"packets dropped:  {report.PacketsDropped}"));
         writer.WriteLine(string.Create(c, $"checksum drops:   {report.ChecksumDrops}"));
@@ -53,7 +59,13 @@ internal static class TransferReportFormatter
             json.WriteNumber("seconds", report.Seconds);
             json.WriteNumber("throughput_bytes_per_second", report.BytesPerSecond);
             json.WriteNumber("throughput_gbit_per_second", report.BytesPerSecond * 8 / BitsPerGigabit);
+            json.WriteNumber("simulated_seconds", report.SimulatedSeconds);
             json.WriteNumber("retransmits", report.Retransmits);
+            json.WriteNumber("fast_retransmits", report.FastRetransmits);
+            json.WriteNumber("rack_loss_detections", report.RackLossDetections);
+            json.WriteNumber("tail_loss_probes", report.TailLossProbes);
+            json.WriteNumber("retransmit_timeouts", report.RetransmitTimeouts);
+            json.WriteNumber("spurious_undos", report.SpuriousUndos);
             json.WriteNumber("packets_sent", report.PacketsSent);
             json.WriteNumber("packets_dropped", report.PacketsDropped);
             json.WriteNumber("checksum_drops", report.ChecksumDrops);

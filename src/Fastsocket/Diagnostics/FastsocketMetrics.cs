@@ -61,6 +61,13 @@ public static class FastsocketMetrics
     /// <summary>Counter: loss recoveries by kind: <c>fast</c> (three duplicate ACKs, RFC 5681) and <c>timeout</c> (RTO expiry, RFC 6298).</summary>
     public const string Retransmissions = "fastsocket.tcp.retransmissions";
 
+    /// <summary>
+    /// Counter: loss-recovery events of SACK connections by <c>kind</c>: <c>rack</c> (segments RACK marked lost by
+    /// time, RFC 8985), <c>tail_loss_probe</c> (probes sent at two SRTTs, RFC 8985 7), <c>spurious_undo</c> (reductions
+    /// undone by DSACK or timestamps, RFC 2883/3522) and <c>dsack</c> (duplicate SACKs received).
+    /// </summary>
+    public const string LossRecoveryEvents = "fastsocket.tcp.loss_recovery";
+
     /// <summary>Counter: SYN cookies by <c>result</c>: <c>sent</c> (a SYN-ACK answered from a full half-open queue), <c>validated</c> (an ACK built a connection), <c>rejected</c> (a forged or expired cookie, dropped).</summary>
     public const string SynCookies = "fastsocket.tcp.syn_cookies";
 
@@ -174,6 +181,10 @@ public static class FastsocketMetrics
         Counter(meter, RfdHandoffs, "{packet}", "Packets handed to the core that owns their connection (software Receive Flow Deliver).", s => s.RfdHandoffs);
         meter.CreateObservableCounter(Retransmissions, ObserveRetransmissions, "{retransmission}",
             "TCP loss recoveries: fast retransmits (three duplicate ACKs) and retransmission timeouts.");
+        meter.CreateObservableCounter(LossRecoveryEvents, () => Tagged(KindTag,
+            ("rack", e => e.RackLossDetections), ("tail_loss_probe", e => e.TailLossProbes),
+            ("spurious_undo", e => e.SpuriousRetransmitUndos), ("dsack", e => e.DuplicateSacksReceived)),
+            "{event}", "TCP loss-recovery events on SACK connections: RACK loss marks, tail loss probes, spurious undos, DSACKs.");
         meter.CreateObservableCounter(SynCookies, () => Tagged(ResultTag,
             ("sent", e => e.SynCookiesSent), ("validated", e => e.SynCookiesValidated), ("rejected", e => e.SynCookiesRejected)),
             "{cookie}", "SYN cookies sent, validated and rejected (RFC 4987 3.6).");

@@ -9,6 +9,21 @@ public sealed record TransferReport
     public required double Seconds { get; init; }
     /// <summary>Segments the client (the sender) retransmitted.</summary>
     public required long Retransmits { get; init; }
+    /// <summary>
+    /// Simulated seconds from the start of the connection to the last byte received, on a virtual-clock run (0 on
+    /// real time): the measure of loss recovery, since retransmission timeouts cost simulated but not wall time.
+    /// </summary>
+    public double SimulatedSeconds { get; init; }
+    /// <summary>Loss recoveries the sender entered (fast retransmits: duplicate ACKs, SACK or RACK detections).</summary>
+    public long FastRetransmits { get; init; }
+    /// <summary>Segments the sender's RACK (RFC 8985) marked lost by time.</summary>
+    public long RackLossDetections { get; init; }
+    /// <summary>Tail loss probes the sender sent (RFC 8985 7).</summary>
+    public long TailLossProbes { get; init; }
+    /// <summary>Retransmission timeouts at the sender.</summary>
+    public long RetransmitTimeouts { get; init; }
+    /// <summary>Recoveries or timeouts the sender undid as spurious (DSACK or timestamps).</summary>
+    public long SpuriousUndos { get; init; }
     /// <summary>True only when both sides completed, the full byte count arrived and the two SHA-256 digests are equal: the transfer is correct.</summary>
     public required bool Sha256Match { get; init; }
     /// <summary>SHA-256 of the bytes sent, lowercase hex.</summary>

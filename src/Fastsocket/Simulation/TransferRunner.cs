@@ -75,6 +75,8 @@ public static class TransferRunner
         var sender = new BulkSender(spec.Bytes, spec.Seed);
 
         var stopwatch = Stopwatch.StartNew();
+        long simulatedStart = clock.NowMicroseconds;
+        long simulatedEnd = simulatedStart;
         sender.Start(client, ServerAddress, ServerPort);
         if (spec.Threads >= 2 && !spec.VirtualTime)
         {
@@ -82,7 +84,7 @@ public static class TransferRunner
         }
         else
         {
-            RunOnOneThread(client, server, sender, receiver, clock as VirtualClock, progress, spec.Bytes);
+            simulatedEnd = RunOnOneThread(client, server, sender, receiver, clock as VirtualClock, progress, spec.Bytes);
         }
         stopwatch.Stop();
 
@@ -95,6 +97,12 @@ public static class TransferRunner
             Bytes = receiver.BytesReceived,
             Seconds = receiver.ElapsedSeconds > 0 ? receiver.ElapsedSeconds : stopwatch.Elapsed.TotalSeconds,
             Retransmits = client.Statistics.Retransmissions,
+            SimulatedSeconds = spec.VirtualTime ? (simulatedEnd - simulatedStart) / 1e6 : 0,
+            FastRetransmits = client.Statistics.FastRetransmits,
+            RackLossDetections = client.Statistics.RackLossDetections,
+            TailLossProbes = client.Statistics.TailLossProbes,
+            RetransmitTimeouts = client.Statistics.RetransmitTimeouts,
+            SpuriousUndos = client.Statistics.SpuriousRetransmitUndos,
             Sha256Match = sender.Completed && receiver.Completed && receiver.BytesReceived == spec.Bytes && sent == received,
             SentSha256 = sent,
             ReceivedSha256 = received,
@@ -108,9 +116,9 @@ public static class TransferRunner
 
     /// <summary>
     /// Both engines on the calling thread. On virtual time an idle loop jumps the clock to the next event; on real
-    /// time it yields until a timer is due.
+    /// time it yields until a timer is due. Returns the clock's time when the last byte arrived.
     /// </summary>
-    private static void RunOnOneThread(NetworkEngine client, NetworkEngine server, BulkSender sender, BulkReceiver receiver,
+    private static long RunOnOneThread(NetworkEngine client, NetworkEngine server, BulkSender sender, BulkReceiver receiver,
         VirtualClock? virtualClock, TextWriter? progress, long total)
     {
         IClock clock = (IClock?)virtualClock ?? MonotonicClock.Instance;
@@ -147,6 +155,7 @@ public static class TransferRunner
                 progress.WriteLine($"  {receiver.BytesReceived * 100 / total,3}%  {receiver.BytesReceived:N0} bytes");
             }
         }
+        long completedAt = clock.NowMicroseconds;
         // Let the closing handshake finish so that a capture shows the whole connection.
         for (int i = 0; i < 10_000 && client.ConnectionCount + server.ConnectionCount > 0; i++)
         {
@@ -155,6 +164,7 @@ public static class TransferRunner
                 virtualClock?.Advance(1000);
             }
         }
+        return completedAt;
     }
 
     private static void RunThreaded(NetworkEngine client, NetworkEngine server, InMemoryLink link, BulkSender sender,

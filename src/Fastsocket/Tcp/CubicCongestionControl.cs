@@ -257,4 +257,27 @@ public sealed class CubicCongestionControl : ICongestionControl
         _epochStarted = false;
         _hyStart.Stop();
     }
+
+    /// <inheritdoc/>
+    public void OnLossDetected(int flightSize, SeqNumber highestSent)
+    {
+        OnCongestionEvent(flightSize);
+        _episode.EnterRecovery(highestSent);
+        _episode.DuplicateAcks = 0;
+        Cwnd = Math.Max(Math.Min(Cwnd, Ssthresh), _mss);
+    }
+
+    /// <inheritdoc/>
+    public void SetRecoveryWindow(int cwnd) => Cwnd = Math.Max(cwnd, _mss);
+
+    /// <inheritdoc/>
+    public void UndoReduction(int cwnd, int ssthresh)
+    {
+        _episode.InRecovery = false;
+        _episode.PartialAcks = 0;
+        Cwnd = Math.Max(cwnd, _mss);
+        Ssthresh = Math.Max(ssthresh, 2 * _mss);
+        // The epoch restarts from the restored window, as Linux's cubic undo keeps the window it is given back.
+        _epochStarted = false;
+    }
 }

@@ -40,4 +40,20 @@ public interface ICongestionControl
 
     /// <summary>The connection was idle for longer than an RTO (RFC 5681 section 4.1).</summary>
     void OnIdleRestart();
+
+    /// <summary>
+    /// Loss detection outside duplicate-ACK counting (RACK, RFC 8985, on a SACK connection) found a loss: cut
+    /// ssthresh as on a fast retransmit and enter recovery until <paramref name="highestSent"/> is acknowledged.
+    /// The connection then sets the window itself by Proportional Rate Reduction (<see cref="SetRecoveryWindow"/>).
+    /// </summary>
+    void OnLossDetected(int flightSize, SeqNumber highestSent);
+
+    /// <summary>During recovery: the window Proportional Rate Reduction (RFC 6937) allows, in bytes.</summary>
+    void SetRecoveryWindow(int cwnd);
+
+    /// <summary>
+    /// The last reduction was spurious (DSACK, RFC 2883, or timestamps, RFC 3522): end any recovery and return
+    /// to <paramref name="cwnd"/> and <paramref name="ssthresh"/>, the values before it.
+    /// </summary>
+    void UndoReduction(int cwnd, int ssthresh);
 }

@@ -165,4 +165,25 @@ public sealed class NewRenoCongestionControl : ICongestionControl
         Cwnd = Math.Min(Cwnd, InitialWindow);
         _bytesAckedInAvoidance = 0;
     }
+
+    /// <inheritdoc/>
+    public void OnLossDetected(int flightSize, SeqNumber highestSent)
+    {
+        Ssthresh = Math.Max(flightSize / 2, 2 * _mss);
+        _episode.EnterRecovery(highestSent);
+        _episode.DuplicateAcks = 0;
+        Cwnd = Math.Max(Math.Min(Cwnd, Ssthresh), _mss);
+    }
+
+    /// <inheritdoc/>
+    public void SetRecoveryWindow(int cwnd) => Cwnd = Math.Max(cwnd, _mss);
+
+    /// <inheritdoc/>
+    public void UndoReduction(int cwnd, int ssthresh)
+    {
+        _episode.InRecovery = false;
+        _episode.PartialAcks = 0;
+        Cwnd = Math.Max(cwnd, _mss);
+        Ssthresh = Math.Max(ssthresh, 2 * _mss);
+    }
 }

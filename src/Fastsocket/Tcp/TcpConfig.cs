@@ -43,6 +43,14 @@ public sealed class TcpConfig
     /// <summary>Delayed-ACK timeout: RFC 5681 4.2 requires under 500 ms; Linux uses 40 ms at minimum.</summary>
     public long DelayedAckMicroseconds { get; set; } = 40_000;
 
+    /// <summary>
+    /// Segments acknowledged at once, without the delayed-ACK wait, at connection start and after out-of-order data
+    /// (Linux's quick-ACK mode, TCP_MAX_QUICKACKS = 16), unless the exchange is interactive (replies carry the ACKs).
+    /// RFC 5681 4.2 only asks for an ACK every second full segment; quick ACKs let a new sender's window and a
+    /// recovering sender's repair proceed without 40 ms stalls. 0 delays from the first segment.
+    /// </summary>
+    public int QuickAcks { get; set; } = 16;
+
     /// <summary>2MSL: how long a TIME-WAIT record lives. Linux hard-codes 60 s; RFC 9293 suggests MSL = 2 min.</summary>
     public long TimeWaitMicroseconds { get; set; } = 60_000_000;
 

@@ -104,8 +104,15 @@ public sealed partial class TcpConnection
         // The segments in flight were sized for the old MTU and were (or will be) dropped by the router: go back to
         // SND.UNA and send again under the new size. Karn's rule: no RTT sample from resent data.
         _rttTiming = false;
-        _recovery.Reset();
-        _snd.Nxt = _snd.Una;
+        if (_sack)
+        {
+            // Every segment not SACKed is resent from the segment log, split to the new size.
+            MarkAllLostOnTimeout();
+        }
+        else
+        {
+            _snd.Nxt = _snd.Una;
+        }
         SendData();
         if (_retransmitDeadline == 0 && _snd.Max > _snd.Una)
         {

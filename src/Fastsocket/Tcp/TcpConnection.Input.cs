@@ -116,6 +116,12 @@ public sealed partial class TcpConnection
         if (!IsAcceptable(seg, window))
         {
             _statistics.Drops.Add(DropReason.TcpOutOfWindow);
+            if (seg.Payload.Length > 0 && seg.Seq + seg.Payload.Length <= _rcv.Nxt)
+            {
+                // Data we hold already: the ACK reports it as a duplicate (RFC 2883), which tells the sender its
+                // retransmission was spurious.
+                NoteDuplicateData(seg.Seq, seg.Seq + seg.Payload.Length);
+            }
             AckInvalidSegment(seg);
             return;
         }
@@ -175,6 +181,18 @@ public sealed partial class TcpConnection
         if (readable)
         {
             Handler?.OnReadable(this);
+        }
+    }
+
+    /// <summary>Remembers a duplicate range for the next ACK's first SACK block (RFC 2883 4), on a SACK connection.</summary>
+    private void NoteDuplicateData(SeqNumber start, SeqNumber end)
+    {
+        if (_sack)
+        {
+            _dsackPending = true;
+            _dsackStart = start;
+            _dsackEnd = end;
+            _ackNow = true;
         }
     }
 
@@ -244,6 +262,10 @@ public sealed partial class TcpConnection
                 before--;
             }
             int cut = Math.Min(before, seg.Payload.Length);
+            if (cut > 0)
+            {
+                NoteDuplicateData(seg.Seq, seg.Seq + cut);
+            }
             seg.Payload = seg.Payload[cut..];
             seg.Seq += cut;
             before -= cut;
@@ -316,9 +338,13 @@ public sealed partial class TcpConnection
 
         int scaledWindow = seg.Window << _snd.Shift;
         bool newlySacked = false;
+        bool dsack = false;
+        long sackedBefore = _sent.SackedBytes;
+        SeqNumber unaBefore = _snd.Una;
+        bool wasInRecovery = _congestion.InRecovery;
         if (_sack && seg.Options.SackCount > 0)
         {
-            newlySacked = _recovery.AddSackBlocks(seg.Options, SeqNumber.Max(_snd.Una, seg.Ack), _snd.Max);
+            newlySacked = _sent.ApplySack(seg.Options, SeqNumber.Max(_snd.Una, seg.Ack), ref _rack, host.NowMicroseconds, out dsack) > 0;
         }
         if (seg.Ack > _snd.Una)
         {
@@ -331,8 +357,16 @@ public sealed partial class TcpConnection
             // ACK that SACKs bytes not SACKed before, even one carrying data or moving the window, as a peer sending
             // data of its own does: an echo peer's duplicate ACKs mostly ride on its data). A zero window is excluded:
             // the peer answering our zero-window probes is not reporting loss, and fast retransmit would push data
-            // into a closed window.
-            OnDuplicateAck();
+            // into a closed window. With SACK, RACK judges losses by time instead of counting duplicates.
+            if (!_sack)
+            {
+                OnDuplicateAck();
+            }
+        }
+        if (_sack && (_snd.Max > unaBefore || dsack))
+        {
+            long delivered = (_snd.Una - unaBefore) + (_sent.SackedBytes - sackedBefore);
+            OnAckForRecovery(seg, delivered, dsack, _snd.Una > unaBefore, wasInRecovery);
         }
 
         // RFC 9293 3.10.7.4: take the window from the newest segment only.
@@ -405,21 +439,17 @@ public sealed partial class TcpConnection
         }
         // Only data counts (RFC 5681 3.1: an ACK "that cumulatively acknowledges new data"): the ACK of our SYN
         // must not grow the initial window of RFC 6928 by one byte.
-        _recovery.OnCumulativeAck(ack);
+        if (_sack)
+        {
+            _sent.AckTo(ack, ref _rack, _host.NowMicroseconds);
+            _probeRearm = true;
+        }
         AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _snd.Max,
             _host.NowMicroseconds, rttSample, _rto.SmoothedRtt);
-        if (result == AckResult.RetransmitFirstUnacked)
+        if (result == AckResult.RetransmitFirstUnacked && !_sack)
         {
-            if (!_recovery.HasResentBeyond(_snd.Una))
-            {
-                RetransmitFirstSegment();
-                _recovery.MarkResent(_snd.Una + PayloadPerSegment);
-            }
-            else
-            {
-                // SACK already had us resend this hole; repair the next one instead.
-                RetransmitNextHole();
-            }
+            // RFC 6582 3.2 step 5: a partial ACK resends the first unacknowledged segment (with SACK, RACK decides).
+            RetransmitFirstSegment();
         }
         if (dataAcked > 0 && Handler is not null && !_finRequested)
         {
@@ -475,7 +505,25 @@ public sealed partial class TcpConnection
                 }
                 if (offset > 0 || hadHoles)
                 {
-                    // RFC 5681 4.2: out-of-order data, and data that fills a hole, is acknowledged at once.
+                    // RFC 5681 4.2: out-of-order data, and data that fills a hole, is acknowledged at once; and, as
+                    // Linux's quick-ACK mode, the next segments are too, so the sender's recovery is not slowed by
+                    // delayed ACKs.
+                    _ackNow = true;
+                    _quickAcks = _config.QuickAcks;
+                    if (offset > 0)
+                    {
+                        // Each out-of-order segment gets its own ACK with fresh SACK blocks (Linux sends one per
+                        // segment, or per GRO batch): one ACK per receive batch would hide how much arrived.
+                        SendControl(_snd.Nxt, TcpFlags.Ack);
+                    }
+                }
+                else if (_quickAcks > 0 && !_interactive && (_rcv.Nxt - advanced) - _rcv.Irs > 1)
+                {
+                    // Quick-ACK mode (Linux's icsk_ack.quick): at connection start and after reordering, ACK at
+                    // once so the sender's window grows (and its recovery ends) without delayed-ACK stalls. Unlike
+                    // Linux, the connection's first data segment still waits: it is usually a request whose reply
+                    // carries the ACK, and an ACK of its own would add a packet to every short connection.
+                    _quickAcks--;
                     _ackNow = true;
                 }
                 else if (++_segmentsSinceAck >= 2)

@@ -28,6 +28,11 @@ public sealed partial class TcpConnection
         if (IsSynchronized)
         {
             SendData();
+            if (_probeRearm)
+            {
+                _probeRearm = false;
+                ScheduleLossProbe();
+            }
         }
         if (_ackNow && State != TcpState.SynSent && !_finished)
         {
@@ -39,72 +44,129 @@ public sealed partial class TcpConnection
 
     private void SendData()
     {
-        int payloadMax = PayloadPerSegment;
-        while (true)
+        if (_sack && _sent.LostUnsentBytes > 0)
         {
-            int inFlight = _snd.Nxt - _snd.Una;
-            int dataOffset = _snd.Nxt - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0);
-            bool finInFlight = _finRequested && _snd.Nxt > _finSeq;
-            int unsent = finInFlight ? 0 : _send.Count - dataOffset;
-            int window = Math.Min(_snd.Wnd, _congestion.Cwnd);
-            int usable = window - inFlight;
-            if (unsent > 0)
+            RetransmitLostSegments();
+        }
+        while (TrySendNewSegment(ignoreCongestionWindow: false))
+        {
+        }
+        if (_sack && !_rescueSent && _congestion.InRecovery)
+        {
+            SendRescueRetransmission();
+        }
+    }
+
+    /// <summary>
+    /// Sends the next segment at SND.NXT if the windows, silly window avoidance and Nagle allow (a tail loss probe
+    /// ignores the congestion window and Nagle); returns whether one went out and another may follow.
+    /// </summary>
+    private bool TrySendNewSegment(bool ignoreCongestionWindow)
+    {
+        int payloadMax = PayloadPerSegment;
+        int inFlight = _snd.Nxt - _snd.Una;
+        int dataOffset = _snd.Nxt - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0);
+        bool finInFlight = _finRequested && _snd.Nxt > _finSeq;
+        int unsent = finInFlight ? 0 : _send.Count - dataOffset;
+        int usable = _snd.Wnd - inFlight;
+        if (!ignoreCongestionWindow)
+        {
+            // With SACK the congestion window limits RFC 6675's pipe, which leaves out what is SACKed or lost.
+            long congestionUsed = _sack ? _sent.Pipe(_snd.Una, _snd.Max) : inFlight;
+            usable = (int)Math.Min(usable, _congestion.Cwnd - congestionUsed);
+        }
+        if (unsent > 0)
+        {
+            int length = Math.Min(payloadMax, unsent);
+            if (usable < length)
             {
-                int length = Math.Min(payloadMax, unsent);
-                if (usable < length)
+                // Sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a partial segment only if it is at
+                // least half the largest window the peer has offered.
+                if (usable <= 0 || usable < Math.Min(payloadMax, _snd.MaxWnd / 2))
                 {
-                    // Sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a partial segment only if it is at
-                    // least half the largest window the peer has offered.
-                    if (usable <= 0 || usable < Math.Min(payloadMax, _snd.MaxWnd / 2))
+                    if (!ignoreCongestionWindow)
                     {
                         ArmPersistIfStalled(inFlight);
-                        break;
                     }
-                    length = usable;
+                    return false;
                 }
-                if (length < payloadMax && inFlight > 0 && !NoDelay && !(_finRequested && length == unsent))
-                {
-                    // Nagle (RFC 896, RFC 9293 3.7.4): hold a small segment while data is unacknowledged.
-                    break;
-                }
-                bool fin = _finRequested && length == unsent;
-                TcpFlags flags = TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
-                bool isNew = _snd.Nxt == _snd.Max;
-                SendSegment(_snd.Nxt, flags, dataOffset, length);
-                if (isNew && !_rttTiming && !_timestamps)
-                {
-                    _rttTiming = true;
-                    _rttSeq = _snd.Nxt;
-                    _rttStart = _host.NowMicroseconds;
-                }
-                else if (!isNew)
-                {
-                    _statistics.Retransmissions++;
-                }
-                _snd.Nxt += length + (fin ? 1 : 0);
-                if (_snd.Nxt > _snd.Max)
-                {
-                    _snd.Max = _snd.Nxt;
-                }
-                ArmRetransmit();
-                continue;
+                length = usable;
             }
-            if (_finRequested && _snd.Nxt == _finSeq)
+            if (!ignoreCongestionWindow && length < payloadMax && inFlight > 0 && !NoDelay && !(_finRequested && length == unsent))
             {
-                if (_snd.Nxt != _snd.Max)
-                {
-                    _statistics.Retransmissions++;
-                }
-                SendControl(_snd.Nxt, TcpFlags.Fin | TcpFlags.Ack);
-                _snd.Nxt += 1;
-                if (_snd.Nxt > _snd.Max)
-                {
-                    _snd.Max = _snd.Nxt;
-                }
-                ArmRetransmit();
+                // Nagle (RFC 896, RFC 9293 3.7.4): hold a small segment while data is unacknowledged.
+                return false;
             }
-            break;
+            bool fin = _finRequested && length == unsent;
+            TcpFlags flags = TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+            bool isNew = _snd.Nxt == _snd.Max;
+            SendSegment(_snd.Nxt, flags, dataOffset, length);
+            SeqNumber end = _snd.Nxt + length + (fin ? 1 : 0);
+            if (isNew && _rcv.Nxt - _rcv.Irs > 1)
+            {
+                // Data goes back in answer to data: an interactive exchange, where the ACK rides on the reply, so
+                // quick ACKs would only add packets (Linux's pingpong mode).
+                _interactive = true;
+            }
+            if (isNew && !_rttTiming && !_timestamps)
+            {
+                _rttTiming = true;
+                _rttSeq = _snd.Nxt;
+                _rttStart = _host.NowMicroseconds;
+            }
+            else if (!isNew)
+            {
+                _statistics.Retransmissions++;
+            }
+            RecordSent(_snd.Nxt, end);
+            _snd.Nxt = end;
+            if (_snd.Nxt > _snd.Max)
+            {
+                _snd.Max = _snd.Nxt;
+            }
+            ArmRetransmit();
+            return true;
         }
+        if (_finRequested && _snd.Nxt == _finSeq)
+        {
+            bool isNew = _snd.Nxt == _snd.Max;
+            if (!isNew)
+            {
+                _statistics.Retransmissions++;
+            }
+            SendControl(_snd.Nxt, TcpFlags.Fin | TcpFlags.Ack);
+            RecordSent(_snd.Nxt, _snd.Nxt + 1);
+            _snd.Nxt += 1;
+            if (_snd.Nxt > _snd.Max)
+            {
+                _snd.Max = _snd.Nxt;
+            }
+            ArmRetransmit();
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// On a SACK connection, notes [start, end) in the segment log (resent below SND.MAX, new beyond it), in PRR's
+    /// count, and for the loss probe. Call before SND.MAX moves.
+    /// </summary>
+    private void RecordSent(SeqNumber start, SeqNumber end)
+    {
+        if (!_sack)
+        {
+            return;
+        }
+        long now = _host.NowMicroseconds;
+        if (start < _snd.Max)
+        {
+            _sent.OnRetransmitted(start, SeqNumber.Min(end, _snd.Max), now);
+        }
+        if (end > _snd.Max)
+        {
+            _sent.OnSent(SeqNumber.Max(start, _snd.Max), end, now);
+            _probeRearm = true;
+        }
+        CountRecoverySend(end - start);
     }
 
     private void MaybeSendWindowUpdate()
@@ -210,15 +272,24 @@ public sealed partial class TcpConnection
             options.TsVal = TimestampNow;
             options.TsEcr = _tsRecent;
         }
-        if (_sack && _receive.HasOutOfOrder && (flags & TcpFlags.Rst) == 0)
+        if (_sack && (_receive.HasOutOfOrder || _dsackPending) && (flags & TcpFlags.Rst) == 0)
         {
             Span<(int Start, int End)> blocks = stackalloc (int, int)[TcpOptions.MaxSackBlocks];
             int count = _receive.GetSackBlocks(blocks);
+            int first = 0;
+            if (_dsackPending && length == 0)
+            {
+                // RFC 2883 4: the duplicate comes first, then the usual blocks, one fewer of them.
+                _dsackPending = false;
+                options.Sack[0] = new SackBlock(_dsackStart.Value, _dsackEnd.Value);
+                first = 1;
+                count = Math.Min(count, TcpOptions.MaxSackBlocks - 1);
+            }
             for (int i = 0; i < count; i++)
             {
-                options.Sack[i] = new SackBlock((_rcv.Nxt + blocks[i].Start).Value, (_rcv.Nxt + blocks[i].End).Value);
+                options.Sack[first + i] = new SackBlock((_rcv.Nxt + blocks[i].Start).Value, (_rcv.Nxt + blocks[i].End).Value);
             }
-            options.SackCount = count;
+            options.SackCount = first + count;
             // Options come out of the segment's payload allowance (RFC 6691): a full-sized data segment has room for
             // timestamps only, so SACK blocks that would push it past the peer's MSS (and our MTU) are left to pure
             // ACKs. Sending them anyway overran the transmit buffer in a two-way transfer with losses.

@@ -60,6 +60,14 @@ public sealed partial class TcpConnection
         {
             deadline = Math.Min(deadline, _windowUpdateDeadline);
         }
+        if (_reorderDeadline != 0)
+        {
+            deadline = Math.Min(deadline, _reorderDeadline);
+        }
+        if (_probeDeadline != 0)
+        {
+            deadline = Math.Min(deadline, _probeDeadline);
+        }
         if (deadline == long.MaxValue)
         {
             _host.CancelTimer(this);
@@ -80,7 +88,20 @@ public sealed partial class TcpConnection
         {
             _delayedAckDeadline = 0;
             _ackNow = true;
+            // An ACK had to wait for its timer: no reply came to carry it, so the exchange is not interactive now.
+            _interactive = false;
             RequestFlush();
+        }
+        if (_reorderDeadline != 0 && _reorderDeadline <= nowMicroseconds)
+        {
+            // RACK's reorder timer (RFC 8985 6.3): the segments it waited for are judged again, now.
+            DetectLossesByRack(nowMicroseconds);
+            RequestFlush();
+        }
+        if (_probeDeadline != 0 && _probeDeadline <= nowMicroseconds)
+        {
+            _probeDeadline = 0;
+            OnLossProbeTimeout();
         }
         if (_retransmitDeadline != 0 && _retransmitDeadline <= nowMicroseconds)
         {
@@ -152,10 +173,29 @@ public sealed partial class TcpConnection
             SendSyn();
             return;
         }
+        if (_sack)
+        {
+            // RFC 5681 3.1 and 6582 3.2 step 4: collapse to the loss window; resend what is not SACKed, oldest
+            // first, as the window reopens (RFC 6675 5.1), where go-back-N would resend what the peer holds.
+            ArmUndo();
+            _congestion.OnRetransmitTimeout(_snd.Max - _snd.Una, _snd.Max);
+            MarkAllLostOnTimeout();
+            _retransmitDeadline = 0;
+            SeqNumber logged = _sent.Count > 0 ? _sent[0].Start : _snd.Max;
+            if (logged > _snd.Una)
+            {
+                // The head was sent outside the segment log (a zero-window probe byte): resend it as it is.
+                RetransmitRange(_snd.Una, logged);
+            }
+            SendData();
+            if (_retransmitDeadline == 0 && _snd.Max > _snd.Una)
+            {
+                _retransmitDeadline = host.NowMicroseconds + _rto.CurrentRto;
+            }
+            return;
+        }
         // RFC 5681 3.1 and 6582 3.2 step 4: collapse to the loss window and resend from SND.UNA (go-back-N).
         _congestion.OnRetransmitTimeout(_snd.Max - _snd.Una, _snd.Max);
-        // RFC 2018 8: the receiver may have discarded what it SACKed; after a timeout resend everything.
-        _recovery.Reset();
         _snd.Nxt = _snd.Una;
         _retransmitDeadline = 0;
         SendData();

@@ -43,7 +43,9 @@ public sealed partial class TcpConnection : TimerEntry
     private readonly SendBuffer _send = new(1);
     private ReceiveBuffer _receive = new(1);
     private readonly RtoEstimator _rto = new();
-    private readonly LossRecovery _recovery = new();
+    // SACK connections: every segment in flight with its transmit time and marks, and RACK's newest delivery.
+    private readonly SentSegmentLog _sent = new();
+    private RackState _rack;
     // One controller object per algorithm, made once per pooled connection, so choosing one allocates nothing
     // per connection. The per-ACK call goes through the interface: the connection benchmark showed no difference
     // beyond noise (the JIT's guarded devirtualization covers the one hot type), so no enum switch here.
@@ -71,6 +73,34 @@ public sealed partial class TcpConnection : TimerEntry
     private long _keepAliveDeadline;
     private long _finWait2Deadline;
     private long _windowUpdateDeadline;
+    private long _reorderDeadline;
+    private long _probeDeadline;
+    private bool _probeOutstanding;
+    private bool _probeRearm;
+
+    // Proportional Rate Reduction (RFC 6937) during a recovery episode.
+    private long _prrDelivered;
+    private long _prrOut;
+    private long _recoverFlightSize;
+    private bool _rescueSent;
+
+    // Undo of a spurious reduction (RFC 3522 Eifel with timestamps, RFC 2883 DSACK): the values before it.
+    private bool _undoArmed;
+    private int _undoCwnd;
+    private int _undoSsthresh;
+    private int _undoRetransmissions;
+    private uint _undoTsVal;
+    private SeqNumber _undoLow;
+    private SeqNumber _undoHigh;
+
+    // Quick-ACK mode (Linux's icsk_ack.quick): segments still to acknowledge at once, and whether the exchange is interactive.
+    private int _quickAcks;
+
+    // A duplicate segment received, to report in the next ACK's first SACK block (RFC 2883).
+    private bool _dsackPending;
+    private SeqNumber _dsackStart;
+    private SeqNumber _dsackEnd;
+    private bool _interactive;
     private int _windowUpdateRetries;
     private int _keepAliveProbesSent;
     private int _probesUnanswered;
@@ -293,7 +323,21 @@ public sealed partial class TcpConnection : TimerEntry
         _advertisedMss = Math.Min(_config.MaxSegmentSize, host.MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
         _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
         _rto.Reset(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
-        _recovery.Reset();
+        _sent.ForgetAll();
+        _rack.Reset();
+        _reorderDeadline = 0;
+        _probeDeadline = 0;
+        _probeOutstanding = false;
+        _probeRearm = false;
+        _prrDelivered = 0;
+        _prrOut = 0;
+        _recoverFlightSize = 0;
+        _rescueSent = false;
+        _undoArmed = false;
+        _undoRetransmissions = 0;
+        _quickAcks = 0;
+        _interactive = false;
+        _dsackPending = false;
         _cubic.HyStartEnabled = _config.HyStart;
         SelectCongestionControl(_config.CongestionControl);
         _congestion.Reset(_sendMss);
@@ -505,6 +549,7 @@ public sealed partial class TcpConnection : TimerEntry
     {
         State = TcpState.Established;
         _retries = 0;
+        _quickAcks = _config.QuickAcks;
         _retransmitDeadline = 0;
         if (_rto.BackoffCount > 0)
         {
@@ -566,5 +611,6 @@ public sealed partial class TcpConnection : TimerEntry
         UnchargeReceiveMemory();
         _send.Clear();
         _receive.Clear();
+        _sent.Clear();
     }
 }

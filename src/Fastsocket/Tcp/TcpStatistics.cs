@@ -25,6 +25,21 @@ public class TcpStatistics
     /// <summary>Retransmission timer expiries (RFC 6298 5.4).</summary>
     public long RetransmitTimeouts;
 
+    /// <summary>Segments RACK (RFC 8985) marked lost by time: a segment sent later was delivered and the reordering window passed.</summary>
+    public long RackLossDetections;
+
+    /// <summary>Tail loss probes sent (RFC 8985 7): a segment sent when the probe timeout expired before the retransmission timer.</summary>
+    public long TailLossProbes;
+
+    /// <summary>
+    /// Loss recoveries and timeouts undone because every retransmission of the episode proved unnecessary (DSACK, RFC
+    /// 2883, or timestamps, RFC 3522): the congestion window and slow start threshold went back to their values before.
+    /// </summary>
+    public long SpuriousRetransmitUndos;
+
+    /// <summary>Duplicate SACK blocks (RFC 2883) received: the peer got a segment twice.</summary>
+    public long DuplicateSacksReceived;
+
     /// <summary>Active opens started (SYN sent).</summary>
     public long ConnectionsOpened;
 
@@ -76,6 +91,10 @@ public class TcpStatistics
         total.Retransmissions += Retransmissions;
         total.FastRetransmits += FastRetransmits;
         total.RetransmitTimeouts += RetransmitTimeouts;
+        total.RackLossDetections += RackLossDetections;
+        total.TailLossProbes += TailLossProbes;
+        total.SpuriousRetransmitUndos += SpuriousRetransmitUndos;
+        total.DuplicateSacksReceived += DuplicateSacksReceived;
         total.ConnectionsOpened += ConnectionsOpened;
         total.ConnectionsClosed += ConnectionsClosed;
         total.ConnectionsReset += ConnectionsReset;

@@ -59,4 +59,33 @@ public sealed class TransferReportFormatterTests
         Assert.Contains(new string('b', 64), text, StringComparison.Ordinal);
         Assert.Contains("retransmissions:  7", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void BothFormatsCarryTheSendersRecoveryCountersAndTheSimulatedTime()
+    {
+        TransferReport report = Report with
+        {
+            SimulatedSeconds = 6.5,
+            FastRetransmits = 11,
+            RackLossDetections = 13,
+            TailLossProbes = 17,
+            RetransmitTimeouts = 19,
+            SpuriousUndos = 23,
+        };
+        using var json = new StringWriter();
+        TransferReportFormatter.WriteJson(report, json);
+        using var document = JsonDocument.Parse(json.ToString());
+        var root = document.RootElement;
+        Assert.Equal(6.5, root.GetProperty("simulated_seconds").GetDouble());
+        Assert.Equal(11, root.GetProperty("fast_retransmits").GetInt64());
+        Assert.Equal(13, root.GetProperty("rack_loss_detections").GetInt64());
+        Assert.Equal(17, root.GetProperty("tail_loss_probes").GetInt64());
+        Assert.Equal(19, root.GetProperty("retransmit_timeouts").GetInt64());
+        Assert.Equal(23, root.GetProperty("spurious_undos").GetInt64());
+
+        using var text = new StringWriter();
+        TransferReportFormatter.WriteText(report, text);
+        Assert.Contains("simulated secs:   6.500", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("fast 11, rack 13, tlp 17, timeouts 19, spurious undone 23", text.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -48,6 +48,7 @@ public class FastsocketMetricsTests
             [BytesReceived] = "By",
             [BytesSent] = "By",
             [Retransmissions] = "{retransmission}",
+            [LossRecoveryEvents] = "{event}",
             [SynCookies] = "{cookie}",
             [RepliesSuppressed] = "{packet}",
             [PacketsDropped] = "{packet}",
@@ -140,6 +141,7 @@ public class FastsocketMetricsTests
             Assert.True(MeterReader.Value(measured, BytesReceived, stack) >= payload + (40 * received), $"{stack}: too few bytes received");
             Assert.True(MeterReader.Value(measured, Retransmissions, stack, KindTag, "fast") >= 0);
             Assert.True(MeterReader.Value(measured, Retransmissions, stack, KindTag, "timeout") >= 0);
+            Assert.True(MeterReader.Value(measured, LossRecoveryEvents, stack, KindTag, "tail_loss_probe") >= 0);
             Assert.True(MeterReader.Value(measured, RfdHandoffs, stack) >= 0);
         }
         // What one side sent, the other received: the in-memory network loses nothing.

@@ -12,9 +12,10 @@ public class DelayedAckTests
     private const uint PeerIss = 1000;
     private const uint Next = PeerIss + 1;
 
-    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Established(BenchDesign design, bool sack = true)
+    private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Established(BenchDesign design, bool sack = true, int quickAcks = 0)
     {
-        var bench = new TcpTestBench(design);
+        // Quick ACKs off unless asked for: most cases here are about the delayed ACK that follows them.
+        var bench = new TcpTestBench(design, new TcpConfig { QuickAcks = quickAcks });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, new TcpOptions { HasMss = true, Mss = Mss, SackPermitted = sack });
         return (bench, connection, iss);
     }
@@ -95,5 +96,81 @@ public class DelayedAckTests
         Assert.Equal(0, dup.Options.SackCount);
         bench.Inject(Data(Next, iss));
         Assert.Equal(Next + 2 * Mss, bench.Expect().Ack);
+    }
+
+    [Theory]
+    [DesignData]
+    public void AfterTheFirstSegmentANewConnectionAcknowledgesAtOnceThenDelaysAgain(BenchDesign design)
+    {
+        // Linux's quick-ACK mode at connection start, here two segments long. The first data segment waits (it is
+        // usually a request, and the reply carries the ACK); the next ones are acknowledged at once.
+        (TcpTestBench bench, _, uint iss) = Established(design, quickAcks: 2);
+        bench.Inject(Data(Next, iss));
+        bench.ExpectNothing();
+        bench.Advance(40_000);
+        bench.Expect(Flags(TcpFlags.Ack), Ack(Next + Mss));
+        bench.Inject(Data(Next + Mss, iss));
+        bench.Expect(Flags(TcpFlags.Ack), Ack(Next + 2 * Mss));
+        bench.Advance(100_000);
+        bench.Inject(Data(Next + 2 * Mss, iss));
+        bench.Expect(Flags(TcpFlags.Ack), Ack(Next + 3 * Mss));
+        bench.Advance(100_000);
+
+        // Quick ACKs spent: a lone segment waits for the delayed-ACK timer again.
+        bench.Inject(Data(Next + 3 * Mss, iss));
+        bench.ExpectNothing();
+        bench.Advance(40_000);
+        bench.Expect(Flags(TcpFlags.Ack), Ack(Next + 4 * Mss));
+    }
+
+    [Theory]
+    [DesignData]
+    public void ByDefaultALoneSecondSegmentIsAcknowledgedAtOnce(BenchDesign design)
+    {
+        (TcpTestBench bench, _, uint iss) = Established(design, quickAcks: new TcpConfig().QuickAcks);
+        bench.Inject(Data(Next, iss));
+        bench.Advance(40_000);
+        bench.Expect(Flags(TcpFlags.Ack), Ack(Next + Mss));
+        bench.Advance(100_000);
+        bench.Inject(Data(Next + Mss, iss));
+        bench.Expect(Flags(TcpFlags.Ack), Ack(Next + 2 * Mss));
+    }
+
+    [Theory]
+    [DesignData]
+    public void OutOfOrderDataStartsQuickAckModeAgain(BenchDesign design)
+    {
+        (TcpTestBench bench, _, uint iss) = Established(design, quickAcks: 1);
+        bench.Inject(Data(Next, iss));
+        bench.Advance(40_000);
+        bench.Expect(Ack(Next + Mss));
+
+        // A hole, then its repair: each ACKed at once (RFC 5681 4.2).
+        bench.Inject(Data(Next + 2 * Mss, iss));
+        bench.Expect(Ack(Next + Mss));
+        bench.Inject(Data(Next + Mss, iss));
+        bench.Expect(Ack(Next + 3 * Mss));
+
+        // And the reordering put the receiver in quick-ACK mode: the next in-order segment does not wait.
+        bench.Advance(100_000);
+        bench.Inject(Data(Next + 3 * Mss, iss));
+        bench.Expect(Ack(Next + 4 * Mss));
+    }
+
+    [Theory]
+    [DesignData]
+    public void AnInteractiveExchangeLeavesTheAckToTheReply(BenchDesign design)
+    {
+        (TcpTestBench bench, TcpConnection connection, uint iss) = Established(design, quickAcks: 16);
+        bench.Inject(Data(Next, iss));
+
+        // We answer with data, which carries the ACK: the exchange is interactive (Linux's pingpong mode), so the
+        // next segment's ACK waits too, to ride on the next reply or for the delayed-ACK timer.
+        bench.WriteAndFlush(connection, Peer.Data(100));
+        bench.Expect(PayloadLength(100), Ack(Next + Mss));
+        bench.Inject(Data(Next + Mss, iss) with { Ack = iss + 1 + 100 });
+        bench.ExpectNothing();
+        bench.Advance(40_000);
+        bench.Expect(Flags(TcpFlags.Ack), Ack(Next + 2 * Mss));
     }
 }

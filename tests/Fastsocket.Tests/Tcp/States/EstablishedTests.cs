@@ -15,6 +15,8 @@ public class EstablishedTests : SynchronizedStateTests
     protected override StateSetup Enter(BenchDesign design)
     {
         TcpTestBench bench = TcpTestBench.Small(design);
+        // These cases pin down the delayed ACK of RFC 5681 4.2; the quick ACKs of a new connection are QuickAckTests'.
+        bench.Config.QuickAcks = 0;
         (TcpConnection c, uint iss) = bench.Established();
         return new StateSetup(bench, c, iss + 1, iss + 1, N, bench.Wnd, TcpState.Established, SocketError.ConnectionReset);
     }
