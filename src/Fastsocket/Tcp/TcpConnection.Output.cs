@@ -40,6 +40,7 @@ public sealed partial class TcpConnection
     private void SendData()
     {
         int payloadMax = PayloadPerSegment;
+        int segmentsInBurst = 0;
         while (true)
         {
             int inFlight = _snd.Nxt - _snd.Una;
@@ -68,7 +69,15 @@ public sealed partial class TcpConnection
                     break;
                 }
                 bool fin = _finRequested && length == unsent;
-                TcpFlags flags = TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+                // PSH as Linux places it (RFC 9293 3.9.1 leaves placement to the sender): on the segment that empties
+                // the send buffer, and on the last segment of a burst of two or more the windows allow (Linux queues a
+                // write in chunks of at least two segments and the chunk it transmits whole carries PSH; a lone
+                // segment split off a chunk, as limited transmit sends, does not).
+                int unsentAfter = unsent - length;
+                bool lastOfBurst = unsentAfter <= 0 || usable - length < Math.Min(payloadMax, unsentAfter);
+                bool push = unsentAfter <= 0 || (lastOfBurst && segmentsInBurst > 0);
+                segmentsInBurst++;
+                TcpFlags flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
                 bool isNew = _snd.Nxt == _snd.Max;
                 SendSegment(_snd.Nxt, flags, dataOffset, length);
                 if (isNew && !_rttTiming && !_timestamps)
