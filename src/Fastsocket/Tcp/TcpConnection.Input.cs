@@ -406,7 +406,11 @@ public sealed partial class TcpConnection
         // Only data counts (RFC 5681 3.1: an ACK "that cumulatively acknowledges new data"): the ACK of our SYN
         // must not grow the initial window of RFC 6928 by one byte.
         _recovery.OnCumulativeAck(ack);
-        AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _snd.Max,
+        // An application-limited sender does not grow cwnd (RFC 7661's spirit, as Linux's tcp_is_cwnd_limited): it
+        // grows only when the flight filled cwnd, or in slow start while cwnd is under twice the flight.
+        bool cwndLimited = _congestion.InRecovery || flightBefore + PayloadPerSegment > _congestion.Cwnd
+            || (_congestion.Cwnd < _congestion.Ssthresh && _congestion.Cwnd < 2 * flightBefore);
+        AckResult result = _congestion.OnAck(ack, cwndLimited ? Math.Max(dataAcked, 0) : 0, flightBefore, _snd.Max,
             _host.NowMicroseconds, rttSample, _rto.SmoothedRtt);
         if (result == AckResult.RetransmitFirstUnacked)
         {
