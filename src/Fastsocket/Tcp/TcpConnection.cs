@@ -349,6 +349,11 @@ public sealed partial class TcpConnection : TimerEntry
         _passive = true;
         Listener = listener;
         State = TcpState.SynReceived;
+        if (listener.MaxSegmentSize > 0)
+        {
+            // TCP_MAXSEG on the listener caps the MSS we announce and, through it, the one we send (Linux's user_mss).
+            _advertisedMss = Math.Min(_advertisedMss, listener.MaxSegmentSize);
+        }
         AcceptPeerSynOptions(syn);
         SendSyn();
     }
