@@ -485,9 +485,10 @@ public sealed partial class TcpConnection
                 else if ((_segmentsSinceAck += seg.Payload.Length > PayloadPerSegment ? 2 : 1) >= 2)
                 {
                     // RFC 5681 4.2: at least every second full segment; one that carries more than a full segment (a
-                    // peer's TSO, or GRO on the way) counts as two, so it is acknowledged at once, as Linux does. The ACK normally waits for the end of the
-                    // batch (one ACK for a burst, as GRO gives Linux), but not beyond a few segments, so that a
-                    // sender limited by its buffer keeps streaming instead of stalling for a whole batch.
+                    // peer's TSO, or GRO on the way) counts as two, so it is acknowledged at once, as Linux does. The
+                    // ACK normally waits for the end of the batch (one ACK for a burst, as GRO gives Linux), but not
+                    // beyond a few segments, so that a sender limited by its buffer keeps streaming instead of
+                    // stalling for a whole batch.
                     _ackNow = true;
                     if (_segmentsSinceAck >= AckCoalesceLimit)
                     {
