@@ -323,7 +323,7 @@ internal static unsafe class SocketCalls
             try
             {
                 connection = stack.Engine.Connect(ip, port, socket, socket.LocalPort,
-                    socket.SendBufferOption / 2, socket.ReceiveBufferOption / 2, local);
+                    socket.SendBufferOption / 2, socket.ReceiveBufferOption / 2, local, socket.MaxSegmentOption);
             }
             catch (SocketException e)
             {
