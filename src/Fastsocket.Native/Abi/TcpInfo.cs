@@ -61,7 +61,9 @@ internal struct TcpInfo
         info.Ato = 40_000;
         info.Reordering = 3;
         info.Pmtu = (uint)stack.Engine.Device.Mtu;
-        info.AdvMss = (uint)Math.Max(0, stack.Engine.Device.Mtu - 40);
+        int advMss = Math.Max(0, stack.Engine.Device.Mtu - 40);
+        // TCP_MAXSEG caps what a listener's connections announce (the listening socket passes it to the accepted one).
+        info.AdvMss = (uint)(socket.MaxSegmentOption > 0 ? Math.Min(advMss, socket.MaxSegmentOption) : advMss);
         if (socket.Phase == SocketPhase.Listening)
         {
             info.State = LinuxState(TcpState.Listen);

@@ -180,6 +180,7 @@ internal static unsafe class SocketCalls
                 // Linux caps the backlog at somaxconn (4096) and treats a negative one as that.
                 int effective = backlog < 0 || backlog > 4096 ? 4096 : backlog;
                 socket.Listener = stack.Engine.Listen(socket.LocalPort, effective, socket);
+                socket.Listener.MaxSegmentSize = socket.MaxSegmentOption;
             }
             catch (SocketException e)
             {
@@ -235,6 +236,7 @@ internal static unsafe class SocketCalls
                     accepted.LingerOn = socket.LingerOn;
                     accepted.LingerSeconds = socket.LingerSeconds;
                     accepted.SendBufferOption = socket.SendBufferOption;
+                    accepted.MaxSegmentOption = socket.MaxSegmentOption;
                     accepted.ReceiveBufferOption = socket.ReceiveBufferOption;
                     connection.Handler = accepted;
                     if (socket.NoDelay)
@@ -321,7 +323,7 @@ internal static unsafe class SocketCalls
             try
             {
                 connection = stack.Engine.Connect(ip, port, socket, socket.LocalPort,
-                    socket.SendBufferOption / 2, socket.ReceiveBufferOption / 2, local);
+                    socket.SendBufferOption / 2, socket.ReceiveBufferOption / 2, local, socket.MaxSegmentOption);
             }
             catch (SocketException e)
             {

@@ -172,9 +172,16 @@ internal static unsafe class SocketOptions
                         }
                     });
                 case TCP_MAXSEG:
-                    // Linux accepts 88..32767 (TCP_MIN_MSS..MAX_TCP_WINDOW). The stack's MSS is per engine, so the
-                    // value is kept and reported, but only caps what we send once the stack takes it per connection.
-                    return GetInt(value, length, out int mss) ?? (mss is < 88 or > 32767 ? -EINVAL : Apply(() => socket.MaxSegmentOption = mss));
+                    // Linux accepts 88..32767 (TCP_MIN_MSS..MAX_TCP_WINDOW). On a listener it caps the MSS its
+                    // connections announce and send; on a connection it is kept and reported.
+                    return GetInt(value, length, out int mss) ?? (mss is < 88 or > 32767 ? -EINVAL : Apply(() =>
+                    {
+                        socket.MaxSegmentOption = mss;
+                        if (socket.Listener is not null)
+                        {
+                            socket.Listener.MaxSegmentSize = mss;
+                        }
+                    }));
                 default:
                     return -ENOPROTOOPT;
             }

@@ -33,6 +33,12 @@ public sealed class Listener : ITcpListener
     /// <summary>The local port.</summary>
     public ushort Port { get; }
 
+    /// <summary>
+    /// The largest MSS the connections it accepts announce and send (TCP_MAXSEG set on the listening socket, as Linux's
+    /// user_mss); 0 (the default) leaves the engine's MSS.
+    /// </summary>
+    public int MaxSegmentSize { get; set; }
+
     /// <summary>The accept queue's limit (listen(2)'s backlog).</summary>
     public int Backlog { get; }
 

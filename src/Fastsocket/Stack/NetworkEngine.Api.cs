@@ -53,10 +53,11 @@ public sealed partial class NetworkEngine
 
     /// <summary>
     /// Opens a connection (sends SYN) from <paramref name="localAddress"/> (one of ours; the main address when null).
-    /// The handler hears OnConnected when the handshake ends.
+    /// The handler hears OnConnected when the handshake ends. A positive <paramref name="maxSegmentSize"/> caps the MSS
+    /// the SYN announces and the one the connection sends (TCP_MAXSEG set before connect, Linux's user_mss).
     /// </summary>
     public TcpConnection Connect(IpAddress remoteAddress, ushort remotePort, ITcpConnectionHandler? handler, ushort localPort = 0,
-        int sendBufferSize = 0, int receiveBufferSize = 0, IpAddress? localAddress = null)
+        int sendBufferSize = 0, int receiveBufferSize = 0, IpAddress? localAddress = null, int maxSegmentSize = 0)
     {
         IpAddress source = localAddress ?? LocalAddress;
         if (!IsLocalAddress(source))
@@ -88,7 +89,7 @@ public sealed partial class NetworkEngine
         OpenSocketFile(connection);
         connection.OpenActive(this, key, _isn.Next(key, _now), handler,
             sendBufferSize > 0 ? sendBufferSize : Config.SendBufferSize,
-            receiveBufferSize > 0 ? receiveBufferSize : Config.ReceiveBufferSize);
+            receiveBufferSize > 0 ? receiveBufferSize : Config.ReceiveBufferSize, maxSegmentSize);
         FlushPending();
         return connection;
     }

@@ -198,6 +198,10 @@ public sealed partial class NetworkEngine
     private void SendCookieSynAck(Listener listener, in FlowKey key, in IncomingSegment syn)
     {
         int advertisedMss = Math.Min(Config.MaxSegmentSize, ((ITcpHost)this).MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
+        if (listener.MaxSegmentSize > 0)
+        {
+            advertisedMss = Math.Min(advertisedMss, listener.MaxSegmentSize);
+        }
         uint timestampNow = (uint)(_now / 1000) + _isn.TimestampOffset(key.LocalAddress, key.RemoteAddress);
         SendReply(SynCookieRules.SynAck(key, syn, _cookies, Config, advertisedMss, _now, timestampNow));
         listener.LastCookieMicroseconds = _now;

@@ -10,6 +10,9 @@ internal interface ITcpListener
     /// <summary>The local port the listener takes SYNs on.</summary>
     ushort Port { get; }
 
+    /// <summary>The MSS its connections announce and send at most (TCP_MAXSEG on the listening socket); 0: the engine's.</summary>
+    int MaxSegmentSize { get; }
+
     /// <summary>Whether the listener has stopped taking connections.</summary>
     bool IsClosed { get; }
 

@@ -444,7 +444,11 @@ public sealed partial class TcpConnection
             _sent.AckTo(ack, ref _rack, _host.NowMicroseconds);
             _probeRearm = true;
         }
-        AckResult result = _congestion.OnAck(ack, Math.Max(dataAcked, 0), flightBefore, _snd.Max,
+        // An application-limited sender does not grow cwnd (RFC 7661's spirit, as Linux's tcp_is_cwnd_limited): it
+        // grows only when the flight filled cwnd, or in slow start while cwnd is under twice the flight.
+        bool cwndLimited = _congestion.InRecovery || flightBefore + PayloadPerSegment > _congestion.Cwnd
+            || (_congestion.Cwnd < _congestion.Ssthresh && _congestion.Cwnd < 2 * flightBefore);
+        AckResult result = _congestion.OnAck(ack, cwndLimited ? Math.Max(dataAcked, 0) : 0, flightBefore, _snd.Max,
             _host.NowMicroseconds, rttSample, _rto.SmoothedRtt);
         if (result == AckResult.RetransmitFirstUnacked && !_sack)
         {
@@ -526,11 +530,13 @@ public sealed partial class TcpConnection
                     _quickAcks--;
                     _ackNow = true;
                 }
-                else if (++_segmentsSinceAck >= 2)
+                else if ((_segmentsSinceAck += seg.Payload.Length > PayloadPerSegment ? 2 : 1) >= 2)
                 {
-                    // RFC 5681 4.2: at least every second full segment. The ACK normally waits for the end of the
-                    // batch (one ACK for a burst, as GRO gives Linux), but not beyond a few segments, so that a
-                    // sender limited by its buffer keeps streaming instead of stalling for a whole batch.
+                    // RFC 5681 4.2: at least every second full segment; one that carries more than a full segment (a
+                    // peer's TSO, or GRO on the way) counts as two, so it is acknowledged at once, as Linux does. The
+                    // ACK normally waits for the end of the batch (one ACK for a burst, as GRO gives Linux), but not
+                    // beyond a few segments, so that a sender limited by its buffer keeps streaming instead of
+                    // stalling for a whole batch.
                     _ackNow = true;
                     if (_segmentsSinceAck >= AckCoalesceLimit)
                     {

@@ -48,8 +48,10 @@ public sealed partial class TcpConnection
         {
             RetransmitLostSegments();
         }
-        while (TrySendNewSegment(ignoreCongestionWindow: false))
+        int segmentsInBurst = 0;
+        while (TrySendNewSegment(ignoreCongestionWindow: false, segmentsInBurst))
         {
+            segmentsInBurst++;
         }
         if (_sack && !_rescueSent && _congestion.InRecovery)
         {
@@ -61,7 +63,7 @@ public sealed partial class TcpConnection
     /// Sends the next segment at SND.NXT if the windows, silly window avoidance and Nagle allow (a tail loss probe
     /// ignores the congestion window and Nagle); returns whether one went out and another may follow.
     /// </summary>
-    private bool TrySendNewSegment(bool ignoreCongestionWindow)
+    private bool TrySendNewSegment(bool ignoreCongestionWindow, int segmentsInBurst = 0)
     {
         int payloadMax = PayloadPerSegment;
         int inFlight = _snd.Nxt - _snd.Una;
@@ -98,7 +100,14 @@ public sealed partial class TcpConnection
                 return false;
             }
             bool fin = _finRequested && length == unsent;
-            TcpFlags flags = TcpFlags.Ack | (length == unsent ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+            // PSH as Linux places it (RFC 9293 3.9.1 leaves placement to the sender): on the segment that empties the
+            // send buffer, and on the last segment of a burst of two or more the windows allow (Linux queues a write in
+            // chunks of at least two segments and the chunk it transmits whole carries PSH; a lone segment split off a
+            // chunk, as limited transmit sends, does not).
+            int unsentAfter = unsent - length;
+            bool lastOfBurst = unsentAfter <= 0 || usable - length < Math.Min(payloadMax, unsentAfter);
+            bool push = unsentAfter <= 0 || (lastOfBurst && segmentsInBurst > 0);
+            TcpFlags flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
             bool isNew = _snd.Nxt == _snd.Max;
             SendSegment(_snd.Nxt, flags, dataOffset, length);
             SeqNumber end = _snd.Nxt + length + (fin ? 1 : 0);

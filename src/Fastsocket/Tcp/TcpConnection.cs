@@ -376,9 +376,16 @@ public sealed partial class TcpConnection : TimerEntry
     }
 
     /// <summary>Starts an active open: sends SYN and enters SYN-SENT.</summary>
-    internal void OpenActive(ITcpHost host, in FlowKey key, SeqNumber iss, ITcpConnectionHandler? handler, int sendBuffer, int receiveBuffer)
+    internal void OpenActive(ITcpHost host, in FlowKey key, SeqNumber iss, ITcpConnectionHandler? handler, int sendBuffer, int receiveBuffer,
+        int maxSegmentSize = 0)
     {
         Initialize(host, key, iss, sendBuffer, receiveBuffer);
+        if (maxSegmentSize > 0)
+        {
+            // TCP_MAXSEG set before connect caps the MSS the SYN announces and, through it, the one we send.
+            _advertisedMss = Math.Min(_advertisedMss, maxSegmentSize);
+            _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
+        }
         Handler = handler;
         _passive = false;
         State = TcpState.SynSent;
@@ -393,6 +400,11 @@ public sealed partial class TcpConnection : TimerEntry
         _passive = true;
         Listener = listener;
         State = TcpState.SynReceived;
+        if (listener.MaxSegmentSize > 0)
+        {
+            // TCP_MAXSEG on the listener caps the MSS we announce and, through it, the one we send (Linux's user_mss).
+            _advertisedMss = Math.Min(_advertisedMss, listener.MaxSegmentSize);
+        }
         AcceptPeerSynOptions(syn);
         SendSyn();
     }

@@ -233,6 +233,8 @@ public class TcpConnectionFakeHostTests
 
         public ushort Port => 80;
 
+        public int MaxSegmentSize => 0;
+
         public bool IsClosed => false;
 
         public bool CanTakeSyn => HalfOpen < 8;
