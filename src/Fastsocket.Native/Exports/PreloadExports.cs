@@ -1,0 +1,51 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using Fastsocket.Native.Hosting;
+using Fastsocket.Native.Interop;
+
+namespace Fastsocket.Native.Exports;
+
+/// <summary>
+/// What the LD_PRELOAD interposer (<c>preload/fastsocket-preload.c</c>) calls to start the process's stack: start
+/// (attach the TUN device, build the engine) and run (the engine thread's body, on a thread the interposer created).
+/// </summary>
+internal static unsafe class PreloadExports
+{
+    private static PreloadHost? _host;
+
+    /// <summary>
+    /// int fastsocket_preload_start(const char *device, const char *address): 0, or -1 with a line on stderr.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "fastsocket_preload_start")]
+    public static int Start(byte* device, byte* address)
+    {
+        try
+        {
+            string deviceName = Marshal.PtrToStringUTF8((nint)device) ?? "";
+            IPAddress local = IPAddress.Parse(Marshal.PtrToStringUTF8((nint)address) ?? "");
+            PreloadHost host = PreloadHost.Start(deviceName, local);
+            _host = host;
+            NativeRuntime.Attach(host.Stack);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            NativeLog.Write($"fastsocket_preload_start failed: {e.Message}");
+            return -1;
+        }
+    }
+
+    /// <summary>void fastsocket_preload_run(void): the engine loop; returns only if no stack was started.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "fastsocket_preload_run")]
+    public static void Run()
+    {
+        try
+        {
+            _host?.Run();
+        }
+        catch (Exception e)
+        {
+            NativeLog.Write($"engine thread stopped: {e}");
+        }
+    }
+}
