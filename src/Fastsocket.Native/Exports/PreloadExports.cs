@@ -22,7 +22,10 @@ internal static unsafe class PreloadExports
         try
         {
             string deviceName = Marshal.PtrToStringUTF8((nint)device) ?? "";
-            IPAddress local = IPAddress.Parse(Marshal.PtrToStringUTF8((nint)address) ?? "");
+            // "198.18.0.2" or "198.18.0.2/24": the prefix belongs to the kernel's side, which the caller configured.
+            string text = Marshal.PtrToStringUTF8((nint)address) ?? "";
+            int slash = text.IndexOf('/', StringComparison.Ordinal);
+            IPAddress local = IPAddress.Parse(slash < 0 ? text : text[..slash]);
             PreloadHost host = PreloadHost.Start(deviceName, local);
             _host = host;
             NativeRuntime.Attach(host.Stack);
