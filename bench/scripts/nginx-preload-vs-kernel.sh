@@ -68,12 +68,12 @@ http {
 CONF
 }
 
-# Starts nginx (under LD_PRELOAD when $2 is set), waits until it answers at $1, runs wrk, stops nginx; prints the rate.
+# Starts nginx (under LD_PRELOAD with FASTSOCKET_ENGINE=$2 when $2 is set), waits until it answers at $1, runs wrk, stops nginx; prints the rate.
 measure() {
-    local address=$1 preloaded=$2 label=$3
+    local address=$1 engine=$2 label=$3
     write_config "$address"
     local -a env=(env)
-    [[ -n $preloaded ]] && env+=(LD_PRELOAD="$preload" FASTSOCKET_TUN="$tun" FASTSOCKET_ADDRESS=198.18.0.2)
+    [[ -n $engine ]] && env+=(LD_PRELOAD="$preload" FASTSOCKET_TUN="$tun" FASTSOCKET_ADDRESS=198.18.0.2 FASTSOCKET_ENGINE="$engine")
     ip netns exec "$ns" "${env[@]}" timeout $((duration + 30)) taskset -c "$server_cpu" nginx -c "$work/nginx.conf" -p "$work" \
         > "$work/logs/$label.out" 2>&1 &
     local server=$!
@@ -89,15 +89,17 @@ measure() {
     local rate errors
     rate=$(awk '/Requests\/sec/ {print $2}' <<< "$report")
     errors=$(awk '/Socket errors|Non-2xx/ {print}' <<< "$report" | tr '\n' ' ')
-    printf '%-28s %12s req/s  %s\n' "$label" "${rate:-failed}" "${errors:-0 errors}"
+    printf '%-36s %12s req/s  %s\n' "$label" "${rate:-failed}" "${errors:-0 errors}"
 }
 
 {
     echo "# nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), $(date -u +%FT%TZ), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
     echo "# wrk -t1 -c$connections -d${duration}s, nginx pinned to CPU $server_cpu (with the stack's engine thread), wrk to CPU $client_cpu"
-    echo "# kernel: nginx on 127.0.0.1 in the namespace; fastsocket: the same nginx under LD_PRELOAD on 198.18.0.2 over TUN"
+    echo "# kernel: nginx on 127.0.0.1 in the namespace; preload: the same nginx under LD_PRELOAD on 198.18.0.2 over TUN,"
+    echo "#   the engine on its own thread (FASTSOCKET_ENGINE=thread) or inside nginx's epoll_wait (inline, run to completion)"
     for round in $(seq "$rounds"); do
         measure 127.0.0.1:8080 "" "round $round kernel"
-        measure 198.18.0.2:8080 yes "round $round fastsocket-preload"
+        measure 198.18.0.2:8080 thread "round $round preload, engine thread"
+        measure 198.18.0.2:8080 inline "round $round preload, inline"
     done
 } | tee ${out_file:+"$out_file"}

@@ -14,10 +14,11 @@ internal static unsafe class PreloadExports
     private static PreloadHost? _host;
 
     /// <summary>
-    /// int fastsocket_preload_start(const char *device, const char *address): 0, or -1 with a line on stderr.
+    /// int fastsocket_preload_start(const char *device, const char *address, int engine_thread): 0, or -1 with a line
+    /// on stderr. With engine_thread 0 the caller drives the engine through fastsocket_preload_poll.
     /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "fastsocket_preload_start")]
-    public static int Start(byte* device, byte* address)
+    public static int Start(byte* device, byte* address, int engineThread)
     {
         try
         {
@@ -26,7 +27,7 @@ internal static unsafe class PreloadExports
             string text = Marshal.PtrToStringUTF8((nint)address) ?? "";
             int slash = text.IndexOf('/', StringComparison.Ordinal);
             IPAddress local = IPAddress.Parse(slash < 0 ? text : text[..slash]);
-            PreloadHost host = PreloadHost.Start(deviceName, local);
+            PreloadHost host = PreloadHost.Start(deviceName, local, engineThread != 0);
             _host = host;
             NativeRuntime.Attach(host.Stack);
             return 0;
@@ -35,6 +36,24 @@ internal static unsafe class PreloadExports
         {
             NativeLog.Write($"fastsocket_preload_start failed: {e.Message}");
             return -1;
+        }
+    }
+
+    /// <summary>
+    /// int fastsocket_preload_poll(int max_ms): runs the engine once; returns the milliseconds until its next timer
+    /// (at most max_ms), or -1 when no stack was started.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "fastsocket_preload_poll")]
+    public static int Poll(int maxMilliseconds)
+    {
+        try
+        {
+            return _host is null ? -1 : _host.RunOnce(maxMilliseconds);
+        }
+        catch (Exception e)
+        {
+            NativeLog.Write($"engine failed: {e}");
+            return 0;
         }
     }
 

@@ -35,7 +35,11 @@ internal sealed class PreloadHost
     /// Attaches a queue to the TUN device <paramref name="deviceName"/> (created beforehand with the multi_queue flag
     /// and addressed on the kernel's side) and builds an engine answering at <paramref name="address"/>.
     /// </summary>
-    public static PreloadHost Start(string deviceName, IPAddress address)
+    /// <remarks>
+    /// With <paramref name="engineThread"/> false nothing drives the engine on its own: the interposer calls
+    /// <see cref="RunOnce"/> from the program's own epoll_wait (run to completion on the program's thread).
+    /// </remarks>
+    public static PreloadHost Start(string deviceName, IPAddress address, bool engineThread)
     {
         TunDevice device = TunDevice.Create(deviceName, 1);
         var engine = new NetworkEngine(new EngineOptions
@@ -46,8 +50,27 @@ internal sealed class PreloadHost
             Tcp = new TcpConfig { NoDelay = true },
         });
         var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance));
-        device.AttachDoorbell(0, host._doorbell);
+        if (engineThread)
+        {
+            device.AttachDoorbell(0, host._doorbell);
+        }
         return host;
+    }
+
+    /// <summary>
+    /// Runs the engine once (packets waiting on the device, due timers, output) and returns how long the caller may
+    /// sleep before the next timer is due, in milliseconds (0 to <paramref name="maxMilliseconds"/>).
+    /// </summary>
+    public int RunOnce(int maxMilliseconds)
+    {
+        long next;
+        lock (Stack.Gate)
+        {
+            Stack.Pump();
+            next = Stack.Engine.NextTimerDeadline();
+        }
+        long waitMicroseconds = next - Stack.Now;
+        return waitMicroseconds <= 0 ? 0 : (int)Math.Min(maxMilliseconds, (waitMicroseconds + 999) / 1000);
     }
 
     /// <summary>
@@ -59,14 +82,7 @@ internal sealed class PreloadHost
         Func<bool> hasPackets = () => _device.HasPackets(0);
         while (true)
         {
-            long next;
-            lock (Stack.Gate)
-            {
-                Stack.Pump();
-                next = Stack.Engine.NextTimerDeadline();
-            }
-            long waitMicroseconds = next - Stack.Now;
-            int sleep = waitMicroseconds <= 0 ? 0 : (int)Math.Min(MaxSleepMilliseconds, (waitMicroseconds + 999) / 1000);
+            int sleep = RunOnce(MaxSleepMilliseconds);
             if (sleep > 0)
             {
                 _doorbell.Sleep(sleep, hasPackets);

@@ -18,6 +18,7 @@
  * members, because an eventfd cannot announce "writable again" (EPOLLOUT readiness comes only from the stack).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,8 @@
 
 /* libfastsocket.so's exports (docs/native.md). */
 extern uint8_t *fastsocket_fd_map(int *size);
-extern int fastsocket_preload_start(const char *device, const char *address);
+extern int fastsocket_preload_start(const char *device, const char *address, int engine_thread);
+extern int fastsocket_preload_poll(int max_ms);
 extern void fastsocket_preload_run(void);
 extern int fastsocket_socket(int, int, int);
 extern int fastsocket_bind(int, const struct sockaddr *, socklen_t);
@@ -73,6 +75,8 @@ extern int fastsocket_epoll_ctl(int, int, int, struct epoll_event *);
 extern int fastsocket_epoll_wait(int, struct epoll_event *, int, int);
 
 #define FS_SLICE_MS 2
+/* Longest the program's thread sleeps in inline mode before it runs the engine again with no timer due. */
+#define FS_INLINE_MAX_MS 1000
 #define FS_MAX_FD 65536
 /* Tag of a hint entry in a kernel epoll set: high bits no pointer or small integer the program stores has. */
 #define FS_HINT_TAG 0xF5F5000000000000ULL
@@ -82,6 +86,8 @@ static uint8_t *fs_map;
 static int fs_map_size;
 static int fs_enabled = -1; /* -1: environment not read yet */
 static pid_t fs_started_pid;
+static int fs_inline;      /* FASTSOCKET_ENGINE=inline: the engine runs inside the program's epoll_wait and poll */
+static int fs_tun_fd = -1; /* inline mode: the TUN queue's descriptor, a wake-up source in the program's epoll sets */
 static pthread_mutex_t fs_start_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Companion epoll instance of the stack per kernel epoll descriptor (0: none), and members it holds. */
@@ -153,6 +159,38 @@ static void *fs_engine_main(void *arg)
     return NULL;
 }
 
+/* The descriptor the library opened on /dev/net/tun (it does not hand it out). */
+static int fs_find_tun_fd(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir)
+        return -1;
+    int found = -1;
+    struct dirent *entry;
+    char path[64], target[64];
+    while ((entry = readdir(dir)) != NULL) {
+        int fd = atoi(entry->d_name);
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = 0;
+            if (strcmp(target, "/dev/net/tun") == 0)
+                found = fd;
+        }
+    }
+    closedir(dir);
+    return found;
+}
+
+/* Inline mode: runs the engine once and returns how long the caller may sleep (ms, at most max); else max. */
+static int fs_pump(int max)
+{
+    if (!fs_inline || !fs_map)
+        return max;
+    int next = FS(fastsocket_preload_poll(max));
+    return next < 0 ? max : next;
+}
+
 /* Starts the stack in this process on first use; 1 when it runs. */
 static int fs_ensure_started(void)
 {
@@ -179,12 +217,17 @@ static int fs_ensure_started(void)
             sigset_t all, old;
             sigfillset(&all);
             pthread_sigmask(SIG_SETMASK, &all, &old);
+            const char *engine_mode = getenv("FASTSOCKET_ENGINE");
+            fs_inline = engine_mode && strcmp(engine_mode, "inline") == 0;
             fs_bypass = 1;
-            int started = fastsocket_preload_start(device, address);
+            int started = fastsocket_preload_start(device, address, !fs_inline);
             fs_bypass = 0;
             pthread_t engine;
-            if (started == 0 && pthread_create(&engine, NULL, fs_engine_main, NULL) == 0) {
-                pthread_detach(engine);
+            if (started == 0 && fs_inline)
+                fs_tun_fd = fs_find_tun_fd();
+            if (started == 0 && (fs_inline ? fs_tun_fd >= 0 : pthread_create(&engine, NULL, fs_engine_main, NULL) == 0)) {
+                if (!fs_inline)
+                    pthread_detach(engine);
                 int size = 0;
                 uint8_t *map = FS(fastsocket_fd_map(&size));
                 fs_map_size = size;
@@ -292,12 +335,13 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
             mine++;
     if (mine == 0)
         return get_poll()(fds, n, timeout);
-    if (mine == n)
+    if (mine == n && !fs_inline)
         return FS(fastsocket_poll(fds, n, timeout));
     /* Mixed: the stack's readiness for ours, the kernel's for the rest, in short slices until one is ready. */
     long deadline = timeout < 0 ? -1 : fs_now_ms() + timeout;
     struct pollfd one;
     for (;;) {
+        int next = fs_pump(FS_SLICE_MS);
         int ready = 0;
         for (nfds_t i = 0; i < n; i++) {
             one = fds[i];
@@ -314,8 +358,15 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
         long left = deadline < 0 ? FS_SLICE_MS : deadline - fs_now_ms();
         if (left <= 0)
             return 0;
-        struct timespec pause = {0, (left < FS_SLICE_MS ? left : FS_SLICE_MS) * 1000000L};
-        nanosleep(&pause, NULL);
+        int wait = left < FS_SLICE_MS ? (int)left : FS_SLICE_MS;
+        if (fs_inline) {
+            /* The engine runs here: sleep until a packet arrives on the device or the next timer. */
+            struct pollfd device = {.fd = fs_tun_fd, .events = POLLIN};
+            get_poll()(&device, 1, wait < next ? wait : next);
+        } else {
+            struct timespec pause = {0, wait * 1000000L};
+            nanosleep(&pause, NULL);
+        }
     }
 }
 
@@ -338,6 +389,11 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
         if (companion < 0)
             return -1;
         fs_companion[epfd] = companion;
+        if (fs_inline) {
+            /* Packets for the stack wake this epoll instance: its epoll_wait runs the engine. */
+            struct epoll_event device = {.events = EPOLLIN, .data.u64 = FS_HINT_TAG | 0xFFFFu};
+            get_epoll_ctl()(epfd, EPOLL_CTL_ADD, fs_tun_fd, &device);
+        }
     }
     int r = FS(fastsocket_epoll_ctl(fs_companion[epfd], op, fd, ev));
     if (r < 0)
@@ -376,6 +432,7 @@ static int fs_epoll_wait(int epfd, struct epoll_event *events, int max, int time
         return mask ? get_epoll_pwait()(epfd, events, max, timeout, mask) : get_epoll_wait()(epfd, events, max, timeout);
     long deadline = timeout < 0 ? -1 : fs_now_ms() + timeout;
     for (;;) {
+        int next = fs_pump(FS_INLINE_MAX_MS);
         int n = FS(fastsocket_epoll_wait(companion, events, max, 0));
         if (n < 0)
             return n;
@@ -388,7 +445,13 @@ static int fs_epoll_wait(int epfd, struct epoll_event *events, int max, int time
         long left = deadline < 0 ? FS_SLICE_MS : deadline - fs_now_ms();
         if (left < 0)
             left = 0;
-        int slice = fs_companion_members[epfd] > 0 && left > FS_SLICE_MS ? FS_SLICE_MS : (int)left;
+        int slice;
+        if (fs_inline)
+            /* Readiness changes only when the engine runs, and it runs here: wait for a packet, a foreign descriptor
+               or the next timer. */
+            slice = deadline < 0 || left > next ? next : (int)left;
+        else
+            slice = fs_companion_members[epfd] > 0 && left > FS_SLICE_MS ? FS_SLICE_MS : (int)left;
         int k = fs_kernel_events(epfd, events, max, slice, mask, &hinted);
         if (k < 0)
             return k;

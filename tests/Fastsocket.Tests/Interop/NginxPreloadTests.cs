@@ -18,7 +18,13 @@ public sealed partial class NginxPreloadTests
     private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(20);
 
     [NginxPreloadFact("nginx", "curl", "ab", "gcc", "ss")]
-    public async Task NginxUnderPreloadServesCurlAndAbOverTunWithoutFailures()
+    public Task NginxUnderPreloadWithAnEngineThreadServesCurlAndAbOverTunWithoutFailures() => ServeAsync("thread");
+
+    [NginxPreloadFact("nginx", "curl", "ab", "gcc", "ss")]
+    public Task NginxUnderPreloadWithTheEngineInsideEpollWaitServesCurlAndAbOverTunWithoutFailures() => ServeAsync("inline");
+
+    /// <summary>nginx under the interposer with FASTSOCKET_ENGINE=<paramref name="engine"/>, then curl and ab.</summary>
+    private static async Task ServeAsync(string engine)
     {
         string library = PacketdrillFixture.SharedLibrary;
         string native = Path.GetDirectoryName(library)!;
@@ -53,6 +59,7 @@ public sealed partial class NginxPreloadTests
                 $"LD_PRELOAD={preload}",
                 $"FASTSOCKET_TUN={ns.TunName}",
                 $"FASTSOCKET_ADDRESS={Prefix}.2/24",
+                $"FASTSOCKET_ENGINE={engine}",
                 "nginx", "-c", Path.Combine(site, "nginx.conf"), "-p", site);
 
             CommandResult? first = null;
