@@ -26,18 +26,19 @@ public sealed partial class NginxPreloadTests
     /// <summary>nginx under the interposer with FASTSOCKET_ENGINE=<paramref name="engine"/>, then curl and ab.</summary>
     private static async Task ServeAsync(string engine)
     {
-        string library = PacketdrillFixture.SharedLibrary;
-        string native = Path.GetDirectoryName(library)!;
-        string build = Path.Combine(PacketdrillEnvironment.RepositoryRoot, "src", "Fastsocket.Native", "preload", "build.sh");
-        NetworkNamespace.Run("bash", [build, native], TimeSpan.FromSeconds(60)).EnsureSuccess();
-        string preload = Path.Combine(native, "libfastsocket-preload.so");
-
         string site = Directory.CreateTempSubdirectory("nginx-preload-").FullName;
         try
         {
             Directory.CreateDirectory(Path.Combine(site, "html"));
             Directory.CreateDirectory(Path.Combine(site, "logs"));
             File.WriteAllText(Path.Combine(site, "html", "index.html"), Page);
+            // A private copy of the shared publish: the packetdrill runs beside this test may republish it meanwhile.
+            string native = Path.Combine(site, "native");
+            Directory.CreateDirectory(native);
+            File.Copy(PacketdrillFixture.SharedLibrary, Path.Combine(native, "libfastsocket.so"));
+            string build = Path.Combine(PacketdrillEnvironment.RepositoryRoot, "src", "Fastsocket.Native", "preload", "build.sh");
+            NetworkNamespace.Run("bash", [build, native], TimeSpan.FromSeconds(60)).EnsureSuccess();
+            string preload = Path.Combine(native, "libfastsocket-preload.so");
             File.WriteAllText(Path.Combine(site, "nginx.conf"), $$"""
                 master_process off;
                 daemon off;
