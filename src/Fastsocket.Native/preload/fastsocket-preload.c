@@ -425,11 +425,40 @@ static int fs_kernel_events(int epfd, struct epoll_event *events, int max, int t
     return kept;
 }
 
+/*
+ * The program's asynchronous signals (1 to 31, less those the hardware raises, which the runtime inside handles) are
+ * held while epoll_wait works in user space and let through only inside its kernel waits (epoll_pwait with the
+ * program's mask), as pselect does: a signal that arrives meanwhile interrupts the next kernel wait with EINTR instead
+ * of going unnoticed while the program sleeps.
+ */
+static void fs_async_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    for (int sig = 1; sig < 32; sig++)
+        if (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL && sig != SIGTRAP && sig != SIGABRT &&
+            sig != SIGKILL && sig != SIGSTOP)
+            sigaddset(set, sig);
+}
+
+static int fs_epoll_wait_held(int epfd, int companion, struct epoll_event *events, int max, int timeout, const sigset_t *mask);
+
 static int fs_epoll_wait(int epfd, struct epoll_event *events, int max, int timeout, const sigset_t *mask)
 {
     int companion = (epfd >= 0 && epfd < FS_MAX_FD && !fs_bypass) ? fs_companion[epfd] : 0;
     if (companion <= 0 || max <= 0)
         return mask ? get_epoll_pwait()(epfd, events, max, timeout, mask) : get_epoll_wait()(epfd, events, max, timeout);
+    sigset_t hold, old;
+    fs_async_signals(&hold);
+    pthread_sigmask(SIG_BLOCK, &hold, &old);
+    int r = fs_epoll_wait_held(epfd, companion, events, max, timeout, mask ? mask : &old);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return r;
+}
+
+static int fs_epoll_wait_held(int epfd, int companion, struct epoll_event *events, int max, int timeout, const sigset_t *mask)
+{
     long deadline = timeout < 0 ? -1 : fs_now_ms() + timeout;
     for (;;) {
         int next = fs_pump(FS_INLINE_MAX_MS);
