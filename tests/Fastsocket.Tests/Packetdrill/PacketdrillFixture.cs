@@ -8,10 +8,14 @@ namespace Fastsocket.Tests.Packetdrill;
 /// </summary>
 public sealed class PacketdrillFixture
 {
-    private readonly Lazy<string> _library = new(Prepare, LazyThreadSafetyMode.ExecutionAndPublication);
+    // Static: one publish per test run, shared with the LD_PRELOAD tests (Interop/NginxPreloadTests).
+    private static readonly Lazy<string> s_library = new(Prepare, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>The published libfastsocket.so; preparing it on first use.</summary>
-    public string Library => _library.Value;
+    /// <summary>The published libfastsocket.so; preparing it on first use, once per test run.</summary>
+    public string Library => s_library.Value;
+
+    /// <summary>The same library, for tests outside the packetdrill collection.</summary>
+    public static string SharedLibrary => s_library.Value;
 
     private static string Prepare()
     {

@@ -1,0 +1,92 @@
+using System.Net;
+using Fastsocket.Devices;
+using Fastsocket.Devices.Tun;
+using Fastsocket.Stack;
+using Fastsocket.Tcp;
+using Fastsocket.Time;
+using Fastsocket.Wire;
+
+namespace Fastsocket.Native.Hosting;
+
+/// <summary>
+/// The stack an LD_PRELOAD interposer starts in an unmodified process: one engine on an existing TUN device, on the
+/// monotonic clock, driven by a dedicated engine thread (<see cref="Run"/>) that the interposer creates, so that the
+/// interposer can mark that thread as one whose own libc calls (the eventfd writes, the TUN reads) must never be routed
+/// back into the stack.
+/// </summary>
+internal sealed class PreloadHost
+{
+    /// <summary>Longest the engine thread sleeps when no timer is due earlier: bounds a missed doorbell.</summary>
+    private const int MaxSleepMilliseconds = 10;
+
+    private readonly TunDevice _device;
+    private readonly Doorbell _doorbell = new();
+
+    private PreloadHost(TunDevice device, NativeStack stack)
+    {
+        _device = device;
+        Stack = stack;
+    }
+
+    /// <summary>The stack the process's sockets run on.</summary>
+    public NativeStack Stack { get; }
+
+    /// <summary>
+    /// Attaches a queue to the TUN device <paramref name="deviceName"/> (created beforehand with the multi_queue flag
+    /// and addressed on the kernel's side) and builds an engine answering at <paramref name="address"/>.
+    /// </summary>
+    /// <remarks>
+    /// With <paramref name="engineThread"/> false nothing drives the engine on its own: the interposer calls
+    /// <see cref="RunOnce"/> from the program's own epoll_wait (run to completion on the program's thread).
+    /// </remarks>
+    public static PreloadHost Start(string deviceName, IPAddress address, bool engineThread)
+    {
+        TunDevice device = TunDevice.Create(deviceName, 1);
+        var engine = new NetworkEngine(new EngineOptions
+        {
+            LocalAddress = IpAddress.FromIPAddress(address),
+            Device = device.GetQueue(0),
+            Clock = MonotonicClock.Instance,
+            Tcp = new TcpConfig { NoDelay = true },
+        });
+        var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance));
+        if (engineThread)
+        {
+            device.AttachDoorbell(0, host._doorbell);
+        }
+        return host;
+    }
+
+    /// <summary>
+    /// Runs the engine once (packets waiting on the device, due timers, output) and returns how long the caller may
+    /// sleep before the next timer is due, in milliseconds (0 to <paramref name="maxMilliseconds"/>).
+    /// </summary>
+    public int RunOnce(int maxMilliseconds)
+    {
+        long next;
+        lock (Stack.Gate)
+        {
+            Stack.Pump();
+            next = Stack.Engine.NextTimerDeadline();
+        }
+        long waitMicroseconds = next - Stack.Now;
+        return waitMicroseconds <= 0 ? 0 : (int)Math.Min(maxMilliseconds, (waitMicroseconds + 999) / 1000);
+    }
+
+    /// <summary>
+    /// The engine loop: runs the engine under the gate (which wakes blocked calls through the sockets' handlers), then
+    /// sleeps until the device rings or the next timer is due. Never returns.
+    /// </summary>
+    public void Run()
+    {
+        Func<bool> hasPackets = () => _device.HasPackets(0);
+        while (true)
+        {
+            int sleep = RunOnce(MaxSleepMilliseconds);
+            if (sleep > 0)
+            {
+                _doorbell.Sleep(sleep, hasPackets);
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Fastsocket.Tests.Packetdrill;
+
+namespace Fastsocket.Tests.Interop;
+
+/// <summary>
+/// Unmodified nginx on Fastsocket.NET through LD_PRELOAD (libfastsocket-preload.so in front of the published
+/// libfastsocket.so) over a TUN device in a namespace, with curl and ab in the kernel as clients: every request answered,
+/// none failed, and nginx's port is not a kernel socket.
+/// </summary>
+[Collection(InteropCollection.Name)]
+public sealed partial class NginxPreloadTests
+{
+    private const string Prefix = "198.18.21";
+    private const string Url = "http://" + Prefix + ".2:8080/";
+    private const string Page = "served by nginx on Fastsocket.NET\n";
+    private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(20);
+
+    [NginxPreloadFact("nginx", "curl", "ab", "gcc", "ss")]
+    public Task NginxUnderPreloadWithAnEngineThreadServesCurlAndAbOverTunWithoutFailures() => ServeAsync("thread");
+
+    [NginxPreloadFact("nginx", "curl", "ab", "gcc", "ss")]
+    public Task NginxUnderPreloadWithTheEngineInsideEpollWaitServesCurlAndAbOverTunWithoutFailures() => ServeAsync("inline");
+
+    /// <summary>nginx under the interposer with FASTSOCKET_ENGINE=<paramref name="engine"/>, then curl and ab.</summary>
+    private static async Task ServeAsync(string engine)
+    {
+        string site = Directory.CreateTempSubdirectory("nginx-preload-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(site, "html"));
+            Directory.CreateDirectory(Path.Combine(site, "logs"));
+            File.WriteAllText(Path.Combine(site, "html", "index.html"), Page);
+            // A private copy of the shared publish: the packetdrill runs beside this test may republish it meanwhile.
+            string native = Path.Combine(site, "native");
+            Directory.CreateDirectory(native);
+            File.Copy(PacketdrillFixture.SharedLibrary, Path.Combine(native, "libfastsocket.so"));
+            string build = Path.Combine(PacketdrillEnvironment.RepositoryRoot, "src", "Fastsocket.Native", "preload", "build.sh");
+            NetworkNamespace.Run("bash", [build, native], TimeSpan.FromSeconds(60)).EnsureSuccess();
+            string preload = Path.Combine(native, "libfastsocket-preload.so");
+            File.WriteAllText(Path.Combine(site, "nginx.conf"), $$"""
+                master_process off;
+                daemon off;
+                error_log {{site}}/logs/error.log warn;
+                pid {{site}}/nginx.pid;
+                events { worker_connections 1024; }
+                http {
+                    access_log off;
+                    sendfile on;
+                    server { listen {{Prefix}}.2:8080; root {{site}}/html; }
+                }
+                """);
+
+            using var ns = new NetworkNamespace();
+            ns.Exec("ip", "tuntap", "add", "dev", ns.TunName, "mode", "tun", "multi_queue").EnsureSuccess();
+            ns.Exec("ip", "addr", "add", $"{Prefix}.1/24", "dev", ns.TunName).EnsureSuccess();
+            ns.Exec("ip", "link", "set", "dev", ns.TunName, "up").EnsureSuccess();
+            BackgroundProcess server = ns.Start("env",
+                $"LD_PRELOAD={preload}",
+                $"FASTSOCKET_TUN={ns.TunName}",
+                $"FASTSOCKET_ADDRESS={Prefix}.2/24",
+                $"FASTSOCKET_ENGINE={engine}",
+                "nginx", "-c", Path.Combine(site, "nginx.conf"), "-p", site);
+
+            CommandResult? first = null;
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed < ReadyLimit && !server.HasExited)
+            {
+                first = ns.ExecWithin(TimeSpan.FromSeconds(5), "curl", "-sS", "-m", "2", Url);
+                if (first.ExitCode == 0)
+                {
+                    break;
+                }
+                await Task.Delay(100);
+            }
+            Assert.True(first is { ExitCode: 0 }, $"nginx did not answer at {Url} within {ReadyLimit.TotalSeconds} s (exited: {server.HasExited}); last curl: {first}\nnginx stderr:\n{server.Error}\nerror.log:\n{ReadLog(site)}");
+            Assert.Equal(Page, first.Output);
+
+            // Its port is the stack's, not the kernel's.
+            CommandResult listening = ns.Exec("ss", "-Hltn");
+            Assert.DoesNotContain(":8080", listening.Output, StringComparison.Ordinal);
+
+            CommandResult ab = ns.ExecWithin(TimeSpan.FromSeconds(60), "ab", "-q", "-n", "2000", "-c", "16", "-s", "10", Url);
+            Assert.True(ab.ExitCode == 0, $"ab: {ab}\nerror.log:\n{ReadLog(site)}");
+            Assert.Equal("2000", CompleteRequests().Match(ab.Output).Groups[1].Value);
+            Assert.Equal("0", FailedRequests().Match(ab.Output).Groups[1].Value);
+            Assert.DoesNotMatch(NonSuccess(), ab.Output);
+
+            Assert.False(server.HasExited, $"nginx exited during the load: {server.Error}");
+            // SIGTERM reaches nginx inside the interposer's epoll_wait, which it ends with EINTR: a clean exit.
+            CommandResult stopped = await server.StopAsync(TimeSpan.FromSeconds(10));
+            Assert.True(stopped.ExitCode == 0, $"nginx did not stop cleanly on SIGTERM: {stopped}");
+        }
+        finally
+        {
+            Directory.Delete(site, recursive: true);
+        }
+    }
+
+    private static string ReadLog(string site)
+    {
+        string path = Path.Combine(site, "logs", "error.log");
+        return File.Exists(path) ? File.ReadAllText(path) : "(none)";
+    }
+
+    [GeneratedRegex(@"Complete requests:\s+(\d+)")]
+    private static partial Regex CompleteRequests();
+
+    [GeneratedRegex(@"Failed requests:\s+(\d+)")]
+    private static partial Regex FailedRequests();
+
+    [GeneratedRegex(@"Non-2xx responses:\s+[1-9]")]
+    private static partial Regex NonSuccess();
+}
