@@ -152,24 +152,7 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     // use (NetworkEngine.TcpHost.cs). This file holds the state and the batch loop.
 
     /// <summary>Runs one batch: packets from the device, expired timers, then output. Returns the packets received.</summary>
-    public int Poll(int maxPackets = DefaultBatch)
-    {
-        Refresh();
-        int received = _device.Poll(this, maxPackets);
-        if (Stack is not null)
-        {
-            _fromHandoff = true;
-            received += Stack.Handoff.Drain(CoreId, this, maxPackets);
-            _fromHandoff = false;
-        }
-        _timers.Advance(_now);
-        if (_timeWait.Count > 0)
-        {
-            _timeWait.Expire(_now);
-        }
-        FlushPending();
-        return received;
-    }
+    public int Poll(int maxPackets = DefaultBatch) => PollUntilDrained(maxPackets, 1, out _);
 
     /// <summary>
     /// One turn of a core's loop under load: reads the device in batches of <paramref name="batch"/> until a batch
