@@ -4,6 +4,7 @@ using Fastsocket.Stack;
 using Fastsocket.Tcp;
 using Fastsocket.Time;
 using Fastsocket.Wire;
+using Fastsocket.Tests.Support;
 
 namespace Fastsocket.Tests.Stack;
 
@@ -172,7 +173,7 @@ public class DesignLockCountTests
             using var ready = new CountdownEvent(Server.CoreCount);
             foreach (EngineCore core in Server.Cores)
             {
-                var handler = new ServerCore(this);
+                var handler = new AnswerAndCloseServer(Request.Length, Response, () => Interlocked.Increment(ref _served));
                 core.Post(_ =>
                 {
                     group.OpenLocal(EngineCore.Current!.CoreId).Handler = handler;
@@ -190,43 +191,6 @@ public class DesignLockCountTests
         }
 
         /// <summary>Accepts, reads the request, answers and closes first, on whichever core hears of the connection.</summary>
-        private sealed class ServerCore(Pair pair) : IListenerHandler, ITcpConnectionHandler
-        {
-            private readonly byte[] _buffer = new byte[256];
-
-            public void OnAcceptable(Listener listener)
-            {
-                while (listener.TryAccept(out TcpConnection? connection))
-                {
-                    connection!.Handler = this;
-                    OnReadable(connection);
-                }
-            }
-
-            public void OnReadable(TcpConnection connection)
-            {
-                if (connection.Readable < Request.Length)
-                {
-                    return;
-                }
-                connection.Read(_buffer);
-                connection.Write(Response);
-                connection.Close();
-                Interlocked.Increment(ref pair._served);
-            }
-
-            public void OnConnected(TcpConnection connection, SocketError error)
-            {
-            }
-
-            public void OnWritable(TcpConnection connection)
-            {
-            }
-
-            public void OnClosed(TcpConnection connection, SocketError error)
-            {
-            }
-        }
     }
 
     /// <summary>One connection at a time on the client's engine thread: connect, request, read to the end, close, next.</summary>

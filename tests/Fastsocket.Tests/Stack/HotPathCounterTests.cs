@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fastsocket.Sockets;
 using Fastsocket.Stack;
 using Fastsocket.Tcp;
+using Fastsocket.Tests.Support;
 
 namespace Fastsocket.Tests.Stack;
 
@@ -158,7 +159,7 @@ public class HotPathCounterTests
             using var ready = new CountdownEvent(stack.CoreCount);
             foreach (EngineCore core in stack.Cores)
             {
-                var handler = new ServerCore(this);
+                var handler = new AnswerAndCloseServer(Request.Length, Response, () => Interlocked.Increment(ref _served));
                 core.Post(_ =>
                 {
                     group.OpenLocal(EngineCore.Current!.CoreId).Handler = handler;
@@ -170,44 +171,6 @@ public class HotPathCounterTests
         }
 
         public long Served => Interlocked.Read(ref _served);
-
-        private sealed class ServerCore(ServerApp app) : IListenerHandler, ITcpConnectionHandler
-        {
-            private readonly byte[] _buffer = new byte[1024];
-
-            public void OnAcceptable(Listener listener)
-            {
-                while (listener.TryAccept(out TcpConnection? connection))
-                {
-                    connection!.Handler = this;
-                    OnReadable(connection);
-                }
-            }
-
-            public void OnReadable(TcpConnection connection)
-            {
-                if (connection.Readable < Request.Length)
-                {
-                    return;
-                }
-                connection.Read(_buffer);
-                connection.Write(Response);
-                connection.Close();
-                Interlocked.Increment(ref app._served);
-            }
-
-            public void OnConnected(TcpConnection connection, SocketError error)
-            {
-            }
-
-            public void OnWritable(TcpConnection connection)
-            {
-            }
-
-            public void OnClosed(TcpConnection connection, SocketError error)
-            {
-            }
-        }
     }
 
     /// <summary>A load generator on the client stack: a fixed number of connections in flight per core, each replaced when it ends.</summary>
