@@ -269,6 +269,11 @@ if [[ ,$rows, == *,fastsocket,* ]]; then
             times+=("$(echo_once "$ns_tun" 198.18.41.2)")
             stop_relay
             stop "$serve_pid"
+            if [[ ${times[-1]} == fail ]]; then
+                # What the server saw of the failed run, beside socat's message and the kernel's state.
+                sed 's/^/  serve: /' "$work/serve.out" >> "$work/socat.err"
+                sed 's/^/  serve: /' "$work/serve.out" >&2
+            fi
             ip netns exec "$ns_tun" iptables -F
             wait_for 100 tun_gone "$tun" || { echo "$tun still there after serve exited"; exit 1; }
             line=$(grep -o 'retransmissions [0-9]* (fast [0-9]*, timeouts [0-9]*' "$work/serve.out" || echo "retransmissions 0 (fast 0, timeouts 0")
