@@ -22,7 +22,7 @@
 # Each Fastsocket.NET run starts a fresh `serve` on a device of its own name, and the transfer starts only once the
 # kernel routes the server's address through that device, the link is up and the engine answers a ping. With one
 # device name for every run and only `ready` on serve's output waited for, about one run in five failed at socat's
-# connect with "Network is unreachable" (cause not pinned down; none in 60 runs since).
+# connect with "Network is unreachable" (cause not pinned down; none in 80 runs since).
 #
 # Needs root, /dev/net/tun, iptables, socat, gcc and libnetfilter-queue-dev. Makes and removes its own namespaces;
 # addresses from 198.18.0.0/15 only; every transfer is bounded by --timeout and every wait by a count.
