@@ -73,6 +73,19 @@ wait_for() {
     return 1
 }
 
+# tun_ready IF ADDR: the kernel routes ADDR through IF, IF is up with its carrier, and the engine behind it answers a
+# ping. `ready` on serve's output alone raced the client in lossy-vs-linux.sh ("Network is unreachable").
+tun_ready() {
+    ip netns exec "$ns" ip -o route get "$2" | grep -q " dev $1 " &&
+        ip netns exec "$ns" ip -o link show dev "$1" | grep -q 'LOWER_UP' &&
+        ip netns exec "$ns" ping -c 1 -W 1 -q "$2"
+}
+
+# tun_gone IF: the device a stopped serve created has left the kernel.
+tun_gone() {
+    ! ip netns exec "$ns" ip link show dev "$1"
+}
+
 # run_wrk NAME URL CONNECTIONS [HEADER]: warms up for 2 s, then runs the measured load; its output goes to $work/NAME.wrk.
 run_wrk() {
     local name=$1 url=$2 connections=$3 header=()
@@ -102,11 +115,15 @@ echo "fastsocket CLI: $cli"
 
 # --- fastsocket serve --http over TUN, one engine on CPU 0 -------------------------------------------------------------
 for mode in keepalive close; do
-    ip netns exec "$ns" taskset -c 0 dotnet "$cli" serve --tun fsh0 --address 198.18.44.2/24 --host-address 198.18.44.1 \
+    # A device of its own per load, so the first serve's device is never the one the second is routed through.
+    tun=fsh-$mode
+    ip netns exec "$ns" taskset -c 0 dotnet "$cli" serve --tun "$tun" --address 198.18.44.2/24 --host-address 198.18.44.1 \
         --cores 1 --pin --http --port 80 --duration $((duration * 2 + 120)) "${queue_args[@]}" > "$work/serve-$mode.out" 2>&1 &
     serve_pid=$!
     running[$serve_pid]=1
     wait_for 600 grep -q "fastsocket: ready" "$work/serve-$mode.out" || { echo "serve did not start:"; cat "$work/serve-$mode.out"; exit 1; }
+    wait_for 100 tun_ready "$tun" 198.18.44.2 ||
+        { echo "serve's $tun never became reachable:"; ip -n "$ns" -o link; ip -n "$ns" route; cat "$work/serve-$mode.out"; exit 1; }
     if [[ $mode == keepalive ]]; then
         run_wrk "serve-$mode" http://198.18.44.2/ "$keepalive_connections"
     else
@@ -114,8 +131,9 @@ for mode in keepalive close; do
     fi
     # The kernel's own count, read here before the device goes away (so it does not depend on the CLI reporting it):
     # the Transmit "drop" column of /proc/net/dev, packets the kernel could not queue toward the stack.
-    device_drops=$(ip netns exec "$ns" cat /proc/net/dev | awk '$1 == "fsh0:" { print $13 }')
+    device_drops=$(ip netns exec "$ns" cat /proc/net/dev | awk -v dev="$tun:" '$1 == dev { print $13 }')
     stop "$serve_pid"
+    wait_for 100 tun_gone "$tun" || { echo "$tun still there after serve exited"; exit 1; }
     summary[serve,$mode]=$(wrk_summary "serve-$mode")", device drops ${device_drops:-?}"
     drops[serve,$mode]=$(grep -oE 'kernel drops: [^;]*$|kernel drops: .*' "$work/serve-$mode.out" | head -1 || echo "kernel drops: ?")
     drops[serve,$mode]+="; engine $(grep -oE '^engine: drops [0-9]+.*' "$work/serve-$mode.out" | sed 's/^engine: //' || echo "drops ?")"

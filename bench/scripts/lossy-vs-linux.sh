@@ -14,10 +14,21 @@
 # (retransmissions, fast, by timeout), for Linux the server namespace's TcpRetransSegs, TCPFastRetrans, TCPTimeouts
 # and TCPLossProbes.
 #
+# The kernels' congestion control is the machine's default (net.ipv4.tcp_congestion_control, often bbr) unless
+# --linux-cc names one (cubic is what Fastsocket.NET runs); socat then sets it on its sockets (TCP_CONGESTION), so
+# the client's kernel runs it in both rows and the Linux server in the first. (A namespace's default cannot be set
+# here: outside the initial namespace the kernel allows only the algorithms of tcp_allowed_congestion_control.)
+#
+# Each Fastsocket.NET run starts a fresh `serve` on a device of its own name, and the transfer starts only once the
+# kernel routes the server's address through that device, the link is up and the engine answers a ping. With one
+# device name for every run and only `ready` on serve's output waited for, about one run in five failed at socat's
+# connect with "Network is unreachable" (cause not pinned down; none in 80 runs since).
+#
 # Needs root, /dev/net/tun, iptables, socat, gcc and libnetfilter-queue-dev. Makes and removes its own namespaces;
 # addresses from 198.18.0.0/15 only; every transfer is bounded by --timeout and every wait by a count.
 # Usage: bench/scripts/lossy-vs-linux.sh [--runs N] [--bytes N] [--timeout S] [--cli PATH/Fastsocket.Cli.dll]
 #                                        [--rows linux,fastsocket] [--conditions "LOSS:REORDER:DUP ..."]
+#                                        [--linux-cc NAME]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -26,6 +37,7 @@ bytes=$((20 * 1024 * 1024))
 transfer_timeout=60
 cli=""
 rows="linux,fastsocket"
+linux_cc=""
 conditions="0.01:0:0 0.03:0:0 0.05:0:0 0.03:0.01:0.01"
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -35,12 +47,19 @@ while [[ $# -gt 0 ]]; do
         --cli) cli=$2; shift 2 ;;
         --rows) rows=$2; shift 2 ;;
         --conditions) conditions=$2; shift 2 ;;
-        *) echo "usage: $0 [--runs N] [--bytes N] [--timeout S] [--cli DLL] [--rows linux,fastsocket] [--conditions \"L:R:D ...\"]" >&2; exit 2 ;;
+        --linux-cc) linux_cc=$2; shift 2 ;;
+        *) echo "usage: $0 [--runs N] [--bytes N] [--timeout S] [--cli DLL] [--rows linux,fastsocket] [--conditions \"L:R:D ...\"] [--linux-cc NAME]" >&2; exit 2 ;;
     esac
 done
 [[ $runs =~ ^[0-9]+$ && $runs -ge 1 && $runs -le 50 ]] || { echo "--runs: 1 to 50" >&2; exit 2; }
 [[ $transfer_timeout =~ ^[0-9]+$ && $transfer_timeout -ge 1 && $transfer_timeout -le 600 ]] || { echo "--timeout: 1 to 600 s" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "$0: needs root (namespaces, TUN, iptables)" >&2; exit 1; }
+cc_option=""
+if [[ -n $linux_cc ]]; then
+    cc_option=",setsockopt-string=6:13:$linux_cc"   # IPPROTO_TCP, TCP_CONGESTION
+    [[ " $(sysctl -n net.ipv4.tcp_available_congestion_control) " == *" $linux_cc "* ]] ||
+        { echo "--linux-cc: '$linux_cc' is not one of: $(sysctl -n net.ipv4.tcp_available_congestion_control)" >&2; exit 2; }
+fi
 
 work=$(mktemp -d /tmp/lossy-vs-linux.XXXXXX)
 tag=$$
@@ -94,6 +113,25 @@ wait_for() {
     return 1
 }
 
+# new_namespace NS: creates NS with its loopback up.
+new_namespace() {
+    ip netns add "$1"
+    ip -n "$1" link set lo up
+}
+
+# tun_ready IF ADDR: the kernel of the TUN row routes ADDR through IF, IF is up with its carrier, and the engine
+# behind it answers an ICMP echo (no TCP yet, so the relay is not involved and serve counts no extra connection).
+tun_ready() {
+    ip netns exec "$ns_tun" ip -o route get "$2" | grep -q " dev $1 " &&
+        ip netns exec "$ns_tun" ip -o link show dev "$1" | grep -q 'LOWER_UP' &&
+        ip netns exec "$ns_tun" ping -c 1 -W 1 -q "$2"
+}
+
+# tun_gone IF: the device a stopped serve created has left the kernel.
+tun_gone() {
+    ! ip netns exec "$ns_tun" ip link show dev "$1"
+}
+
 # impair_rules NS IF: queue the client's TCP on IF to the relay, outgoing on queue 0, incoming on queue 1. The
 # relay's own copies carry $mark and pass.
 impair_rules() {
@@ -126,16 +164,21 @@ relay_line() {
 # echo_once NS ADDR: sends the file, reads the echo back; prints seconds, or "fail" (timeout or wrong bytes).
 echo_once() {
     rm -f "$work/out.bin"
-    local start end rc=0
+    local start end rc=0 errors
+    touch "$work/socat.err"; errors=$(wc -l < "$work/socat.err")
     start=$(date +%s.%N)
     timeout --kill-after=5 "$transfer_timeout" ip netns exec "$1" socat -b 65536 -t "$transfer_timeout" -T "$transfer_timeout" \
-        "TCP:$2:7,connect-timeout=5" "OPEN:$work/in.bin,rdonly!!OPEN:$work/out.bin,wronly,creat,trunc" 2>>"$work/socat.err" || rc=$?
+        "TCP:$2:7,connect-timeout=5$cc_option" "OPEN:$work/in.bin,rdonly!!OPEN:$work/out.bin,wronly,creat,trunc" 2>>"$work/socat.err" || rc=$?
     end=$(date +%s.%N)
     if [[ $rc -eq 0 && -f $work/out.bin && $(sha256sum < "$work/out.bin" | cut -d' ' -f1) == "$sent_hash" ]]; then
         awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f\n", e - s }'
     else
+        # What the kernel saw at the failure, for the record (socat's message is above it in socat.err).
+        { echo "failed run: rc $rc; route: $(ip netns exec "$1" ip -o route get "$2" 2>&1 | head -1)"
+          ip netns exec "$1" ip -o link 2>&1 | sed 's/^/  link: /'; } >> "$work/socat.err"
         echo fail
     fi
+    tail -n +"$((errors + 1))" "$work/socat.err" >&2 2>/dev/null || true
 }
 
 # summary TIME...: "median (min-max), k/n ok" of the numeric arguments; "fail" ones only count against k.
@@ -172,19 +215,19 @@ describe() {
 declare -A result counters
 echo "lossy-vs-linux: $(awk -v b="$bytes" 'BEGIN { printf "%g", b / 1048576 }') MB echo, $runs runs per cell, ${transfer_timeout} s limit per transfer, $(nproc) CPUs, kernel $(uname -r)"
 echo "fastsocket CLI: $cli ($cli_origin)"
+cc_line=${linux_cc:-"$(sysctl -n net.ipv4.tcp_congestion_control) (the default here)"}
+echo "kernel congestion control: $cc_line; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ ,$rows, == *,linux,* ]]; then
-    ip netns add "$ns_client"
-    ip netns add "$ns_server"
-    ip -n "$ns_client" link set lo up
-    ip -n "$ns_server" link set lo up
+    new_namespace "$ns_client"
+    new_namespace "$ns_server"
     ip -n "$ns_client" link add vc type veth peer name vs netns "$ns_server"
     ip -n "$ns_client" addr add 198.18.40.1/24 dev vc
     ip -n "$ns_server" addr add 198.18.40.2/24 dev vs
     ip -n "$ns_client" link set vc up
     ip -n "$ns_server" link set vs up
     impair_rules "$ns_client" vc
-    ip netns exec "$ns_server" socat -b 65536 -t "$transfer_timeout" -T "$transfer_timeout" TCP-LISTEN:7,reuseaddr,fork EXEC:cat > "$work/linux-server.out" 2>&1 &
+    ip netns exec "$ns_server" socat -b 65536 -t "$transfer_timeout" -T "$transfer_timeout" "TCP-LISTEN:7,reuseaddr,fork$cc_option" EXEC:cat > "$work/linux-server.out" 2>&1 &
     running[$!]=1
     wait_for 50 ip netns exec "$ns_server" sh -c 'ss -ltn | grep -q ":7 "' || { echo "Linux echo server did not start"; exit 1; }
     for condition in $conditions; do
@@ -201,30 +244,39 @@ if [[ ,$rows, == *,linux,* ]]; then
         result[linux,$condition]=$(summary "${times[@]}")
         counters[linux,$condition]=$(paste -d' ' <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") |
             awk '{ d[NR] = $2 - $1 } END { printf "retransmitted %d, fast %d, timeouts %d, loss probes %d", d[1], d[2], d[3], d[4] }')
-        echo "  linux      $(describe "$condition"): ${times[*]} ($(relay_line))"
+        echo "  linux      $(describe "$condition"): ${times[*]} ($(relay_line); load average $(cut -d" " -f1-3 /proc/loadavg))"
     done
 fi
 
 if [[ ,$rows, == *,fastsocket,* ]]; then
-    ip netns add "$ns_tun"
-    ip -n "$ns_tun" link set lo up
+    new_namespace "$ns_tun"
     for condition in $conditions; do
         IFS=: read -r loss reorder dup <<<"$condition"
         times=()
         sum="0 0 0"
         relay_sum="0 0 0 0"
         for ((run = 1; run <= runs; run++)); do
-            ip netns exec "$ns_tun" dotnet "$cli" serve --tun fsl0 --address 198.18.41.2/24 --host-address 198.18.41.1 \
+            # A name of its own per run: the previous run's device is never the one being configured or routed to.
+            tun=fsl$run
+            ip netns exec "$ns_tun" dotnet "$cli" serve --tun "$tun" --address 198.18.41.2/24 --host-address 198.18.41.1 \
                 --cores 1 --echo --port 7 --duration $((transfer_timeout + 120)) > "$work/serve.out" 2>&1 &
             serve_pid=$!
             running[$serve_pid]=1
             wait_for 600 grep -q "fastsocket: ready" "$work/serve.out" || { echo "serve did not start:"; cat "$work/serve.out"; exit 1; }
-            impair_rules "$ns_tun" fsl0
+            wait_for 100 tun_ready "$tun" 198.18.41.2 ||
+                { echo "serve's $tun never became reachable:"; ip -n "$ns_tun" -o link; ip -n "$ns_tun" route; cat "$work/serve.out"; exit 1; }
+            impair_rules "$ns_tun" "$tun"
             start_relay "$ns_tun" "$loss" "$reorder" "$dup" "$run"
             times+=("$(echo_once "$ns_tun" 198.18.41.2)")
             stop_relay
             stop "$serve_pid"
+            if [[ ${times[-1]} == fail ]]; then
+                # What the server saw of the failed run, beside socat's message and the kernel's state.
+                sed 's/^/  serve: /' "$work/serve.out" >> "$work/socat.err"
+                sed 's/^/  serve: /' "$work/serve.out" >&2
+            fi
             ip netns exec "$ns_tun" iptables -F
+            wait_for 100 tun_gone "$tun" || { echo "$tun still there after serve exited"; exit 1; }
             line=$(grep -o 'retransmissions [0-9]* (fast [0-9]*, timeouts [0-9]*' "$work/serve.out" || echo "retransmissions 0 (fast 0, timeouts 0")
             sum=$(awk -v s="$sum" -v l="$line" 'BEGIN { split(s, a, " "); gsub(/[^0-9 ]/, "", l); split(l, b, " ");
                 printf "%d %d %d", a[1] + b[1], a[2] + b[2], a[3] + b[3] }')
@@ -233,7 +285,7 @@ if [[ ,$rows, == *,fastsocket,* ]]; then
         result[fastsocket,$condition]=$(summary "${times[@]}")
         counters[fastsocket,$condition]=$(awk -v s="$sum" 'BEGIN { split(s, a, " ");
             printf "retransmitted %d, fast %d, timeouts %d (%.0f%% by timeout)", a[1], a[2], a[3], a[1] ? 100 * a[3] / a[1] : 0 }')
-        echo "  fastsocket $(describe "$condition"): ${times[*]} ($(relay_line))"
+        echo "  fastsocket $(describe "$condition"): ${times[*]} ($(relay_line); load average $(cut -d" " -f1-3 /proc/loadavg))"
     done
 fi
 

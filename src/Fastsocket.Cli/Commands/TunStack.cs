@@ -90,6 +90,7 @@ internal sealed class TunStack : IDisposable
         EngineStatistics s = Stack.TotalStatistics();
         output.WriteLine($"engine: packets in {s.PacketsIn} out {s.PacketsOut}, bytes in {s.BytesIn} out {s.BytesOut}");
         output.WriteLine($"engine: segments in {s.SegmentsIn} out {s.SegmentsOut}, retransmissions {s.Retransmissions} (fast {s.FastRetransmits}, timeouts {s.RetransmitTimeouts}), faults {s.EngineFaults}");
+        output.WriteLine($"engine: recovery: rack {s.RackLossDetections}, tlp {s.TailLossProbes}, spurious undone {s.SpuriousRetransmitUndos}, dsacks {s.DuplicateSacksReceived}");
         output.WriteLine($"engine: connections opened {s.ConnectionsOpened} accepted {s.ConnectionsAccepted} closed {s.ConnectionsClosed} reset {s.ConnectionsReset} timed out {s.ConnectionsTimedOut}");
         output.WriteLine($"engine: resets sent {s.ResetsSent}, challenge ACKs {s.ChallengeAcksSent}, TIME-WAIT entered {s.TimeWaitEntered} reused {s.TimeWaitReused} overflow {s.TimeWaitOverflow}");
         output.WriteLine($"engine: ICMP echo replies {s.IcmpEchoReplies}, RFD hand-offs {s.RfdHandoffs}, global listener fallbacks {s.GlobalListenerFallbacks}");
