@@ -110,6 +110,12 @@ public sealed class TcpConfig
     /// <summary>Whether CUBIC ends its first slow start by HyStart++ (RFC 9406) rather than only on loss.</summary>
     public bool HyStart { get; set; } = true;
 
+    /// <summary>
+    /// Explicit Congestion Notification (RFC 3168) for new connections, as Linux's net.ipv4.tcp_ecn: accepted when a
+    /// peer asks for it but not asked for, by default, as Linux.
+    /// </summary>
+    public EcnMode Ecn { get; set; } = EcnMode.AcceptOnly;
+
     /// <summary>A copy that can be changed without touching this one.</summary>
     public TcpConfig Clone() => (TcpConfig)MemberwiseClone();
 }

@@ -42,6 +42,24 @@ public sealed partial class TcpConnection
         UpdateTimer();
     }
 
+    /// <summary>
+    /// Called by the engine at the end of its turn (after the application's work of the turn has run): sends the quick
+    /// ACK of the connection's first data, unless a segment sent since carried it.
+    /// </summary>
+    internal void SendAckAwaitingReply()
+    {
+        if (!_ackAwaitsReply || _finished)
+        {
+            return;
+        }
+        _ackAwaitsReply = false;
+        if (IsSynchronized)
+        {
+            SendControl(_snd.Nxt, TcpFlags.Ack);
+            UpdateTimer();
+        }
+    }
+
     private void SendData()
     {
         if (_sack && _sent.LostUnsentBytes > 0)
@@ -250,7 +268,7 @@ public sealed partial class TcpConnection
         }
         // The window field of a SYN is never scaled (RFC 7323 2.2).
         ushort window = (ushort)Math.Min(ReceiveSpace, ushort.MaxValue);
-        TcpFlags flags = synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
+        TcpFlags flags = (synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn) | EcnSynFlags(synAck);
         Emit(_snd.Iss, synAck ? _rcv.Nxt.Value : 0, flags, window, options, 0, 0);
         if (synAck)
         {
@@ -308,18 +326,28 @@ public sealed partial class TcpConnection
             }
         }
         ushort window = (flags & TcpFlags.Rst) != 0 ? (ushort)0 : ComputeWindowField();
-        Emit(seq, (flags & TcpFlags.Ack) != 0 ? _rcv.Nxt.Value : 0, flags, window, options, dataOffset, length);
+        byte ecn = EcnCodepoint.NotEct;
+        if (_ecn && (flags & TcpFlags.Rst) == 0)
+        {
+            // RFC 3168 6.1.5: ECT(0) on new data only, never on retransmissions or pure ACKs.
+            bool newData = length > 0 && seq >= _snd.Max;
+            flags |= EcnFlags(newData);
+            ecn = newData ? EcnCodepoint.Ect0 : EcnCodepoint.NotEct;
+        }
+        Emit(seq, (flags & TcpFlags.Ack) != 0 ? _rcv.Nxt.Value : 0, flags, window, options, dataOffset, length, ecn);
         if ((flags & TcpFlags.Ack) != 0)
         {
             _rcv.LastAckSent = _rcv.Nxt;
             _ackNow = false;
+            _ackAwaitsReply = false;
             _ackDelayed = false;
             _segmentsSinceAck = 0;
             _delayedAckDeadline = 0;
         }
     }
 
-    private void Emit(SeqNumber seq, uint ack, TcpFlags flags, ushort window, in TcpOptions options, int dataOffset, int length)
+    private void Emit(SeqNumber seq, uint ack, TcpFlags flags, ushort window, in TcpOptions options, int dataOffset, int length,
+        byte ecn = EcnCodepoint.NotEct)
     {
         Span<byte> packet = _host.TransmitBuffer;
         Span<byte> tcp = packet[IpHeaderRoom..];
@@ -330,7 +358,8 @@ public sealed partial class TcpConnection
         FlowKey key = Key;
         int tcpLength = TcpSegmentWriter.WriteAroundPayload(tcp, key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort,
             seq.Value, ack, flags, window, options, length);
-        IPv4Header.Write(packet, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, tcpLength, (ushort)seq.Value);
+        IPv4Header.Write(packet, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, tcpLength, (ushort)seq.Value,
+            IPv4Header.DefaultTimeToLive, (byte)(_trafficClass | ecn), PathMtuDiscovery);
         _statistics.SegmentsOut++;
         _host.TransmitPacket(IpHeaderRoom + tcpLength);
     }
