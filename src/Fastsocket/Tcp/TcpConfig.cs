@@ -116,6 +116,14 @@ public sealed class TcpConfig
     /// </summary>
     public EcnMode Ecn { get; set; } = EcnMode.AcceptOnly;
 
+    /// <summary>
+    /// Fewest segments in one of the bursts output is marked in (Linux's tcp_min_tso_segs, 2): Linux hands its device
+    /// data in chunks of about a millisecond at the pacing rate, at least this many segments and at most half the
+    /// congestion window, and the last segment of each chunk carries PSH. The stack sends segment by segment but
+    /// places PSH the same way, since peers and packetdrill's scripts see it.
+    /// </summary>
+    public int MinSegmentsPerChunk { get; set; } = 2;
+
     /// <summary>A copy that can be changed without touching this one.</summary>
     public TcpConfig Clone() => (TcpConfig)MemberwiseClone();
 }

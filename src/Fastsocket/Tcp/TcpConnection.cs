@@ -120,6 +120,10 @@ public sealed partial class TcpConnection : TimerEntry
     private int _probesUnanswered;
     private long _lastReceiveTime;
 
+    // PSH placement within a burst: segments left in the current chunk, and the chunk's size.
+    private int _chunkSegmentsLeft;
+    private int _chunkSegments;
+
     // ACK policy for the current batch.
     private bool _ackNow;
     private bool _ackDelayed;
