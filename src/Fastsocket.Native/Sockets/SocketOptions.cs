@@ -135,9 +135,16 @@ internal static unsafe class SocketOptions
                         }
                     });
                 case SO_SNDBUF:
-                    // Linux doubles the request (room for its bookkeeping) and reports the doubled value.
+                    // Linux doubles the request (room for its bookkeeping) and reports the doubled value; on a connected
+                    // socket it applies at once. The buffer holds the requested bytes, as connect() sizes it.
                     return GetInt(value, length, out int sndbuf) ?? Apply(() =>
-                        socket.SendBufferOption = Math.Max(MinSendBuffer, (int)Math.Min(2L * Math.Max(sndbuf, 0), int.MaxValue)));
+                    {
+                        socket.SendBufferOption = Math.Max(MinSendBuffer, (int)Math.Min(2L * Math.Max(sndbuf, 0), int.MaxValue));
+                        if (socket.Connection is TcpConnection c)
+                        {
+                            c.SendBufferSize = socket.SendBufferOption / 2;
+                        }
+                    });
                 case SO_RCVBUF:
                     return GetInt(value, length, out int rcvbuf) ?? Apply(() =>
                         socket.ReceiveBufferOption = Math.Max(MinReceiveBuffer, (int)Math.Min(2L * Math.Max(rcvbuf, 0), int.MaxValue)));

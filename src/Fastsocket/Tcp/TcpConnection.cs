@@ -181,6 +181,16 @@ public sealed partial class TcpConnection : TimerEntry
     /// </summary>
     public bool PathMtuDiscovery { get; set; } = true;
 
+    /// <summary>
+    /// Bytes the send buffer holds, written but unacknowledged data included (SO_SNDBUF, in payload bytes). Setting it on
+    /// an open connection resizes the buffer from now on; it never shrinks below what the buffer already holds.
+    /// </summary>
+    public int SendBufferSize
+    {
+        get => _send.Capacity;
+        set => _send.Capacity = Math.Max(Math.Max(value, 1), _send.Count);
+    }
+
     /// <summary>Disables Nagle's algorithm (TCP_NODELAY).</summary>
     public bool NoDelay { get; set; }
 
