@@ -98,7 +98,7 @@ if [[ $prepare_only -eq 1 ]]; then
 fi
 
 # The knobs Linux's defaults.sh sets with sysctls (see defaults.sh).
-SO_FLAGS="rmem=15728640 wmem=262144 syn_retries=5"
+SO_FLAGS="rmem=15728640 wmem=262144 syn_retries=5 sysctls=1"
 
 # IPv4 variant, as packetdrill's run_all.py runs it.
 ipv4_args=(--ip_version=ipv4 --local_ip=192.168.0.1 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0

@@ -12,7 +12,9 @@ namespace Fastsocket.Native.Packetdrill;
 /// <c>profile</c> (<c>linux</c> or <c>rfc</c>), <c>rmem</c> and <c>wmem</c> (default buffer sizes in bytes),
 /// <c>syn_retries</c>, <c>sack</c>, <c>timestamps</c>, <c>wscale</c> (0 or 1), <c>congestion</c> (<c>cubic</c> or
 /// <c>reno</c>), <c>receive_deadline</c> (seconds of virtual time netdev_receive waits for a packet before it gives up,
-/// 150 by default), <c>verbose</c> (1: log each call to stderr).
+/// 150 by default), <c>ecn</c> (0, 1 or 2, as Linux's net.ipv4.tcp_ecn), <c>sysctls</c> (1: each socket() applies the
+/// TCP sysctls of the network namespace, which win over the same knobs here; see <see cref="NamespaceSysctls"/>),
+/// <c>verbose</c> (1: log each call to stderr).
 /// </remarks>
 internal sealed class HarnessOptions
 {
@@ -30,6 +32,9 @@ internal sealed class HarnessOptions
 
     /// <summary>Log calls to stderr.</summary>
     public bool Verbose { get; private set; }
+
+    /// <summary>Follow the TCP sysctls of the network namespace (see <see cref="NamespaceSysctls"/>).</summary>
+    public bool FollowSysctls { get; private set; }
 
     /// <summary>Parses the flags; unknown keys and bad values are reported in <paramref name="errors"/>.</summary>
     public static HarnessOptions Parse(string? flags, List<string> errors)
@@ -108,6 +113,15 @@ internal sealed class HarnessOptions
                 return true;
             case "verbose":
                 return TryBool(value, v => Verbose = v);
+            case "sysctls":
+                return TryBool(value, v => FollowSysctls = v);
+            case "ecn":
+                if (value is not ("0" or "1" or "2"))
+                {
+                    return false;
+                }
+                Tcp.Ecn = (EcnMode)(value[0] - '0');
+                return true;
             default:
                 return false;
         }

@@ -103,7 +103,9 @@ internal static unsafe class PacketdrillExports
     {
         try
         {
-            return NativeCall.ToInt(SocketCalls.Socket(H(u).Stack, domain, type, protocol));
+            PacketdrillHarness harness = H(u);
+            harness.OnSocketCreated();
+            return NativeCall.ToInt(SocketCalls.Socket(harness.Stack, domain, type, protocol));
         }
         catch (Exception e)
         {

@@ -36,6 +36,21 @@ internal sealed class PacketdrillHarness : IDisposable
         Stack = new NativeStack(engine, _clock) { StallMilliseconds = 3000 };
         _receiveDeadline = options.ReceiveDeadlineMicroseconds;
         Verbose = options.Verbose;
+        _followSysctls = options.FollowSysctls;
+    }
+
+    private readonly bool _followSysctls;
+
+    /// <summary>socket(): the sysctls the script changed in its namespace apply to the connections made from now on.</summary>
+    public void OnSocketCreated()
+    {
+        if (_followSysctls)
+        {
+            lock (Stack.Gate)
+            {
+                NamespaceSysctls.ApplyTo(Stack.Config);
+            }
+        }
     }
 
     /// <summary>The stack the socket calls run on.</summary>

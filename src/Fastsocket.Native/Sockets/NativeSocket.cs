@@ -96,6 +96,12 @@ internal sealed class NativeSocket : ITcpConnectionHandler, IListenerHandler
     /// <summary>SO_LINGER seconds.</summary>
     public int LingerSeconds { get; set; }
 
+    /// <summary>IP_TOS as set, its ECN bits cleared (the stack owns them); applied to the connection.</summary>
+    public byte TypeOfService { get; set; }
+
+    /// <summary>IP_MTU_DISCOVER as set (Linux's IP_PMTUDISC_*; 1, IP_PMTUDISC_WANT, is its default for TCP).</summary>
+    public int MtuDiscover { get; set; } = 1;
+
     /// <summary>TCP_MAXSEG as set (0: not set).</summary>
     public int MaxSegmentOption { get; set; }
 

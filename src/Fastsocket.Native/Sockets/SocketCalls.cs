@@ -238,6 +238,9 @@ internal static unsafe class SocketCalls
                     accepted.SendBufferOption = socket.SendBufferOption;
                     accepted.MaxSegmentOption = socket.MaxSegmentOption;
                     accepted.ReceiveBufferOption = socket.ReceiveBufferOption;
+                    accepted.TypeOfService = socket.TypeOfService;
+                    accepted.MtuDiscover = socket.MtuDiscover;
+                    SocketOptions.ApplyIpOptions(accepted, connection);
                     connection.Handler = accepted;
                     if (socket.NoDelay)
                     {
@@ -337,6 +340,7 @@ internal static unsafe class SocketCalls
             {
                 connection.KeepAlive = true;
             }
+            SocketOptions.ApplyIpOptions(socket, connection);
             socket.Connection = connection;
             socket.Phase = SocketPhase.Connection;
             socket.LocalAddress = connection.Key.LocalAddress;
@@ -410,7 +414,9 @@ internal static unsafe class SocketCalls
             while (true)
             {
                 TcpConnection c = socket.Connection!;
-                if (c.State != TcpState.SynSent && c.Readable > 0 && !socket.ReadShut)
+                // Data queued after shutdown(SHUT_RD) is still read, as Linux does (tcp_recvmsg looks at the queue
+                // before the shutdown flag); only an empty queue reads as the end of the stream.
+                if (c.State != TcpState.SynSent && c.Readable > 0)
                 {
                     done += ReadInto(c, vectors, count, done);
                     stack.Pump();

@@ -6,9 +6,15 @@ using static Fastsocket.Native.Abi.LinuxSocketConstants;
 
 namespace Fastsocket.Native.Sockets;
 
-/// <summary>getsockopt and setsockopt for SOL_SOCKET and IPPROTO_TCP, as Linux answers them.</summary>
+/// <summary>getsockopt and setsockopt for SOL_SOCKET, SOL_IP and IPPROTO_TCP, as Linux answers them.</summary>
 internal static unsafe class SocketOptions
 {
+    // SOL_IP options (linux/in.h) and IP_MTU_DISCOVER's values.
+    private const int IP_TOS = 1;
+    private const int IP_MTU_DISCOVER = 10;
+    private const int IP_PMTUDISC_DONT = 0;
+    private const int IP_PMTUDISC_OMIT = 5;
+
     /// <summary>Linux's SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64.</summary>
     private const int MinSendBuffer = 4608;
     private const int MinReceiveBuffer = 2304;
@@ -55,6 +61,18 @@ internal static unsafe class SocketOptions
                         new Span<uint>(zeros, 9).Clear();
                         return PutBytes(value, length, zeros, 9 * sizeof(uint));
                     }
+                default:
+                    return -ENOPROTOOPT;
+            }
+        }
+        if (level == IPPROTO_IP)
+        {
+            switch (name)
+            {
+                case IP_TOS:
+                    return PutInt(value, length, socket.TypeOfService);
+                case IP_MTU_DISCOVER:
+                    return PutInt(value, length, socket.MtuDiscover);
                 default:
                     return -ENOPROTOOPT;
             }
@@ -117,9 +135,16 @@ internal static unsafe class SocketOptions
                         }
                     });
                 case SO_SNDBUF:
-                    // Linux doubles the request (room for its bookkeeping) and reports the doubled value.
+                    // Linux doubles the request (room for its bookkeeping) and reports the doubled value; on a connected
+                    // socket it applies at once. The buffer holds the requested bytes, as connect() sizes it.
                     return GetInt(value, length, out int sndbuf) ?? Apply(() =>
-                        socket.SendBufferOption = Math.Max(MinSendBuffer, (int)Math.Min(2L * Math.Max(sndbuf, 0), int.MaxValue)));
+                    {
+                        socket.SendBufferOption = Math.Max(MinSendBuffer, (int)Math.Min(2L * Math.Max(sndbuf, 0), int.MaxValue));
+                        if (socket.Connection is TcpConnection c)
+                        {
+                            c.SendBufferSize = socket.SendBufferOption / 2;
+                        }
+                    });
                 case SO_RCVBUF:
                     return GetInt(value, length, out int rcvbuf) ?? Apply(() =>
                         socket.ReceiveBufferOption = Math.Max(MinReceiveBuffer, (int)Math.Min(2L * Math.Max(rcvbuf, 0), int.MaxValue)));
@@ -158,6 +183,33 @@ internal static unsafe class SocketOptions
                     return -ENOPROTOOPT;
             }
         }
+        if (level == IPPROTO_IP)
+        {
+            // Linux takes an int, or a single byte when optlen is shorter (ip_setsockopt).
+            if (length < 1)
+            {
+                return -EINVAL;
+            }
+            int v = length >= sizeof(int) ? *(int*)value : *value;
+            switch (name)
+            {
+                case IP_TOS:
+                    // A TCP socket keeps the ECN bits to itself (RFC 3168): Linux drops them from the value set.
+                    socket.TypeOfService = (byte)(v & ~Wire.EcnCodepoint.Mask);
+                    ApplyIpOptions(socket, socket.Connection);
+                    return 0;
+                case IP_MTU_DISCOVER:
+                    if (v is < IP_PMTUDISC_DONT or > IP_PMTUDISC_OMIT)
+                    {
+                        return -EINVAL;
+                    }
+                    socket.MtuDiscover = v;
+                    ApplyIpOptions(socket, socket.Connection);
+                    return 0;
+                default:
+                    return -ENOPROTOOPT;
+            }
+        }
         if (level == IPPROTO_TCP)
         {
             switch (name)
@@ -190,6 +242,20 @@ internal static unsafe class SocketOptions
     }
 
     private const int EDOM = 33;
+
+    /// <summary>
+    /// IP_TOS and IP_MTU_DISCOVER onto the connection: the TOS byte of what it sends from now on, and DF unless path MTU
+    /// discovery is off (IP_PMTUDISC_DONT). A SYN already sent kept the values it had.
+    /// </summary>
+    public static void ApplyIpOptions(NativeSocket socket, TcpConnection? connection)
+    {
+        if (connection is null)
+        {
+            return;
+        }
+        connection.TrafficClass = socket.TypeOfService;
+        connection.PathMtuDiscovery = socket.MtuDiscover != IP_PMTUDISC_DONT;
+    }
 
     private static long Apply(Action action)
     {

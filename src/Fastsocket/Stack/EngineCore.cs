@@ -244,6 +244,7 @@ public sealed class EngineCore : IDisposable
             {
                 Volatile.Write(ref _turns, _turns + 1);
                 Engine.FlushPending();
+                Engine.SendEndOfTurnAcks();
                 idle = 0;
                 if (_activity.IdleSince != 0)
                 {

@@ -86,6 +86,7 @@ public sealed partial class NetworkEngine
         seg.Flags = tcp.Flags;
         seg.Window = tcp.Window;
         seg.Payload = tcp.Payload;
+        seg.Ecn = (byte)(packet[1] & EcnCodepoint.Mask);
         if ((seg.Flags & TcpFlags.Syn) != 0 && (seg.Flags & (TcpFlags.Fin | TcpFlags.Rst)) != 0)
         {
             // SYN with FIN or RST has no meaning in RFC 9293's state machine; scanners send it.

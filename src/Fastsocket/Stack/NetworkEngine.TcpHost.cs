@@ -32,6 +32,15 @@ public sealed partial class NetworkEngine
         _flushList[_flushCount++] = connection;
     }
 
+    void ITcpHost.SendAckAtEndOfTurn(TcpConnection connection)
+    {
+        if (_endOfTurnAckCount == _endOfTurnAcks.Length)
+        {
+            Array.Resize(ref _endOfTurnAcks, _endOfTurnAcks.Length * 2);
+        }
+        _endOfTurnAcks[_endOfTurnAckCount++] = connection;
+    }
+
     void ITcpHost.OnPassiveEstablished(TcpConnection connection)
     {
         if (connection.Listener is not Listener listener)

@@ -30,6 +30,8 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     private readonly EphemeralPortFilter? _portFilter;
     private TcpConnection[] _flushList = new TcpConnection[256];
     private int _flushCount;
+    private TcpConnection[] _endOfTurnAcks = new TcpConnection[64];
+    private int _endOfTurnAckCount;
     private long _now;
     private ushort _ipIdentification;
     private readonly bool _receiveFlowDeliver;
@@ -152,7 +154,12 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     // use (NetworkEngine.TcpHost.cs). This file holds the state and the batch loop.
 
     /// <summary>Runs one batch: packets from the device, expired timers, then output. Returns the packets received.</summary>
-    public int Poll(int maxPackets = DefaultBatch) => PollUntilDrained(maxPackets, 1, out _);
+    public int Poll(int maxPackets = DefaultBatch)
+    {
+        int received = PollUntilDrained(maxPackets, 1, out _);
+        SendEndOfTurnAcks();
+        return received;
+    }
 
     /// <summary>
     /// One turn of a core's loop under load: reads the device in batches of <paramref name="batch"/> until a batch
@@ -210,6 +217,26 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
             c.FlushOutput();
         }
         _flushCount = 0;
+        _device.Flush();
+    }
+
+    /// <summary>
+    /// Ends a turn: sends the ACKs that waited for the application's work of the turn (a connection's first data,
+    /// whose ACK a reply written by then has carried instead). The engine thread calls this after running posted work.
+    /// </summary>
+    internal void SendEndOfTurnAcks()
+    {
+        if (_endOfTurnAckCount == 0)
+        {
+            return;
+        }
+        for (int i = 0; i < _endOfTurnAckCount; i++)
+        {
+            TcpConnection c = _endOfTurnAcks[i];
+            _endOfTurnAcks[i] = null!;
+            c.SendAckAwaitingReply();
+        }
+        _endOfTurnAckCount = 0;
         _device.Flush();
     }
 

@@ -42,6 +42,12 @@ internal interface ITcpHost
     /// <summary>Asks for <see cref="TcpConnection.FlushOutput"/> at the end of the current batch (coalesces ACKs and data).</summary>
     void RequestFlush(TcpConnection connection);
 
+    /// <summary>
+    /// Asks for <see cref="TcpConnection.SendAckAwaitingReply"/> at the end of the engine's turn, after the
+    /// application's work of the turn (whose reply may carry the ACK instead).
+    /// </summary>
+    void SendAckAtEndOfTurn(TcpConnection connection);
+
     /// <summary>A passive connection completed its handshake and can be accepted.</summary>
     void OnPassiveEstablished(TcpConnection connection);
 

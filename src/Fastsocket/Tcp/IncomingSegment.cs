@@ -17,6 +17,8 @@ public ref struct IncomingSegment
     public TcpOptions Options;
     /// <summary>The segment text.</summary>
     public ReadOnlySpan<byte> Payload;
+    /// <summary>The ECN field of the IP header that carried the segment (RFC 3168 5; <see cref="Wire.EcnCodepoint"/>).</summary>
+    public byte Ecn;
 
     /// <summary>Whether <paramref name="flag"/> is set.</summary>
     public readonly bool Has(TcpFlags flag) => (Flags & flag) != 0;

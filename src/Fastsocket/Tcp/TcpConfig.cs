@@ -110,6 +110,20 @@ public sealed class TcpConfig
     /// <summary>Whether CUBIC ends its first slow start by HyStart++ (RFC 9406) rather than only on loss.</summary>
     public bool HyStart { get; set; } = true;
 
+    /// <summary>
+    /// Explicit Congestion Notification (RFC 3168) for new connections, as Linux's net.ipv4.tcp_ecn: accepted when a
+    /// peer asks for it but not asked for, by default, as Linux.
+    /// </summary>
+    public EcnMode Ecn { get; set; } = EcnMode.AcceptOnly;
+
+    /// <summary>
+    /// Fewest segments in one of the bursts output is marked in (Linux's tcp_min_tso_segs, 2): Linux hands its device
+    /// data in chunks of about a millisecond at the pacing rate, at least this many segments and at most half the
+    /// congestion window, and the last segment of each chunk carries PSH. The stack sends segment by segment but
+    /// places PSH the same way, since peers and packetdrill's scripts see it.
+    /// </summary>
+    public int MinSegmentsPerChunk { get; set; } = 2;
+
     /// <summary>A copy that can be changed without touching this one.</summary>
     public TcpConfig Clone() => (TcpConfig)MemberwiseClone();
 }

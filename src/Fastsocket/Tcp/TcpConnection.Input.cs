@@ -147,6 +147,7 @@ public sealed partial class TcpConnection
             return;
         }
 
+        OnEcnSignals(seg);
         if (!ProcessAck(ref seg))
         {
             return;
@@ -450,7 +451,12 @@ public sealed partial class TcpConnection
             || (_congestion.Cwnd < _congestion.Ssthresh && _congestion.Cwnd < 2 * flightBefore);
         AckResult result = _congestion.OnAck(ack, cwndLimited ? Math.Max(dataAcked, 0) : 0, flightBefore, _snd.Max,
             _host.NowMicroseconds, rttSample, _rto.SmoothedRtt);
-        if (result == AckResult.RetransmitFirstUnacked && !_sack)
+        if (!_congestion.InRecovery)
+        {
+            _ecnEpisode = false;
+        }
+        // A partial ACK within an ECN reduction (RFC 3168 6.1.2) marks no hole: nothing was lost, nothing is resent.
+        if (result == AckResult.RetransmitFirstUnacked && !_sack && !_ecnEpisode)
         {
             // RFC 6582 3.2 step 5: a partial ACK resends the first unacknowledged segment (with SACK, RACK decides).
             RetransmitFirstSegment();
@@ -521,14 +527,24 @@ public sealed partial class TcpConnection
                         SendControl(_snd.Nxt, TcpFlags.Ack);
                     }
                 }
-                else if (_quickAcks > 0 && !_interactive && (_rcv.Nxt - advanced) - _rcv.Irs > 1)
+                else if (_quickAcks > 0 && !_interactive)
                 {
                     // Quick-ACK mode (Linux's icsk_ack.quick): at connection start and after reordering, ACK at
-                    // once so the sender's window grows (and its recovery ends) without delayed-ACK stalls. Unlike
-                    // Linux, the connection's first data segment still waits: it is usually a request whose reply
-                    // carries the ACK, and an ACK of its own would add a packet to every short connection.
+                    // once so the sender's window grows (and its recovery ends) without delayed-ACK stalls.
                     _quickAcks--;
-                    _ackNow = true;
+                    if ((_rcv.Nxt - advanced) - _rcv.Irs > 1)
+                    {
+                        _ackNow = true;
+                    }
+                    else if (!_ackAwaitsReply)
+                    {
+                        // The connection's first data is usually a request, and a server that answers at once lets
+                        // its reply carry the ACK, one packet fewer per connection. So this ACK leaves at the end of
+                        // the engine's turn, after the application's work of that turn has run, unless a segment
+                        // sent by then carried it: at once, as Linux, for a peer whose reply is not that quick.
+                        _ackAwaitsReply = true;
+                        _host.SendAckAtEndOfTurn(this);
+                    }
                 }
                 else if ((_segmentsSinceAck += seg.Payload.Length > PayloadPerSegment ? 2 : 1) >= 2)
                 {

@@ -42,6 +42,24 @@ public sealed partial class TcpConnection
         UpdateTimer();
     }
 
+    /// <summary>
+    /// Called by the engine at the end of its turn (after the application's work of the turn has run): sends the quick
+    /// ACK of the connection's first data, unless a segment sent since carried it.
+    /// </summary>
+    internal void SendAckAwaitingReply()
+    {
+        if (!_ackAwaitsReply || _finished)
+        {
+            return;
+        }
+        _ackAwaitsReply = false;
+        if (IsSynchronized)
+        {
+            SendControl(_snd.Nxt, TcpFlags.Ack);
+            UpdateTimer();
+        }
+    }
+
     private void SendData()
     {
         if (_sack && _sent.LostUnsentBytes > 0)
@@ -49,6 +67,7 @@ public sealed partial class TcpConnection
             RetransmitLostSegments();
         }
         int segmentsInBurst = 0;
+        _chunkSegmentsLeft = 0;
         while (TrySendNewSegment(ignoreCongestionWindow: false, segmentsInBurst))
         {
             segmentsInBurst++;
@@ -101,12 +120,22 @@ public sealed partial class TcpConnection
             }
             bool fin = _finRequested && length == unsent;
             // PSH as Linux places it (RFC 9293 3.9.1 leaves placement to the sender): on the segment that empties the
-            // send buffer, and on the last segment of a burst of two or more the windows allow (Linux queues a write in
+            // send buffer, on the last segment of a burst of two or more the windows allow (Linux queues a write in
             // chunks of at least two segments and the chunk it transmits whole carries PSH; a lone segment split off a
-            // chunk, as limited transmit sends, does not).
+            // chunk, as limited transmit sends, does not), and on the last segment of each chunk of a longer burst.
             int unsentAfter = unsent - length;
             bool lastOfBurst = unsentAfter <= 0 || usable - length < Math.Min(payloadMax, unsentAfter);
-            bool push = unsentAfter <= 0 || (lastOfBurst && segmentsInBurst > 0);
+            bool chunkEnds = false;
+            if (!ignoreCongestionWindow)
+            {
+                if (_chunkSegmentsLeft <= 0)
+                {
+                    _chunkSegmentsLeft = SegmentsPerChunk();
+                    _chunkSegments = _chunkSegmentsLeft;
+                }
+                chunkEnds = --_chunkSegmentsLeft == 0 && _chunkSegments >= 2;
+            }
+            bool push = unsentAfter <= 0 || (lastOfBurst && segmentsInBurst > 0) || chunkEnds;
             TcpFlags flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
             bool isNew = _snd.Nxt == _snd.Max;
             SendSegment(_snd.Nxt, flags, dataOffset, length);
@@ -153,6 +182,43 @@ public sealed partial class TcpConnection
             ArmRetransmit();
         }
         return false;
+    }
+
+    /// <summary>
+    /// Segments in the next chunk of a burst, as Linux sizes the chunks it hands its device (tcp_tso_autosize and
+    /// tcp_cwnd_test): about a millisecond at the pacing rate (cwnd * MSS / SRTT, times 2 in slow start below half of
+    /// ssthresh and 1.2 after), plus 64 KB shifted right by one for each 512 µs of minimum RTT, at most 64 KB, at
+    /// least <see cref="TcpConfig.MinSegmentsPerChunk"/>, and never more than half the congestion window.
+    /// </summary>
+    private int SegmentsPerChunk()
+    {
+        const long MaxChunkBytes = 65536;
+        int mss = PayloadPerSegment;
+        int cwnd = _congestion.Cwnd;
+        int cwndSegments = Math.Max(cwnd / mss, 1);
+        long srtt = _rto.SmoothedRtt;
+        long bytes;
+        if (srtt <= 0)
+        {
+            // Before the first RTT sample Linux's pacing rate has no divisor: as large as a chunk can be.
+            bytes = MaxChunkBytes;
+        }
+        else
+        {
+            long ratio = cwnd < _congestion.Ssthresh / 2 ? 200 : 120;
+            int packetsOut = Math.Max((_snd.Max - _snd.Una) / mss, 0);
+            long rate = (long)mss * Math.Max(cwndSegments, packetsOut) * ratio * 10_000 / srtt;
+            bytes = rate >> 10;
+            long minRtt = _sack && _rack.MinRtt != long.MaxValue ? _rack.MinRtt : srtt;
+            long shift = minRtt >> 9;
+            if (shift < 63)
+            {
+                bytes += MaxChunkBytes >> (int)shift;
+            }
+            bytes = Math.Min(bytes, MaxChunkBytes);
+        }
+        int segments = Math.Max((int)(bytes / mss), _config.MinSegmentsPerChunk);
+        return Math.Max(Math.Min(segments, cwndSegments / 2), 1);
     }
 
     /// <summary>
@@ -250,7 +316,7 @@ public sealed partial class TcpConnection
         }
         // The window field of a SYN is never scaled (RFC 7323 2.2).
         ushort window = (ushort)Math.Min(ReceiveSpace, ushort.MaxValue);
-        TcpFlags flags = synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn;
+        TcpFlags flags = (synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn) | EcnSynFlags(synAck);
         Emit(_snd.Iss, synAck ? _rcv.Nxt.Value : 0, flags, window, options, 0, 0);
         if (synAck)
         {
@@ -308,18 +374,28 @@ public sealed partial class TcpConnection
             }
         }
         ushort window = (flags & TcpFlags.Rst) != 0 ? (ushort)0 : ComputeWindowField();
-        Emit(seq, (flags & TcpFlags.Ack) != 0 ? _rcv.Nxt.Value : 0, flags, window, options, dataOffset, length);
+        byte ecn = EcnCodepoint.NotEct;
+        if (_ecn && (flags & TcpFlags.Rst) == 0)
+        {
+            // RFC 3168 6.1.5: ECT(0) on new data only, never on retransmissions or pure ACKs.
+            bool newData = length > 0 && seq >= _snd.Max;
+            flags |= EcnFlags(newData);
+            ecn = newData ? EcnCodepoint.Ect0 : EcnCodepoint.NotEct;
+        }
+        Emit(seq, (flags & TcpFlags.Ack) != 0 ? _rcv.Nxt.Value : 0, flags, window, options, dataOffset, length, ecn);
         if ((flags & TcpFlags.Ack) != 0)
         {
             _rcv.LastAckSent = _rcv.Nxt;
             _ackNow = false;
+            _ackAwaitsReply = false;
             _ackDelayed = false;
             _segmentsSinceAck = 0;
             _delayedAckDeadline = 0;
         }
     }
 
-    private void Emit(SeqNumber seq, uint ack, TcpFlags flags, ushort window, in TcpOptions options, int dataOffset, int length)
+    private void Emit(SeqNumber seq, uint ack, TcpFlags flags, ushort window, in TcpOptions options, int dataOffset, int length,
+        byte ecn = EcnCodepoint.NotEct)
     {
         Span<byte> packet = _host.TransmitBuffer;
         Span<byte> tcp = packet[IpHeaderRoom..];
@@ -330,7 +406,8 @@ public sealed partial class TcpConnection
         FlowKey key = Key;
         int tcpLength = TcpSegmentWriter.WriteAroundPayload(tcp, key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort,
             seq.Value, ack, flags, window, options, length);
-        IPv4Header.Write(packet, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, tcpLength, (ushort)seq.Value);
+        IPv4Header.Write(packet, key.LocalAddress, key.RemoteAddress, IpProtocol.Tcp, tcpLength, (ushort)seq.Value,
+            IPv4Header.DefaultTimeToLive, (byte)(_trafficClass | ecn), PathMtuDiscovery);
         _statistics.SegmentsOut++;
         _host.TransmitPacket(IpHeaderRoom + tcpLength);
     }

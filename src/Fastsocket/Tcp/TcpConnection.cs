@@ -96,6 +96,20 @@ public sealed partial class TcpConnection : TimerEntry
     // Quick-ACK mode (Linux's icsk_ack.quick): segments still to acknowledge at once, and whether the exchange is interactive.
     private int _quickAcks;
 
+    // The quick ACK of a connection's first data waits for the end of the engine's turn, so that a reply the
+    // application writes in that turn carries it; the engine sends it then if nothing did (SendAckAwaitingReply).
+    private bool _ackAwaitsReply;
+
+    // ECN (RFC 3168): agreed in the handshake; echoing a CE mark until the peer's CWR; a reduction made (until
+    // SND.UNA passes _ecnRecover, ECE means the same event), its CWR still to send, and whether the recovery episode
+    // under way is that reduction (nothing lost, so nothing to resend).
+    private bool _ecn;
+    private bool _ecnEchoing;
+    private bool _ecnReduced;
+    private SeqNumber _ecnRecover;
+    private bool _ecnCwrPending;
+    private bool _ecnEpisode;
+
     // A duplicate segment received, to report in the next ACK's first SACK block (RFC 2883).
     private bool _dsackPending;
     private SeqNumber _dsackStart;
@@ -105,6 +119,10 @@ public sealed partial class TcpConnection : TimerEntry
     private int _keepAliveProbesSent;
     private int _probesUnanswered;
     private long _lastReceiveTime;
+
+    // PSH placement within a burst: segments left in the current chunk, and the chunk's size.
+    private int _chunkSegmentsLeft;
+    private int _chunkSegments;
 
     // ACK policy for the current batch.
     private bool _ackNow;
@@ -143,6 +161,35 @@ public sealed partial class TcpConnection : TimerEntry
 
     /// <summary>Why the connection ended, once it has.</summary>
     public SocketError Error { get; private set; }
+
+    /// <summary>
+    /// The DSCP bits (RFC 2474) of the traffic-class byte of every segment the connection sends: the IPv4 TOS byte,
+    /// the IPv6 traffic class (Linux's IP_TOS and IPV6_TCLASS). The lower two bits are the ECN field of RFC 3168,
+    /// which the stack sets itself: what is written there is ignored, as Linux does for TCP sockets.
+    /// </summary>
+    public byte TrafficClass
+    {
+        get => _trafficClass;
+        set => _trafficClass = (byte)(value & ~EcnCodepoint.Mask);
+    }
+
+    private byte _trafficClass;
+
+    /// <summary>
+    /// Path MTU discovery (RFC 1191): DF set on every segment, as by default. False sends without DF, as Linux's
+    /// IP_PMTUDISC_DONT.
+    /// </summary>
+    public bool PathMtuDiscovery { get; set; } = true;
+
+    /// <summary>
+    /// Bytes the send buffer holds, written but unacknowledged data included (SO_SNDBUF, in payload bytes). Setting it on
+    /// an open connection resizes the buffer from now on; it never shrinks below what the buffer already holds.
+    /// </summary>
+    public int SendBufferSize
+    {
+        get => _send.Capacity;
+        set => _send.Capacity = Math.Max(Math.Max(value, 1), _send.Count);
+    }
 
     /// <summary>Disables Nagle's algorithm (TCP_NODELAY).</summary>
     public bool NoDelay { get; set; }
@@ -336,7 +383,16 @@ public sealed partial class TcpConnection : TimerEntry
         _undoArmed = false;
         _undoRetransmissions = 0;
         _quickAcks = 0;
+        _ackAwaitsReply = false;
         _interactive = false;
+        _trafficClass = 0;
+        PathMtuDiscovery = true;
+        _ecn = false;
+        _ecnEchoing = false;
+        _ecnReduced = false;
+        _ecnRecover = default;
+        _ecnCwrPending = false;
+        _ecnEpisode = false;
         _dsackPending = false;
         _cubic.HyStartEnabled = _config.HyStart;
         SelectCongestionControl(_config.CongestionControl);
@@ -431,6 +487,7 @@ public sealed partial class TcpConnection : TimerEntry
             _tsRecent = syn.Options.TsVal;
         }
         _sack = _config.SackPermitted && syn.Options.SackPermitted;
+        NegotiateEcn(syn, weAsked: State == TcpState.SynSent);
         // RFC 9293 3.7.1: without the option, assume 536. The floor keeps a tiny advertised MSS from fragmenting our sends.
         int peerMss = syn.Options.HasMss ? syn.Options.Mss : 536;
         _sendMss = ClampToPathMtu(Math.Max(Math.Min(peerMss, _advertisedMss), Math.Min(_config.MinSendSegmentSize, _advertisedMss)));

@@ -25,6 +25,9 @@ public class TcpStatistics
     /// <summary>Retransmission timer expiries (RFC 6298 5.4).</summary>
     public long RetransmitTimeouts;
 
+    /// <summary>Congestion window reductions for ECN-Echo (RFC 3168 6.1.2): a router marked our data instead of dropping it.</summary>
+    public long EcnReductions;
+
     /// <summary>Segments RACK (RFC 8985) marked lost by time: a segment sent later was delivered and the reordering window passed.</summary>
     public long RackLossDetections;
 
@@ -92,6 +95,7 @@ public class TcpStatistics
         total.FastRetransmits += FastRetransmits;
         total.RetransmitTimeouts += RetransmitTimeouts;
         total.RackLossDetections += RackLossDetections;
+        total.EcnReductions += EcnReductions;
         total.TailLossProbes += TailLossProbes;
         total.SpuriousRetransmitUndos += SpuriousRetransmitUndos;
         total.DuplicateSacksReceived += DuplicateSacksReceived;

@@ -108,6 +108,12 @@ public sealed class SynCookieEngineTests
         Assert.True(connection.TimestampsEnabled);
         Assert.Equal(5001u, connection.TsRecent);
 
+        // The request is the connection's first data: no reply came in the engine's turn, so it was acknowledged at
+        // once (quick-ACK mode, as Linux).
+        Segment ack = b.Expect();
+        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Assert.Equal(ClientIss + 1 + (uint)request.Length, ack.Ack);
+
         var received = new byte[64];
         Assert.Equal(request.Length, connection.Read(received));
         Assert.Equal(request, received[..request.Length]);

@@ -267,6 +267,7 @@ public class TcpConnectionFakeHostTests
         private readonly byte[] _transmit = new byte[1500];
         private readonly TimerWheel _timers;
         private readonly List<TcpConnection> _flush = [];
+        private readonly List<TcpConnection> _endOfTurn = [];
 
         public FakeHost() => _timers = new TimerWheel(NowMicroseconds);
 
@@ -317,6 +318,8 @@ public class TcpConnectionFakeHostTests
 
         public void RequestFlush(TcpConnection connection) => _flush.Add(connection);
 
+        public void SendAckAtEndOfTurn(TcpConnection connection) => _endOfTurn.Add(connection);
+
         public void OnPassiveEstablished(TcpConnection connection)
         {
             Listener.AddHalfOpen(-1);
@@ -346,6 +349,12 @@ public class TcpConnectionFakeHostTests
             foreach (TcpConnection connection in pending)
             {
                 connection.FlushOutput();
+            }
+            TcpConnection[] awaiting = [.. _endOfTurn];
+            _endOfTurn.Clear();
+            foreach (TcpConnection connection in awaiting)
+            {
+                connection.SendAckAwaitingReply();
             }
         }
 
