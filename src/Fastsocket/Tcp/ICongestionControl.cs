@@ -57,7 +57,7 @@ public interface ICongestionControl
     /// </summary>
     void OnLossDetected(int flightSize, SeqNumber highestSent);
 
-    /// <summary>During recovery: the window Proportional Rate Reduction (RFC 6937) allows, in bytes.</summary>
+    /// <summary>During recovery: the window Proportional Rate Reduction (RFC 9937, which obsoletes RFC 6937) allows, in bytes.</summary>
     void SetRecoveryWindow(int cwnd);
 
     /// <summary>

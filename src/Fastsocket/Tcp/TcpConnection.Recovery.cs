@@ -3,9 +3,10 @@ using Fastsocket.Wire;
 namespace Fastsocket.Tcp;
 
 /// <summary>
-/// Loss recovery. Without SACK: fast retransmit on three duplicate ACKs and NewReno's partial ACKs (RFC 5681/6582).
+/// Loss recovery and the congestion window's bookkeeping. Without SACK: limited transmit (RFC 3042), fast retransmit on
+/// three duplicate ACKs and NewReno's partial ACKs (RFC 5681/6582).
 /// With SACK, as Linux: RACK-TLP (RFC 8985) finds losses by time, RFC 6675's pipe and NextSeg repair them under
-/// Proportional Rate Reduction (RFC 6937), and DSACK (RFC 2883) or timestamps (RFC 3522) undo a spurious reduction.
+/// Proportional Rate Reduction (RFC 9937), and DSACK (RFC 2883) or timestamps (RFC 3522) undo a spurious reduction.
 /// </summary>
 public sealed partial class TcpConnection
 {
@@ -251,7 +252,7 @@ public sealed partial class TcpConnection
         }
     }
 
-    // ---- SACK connections: RACK-TLP (RFC 8985), RFC 6675 recovery with PRR (RFC 6937), DSACK undo (RFC 2883/3522) ----
+    // ---- SACK connections: RACK-TLP (RFC 8985), RFC 6675 recovery with PRR (RFC 9937), DSACK undo (RFC 2883/3522) ----
 
     /// <summary>RFC 8985 7.2's WCDelAckT: the longest a peer may delay the ACK of a lone segment (Linux adds TCP_RTO_MIN, 200 ms).</summary>
     private const long WorstCaseDelayedAckMicroseconds = 200_000;
