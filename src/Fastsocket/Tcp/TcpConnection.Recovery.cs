@@ -309,6 +309,12 @@ public sealed partial class TcpConnection
         }
         if (_congestion.InRecovery)
         {
+            if (!wasInRecovery && deliveredBytes <= 0)
+            {
+                // Recovery began on an ACK that delivered nothing (the reordering window ran out before the timer):
+                // let the first retransmission out as the reorder timer would.
+                deliveredBytes = PayloadPerSegment;
+            }
             // RFC 9937's SafeACK: SND.UNA advanced and no further loss showed, so recovery is going well and PRR may
             // slow-start back towards ssthresh (PRR-SSRB) rather than only send what was delivered (PRR-CRB).
             UpdateProportionalRateReduction(deliveredBytes, safeAck: advanced && newlyLost == 0);
@@ -362,8 +368,11 @@ public sealed partial class TcpConnection
             return 0;
         }
         _statistics.RackLossDetections += marked;
-        if (!_congestion.InRecovery)
+        if (!_congestion.InRecovery && !_congestion.InLossRecovery)
         {
+            // After a timeout (Linux's Loss state) a lost retransmission is only resent, under the window the timeout
+            // left: the episode has had its reduction, and a second one from a window of one segment would leave ssthresh
+            // at its floor.
             EnterSackRecovery();
             if (!onAck)
             {

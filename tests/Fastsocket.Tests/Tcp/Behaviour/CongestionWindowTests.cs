@@ -213,4 +213,31 @@ public class CongestionWindowTests
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = una, Window = 65535, Options = options });
         Assert.Equal(5, connection.ReorderingDegree);
     }
+
+    [Fact]
+    public void AfterATimeoutALostRetransmissionIsResentWithoutASecondReduction()
+    {
+        // Linux's Loss state: the timeout cut ssthresh to 7 (0.7 of the flight) and cwnd to one segment; RACK finding
+        // a retransmission lost during it resends it, but does not start a recovery that would cut ssthresh again
+        // from a cwnd of two segments.
+        (TcpTestBench bench, TcpConnection connection, uint una) = Sending(10, sack: true);
+        bench.Advance(1_000_000);
+        Assert.Equal(una, Assert.Single(DataSegments(bench)).Seq);
+        Assert.Equal(TcpCongestionState.Loss, connection.CongestionState);
+        Assert.Equal(7, connection.SlowStartThresholdSegments);
+
+        bench.Advance(Rtt);
+        bench.Inject(Ack(una + Mss));
+        Assert.Equal(2, DataSegments(bench).Count);
+        bench.Advance(Rtt);
+        bench.Inject(AckWithSack(una + Mss, una + 2 * Mss, una + 3 * Mss));
+        Assert.Contains(DataSegments(bench), s => s.Seq == una + Mss);
+        Assert.Equal(TcpCongestionState.Loss, connection.CongestionState);
+        Assert.Equal(7, connection.SlowStartThresholdSegments);
+        Assert.Equal(0, bench.Engine.Statistics.FastRetransmits);
+
+        // Everything sent before the timeout acknowledged: the Loss state ends.
+        bench.Inject(Ack(una + 10 * Mss));
+        Assert.Equal(TcpCongestionState.Open, connection.CongestionState);
+    }
 }
