@@ -250,10 +250,23 @@ public sealed class CubicCongestionControl : ICongestionControl
         }
     }
 
-    /// <summary>RFC 9438 section 4.8: ssthresh as on any loss, cwnd one segment, and the next epoch starts with K = 0.</summary>
+    /// <summary>
+    /// RFC 9438 section 4.8: ssthresh as on any loss, cwnd one segment, and the next epoch starts with K = 0. As Linux's
+    /// tcp_enter_loss, ssthresh comes from cwnd and is cut only once per episode: a timeout during fast recovery keeps
+    /// the recovery's ssthresh, and a repeated timeout with no ACK of new data since the last keeps the first one's (RFC
+    /// 5681 section 3.1 holds it constant too), where a second cut from a window of one segment would leave it at its floor.
+    /// </summary>
     public void OnRetransmitTimeout(int flightSize, SeqNumber highestSent)
     {
-        OnCongestionEvent(flightSize, fromWindow: false);
+        if (!_episode.InRecovery && !(_episode.InLoss && !_episode.ProgressSinceTimeout))
+        {
+            OnCongestionEvent(flightSize, fromWindow: true);
+        }
+        else
+        {
+            _epochStarted = false;
+            _hyStart.Stop();
+        }
         Cwnd = _mss;
         // "W_max is set to the congestion window size at the beginning of the current congestion avoidance
         // stage" and K = 0: forget the loss's W_max, so the next epoch takes cwnd as W_max.

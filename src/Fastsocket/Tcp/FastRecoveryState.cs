@@ -43,6 +43,9 @@ internal struct FastRecoveryState
     /// </summary>
     public bool InLoss;
 
+    /// <summary>An ACK of new data has come since the last retransmission timeout (Linux's icsk_retransmits back at 0).</summary>
+    public bool ProgressSinceTimeout;
+
     /// <summary>Forgets every episode (a new connection).</summary>
     public void Reset() => this = default;
 
@@ -107,6 +110,7 @@ internal struct FastRecoveryState
     {
         InRecovery = false;
         InLoss = true;
+        ProgressSinceTimeout = false;
         RateReduction = false;
         PartialAcks = 0;
         DuplicateAcks = 0;
@@ -121,6 +125,7 @@ internal struct FastRecoveryState
     public RecoveryAckKind OnAck(SeqNumber ack)
     {
         DuplicateAcks = 0;
+        ProgressSinceTimeout = true;
         if (InLoss && ack >= Recover)
         {
             InLoss = false;
