@@ -6,8 +6,10 @@ using Fastsocket.Tcp;
 namespace Fastsocket.Native.Abi;
 
 /// <summary>
-/// struct tcp_info (Linux 6.18 with the AccECN counters, 280 bytes), filled with what the stack knows; the counters it does not keep (pacing,
-/// delivery rate, busy time, reordering, DSACKs, the last-sent/received ages) stay 0.
+/// struct tcp_info (Linux 6.18 with the AccECN counters, 280 bytes), filled with what the stack knows: the congestion
+/// state, window and threshold and the scoreboard's counts (unacked, SACKed, lost, retransmitted) in segments, as Linux
+/// counts packets; the counters it does not keep (pacing, delivery rate, busy time, DSACKs, total retransmissions, the
+/// last-sent/received ages) stay 0.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 280)]
 internal struct TcpInfo
@@ -24,6 +26,9 @@ internal struct TcpInfo
     [FieldOffset(16)] public uint SndMss;
     [FieldOffset(20)] public uint RcvMss;
     [FieldOffset(24)] public uint Unacked;
+    [FieldOffset(28)] public uint Sacked;
+    [FieldOffset(32)] public uint Lost;
+    [FieldOffset(36)] public uint Retrans;
     [FieldOffset(60)] public uint Pmtu;
     [FieldOffset(64)] public uint RcvSsthresh;
     [FieldOffset(68)] public uint Rtt;
@@ -78,13 +83,18 @@ internal struct TcpInfo
         info.State = LinuxState(c.State);
         info.Options = (byte)((c.TimestampsEnabled ? 1 : 0) | (c.SackEnabled ? 2 : 0) | (c.WindowScalingEnabled ? 4 : 0));
         info.Rto = (uint)c.RetransmissionTimeoutMicroseconds;
-        int mss = Math.Max(1, c.SendMss);
         info.SndMss = (uint)c.SendMss;
         info.RcvMss = (uint)c.SendMss;
-        info.Unacked = (uint)((c.Unacknowledged + mss - 1) / mss);
+        info.CaState = (byte)c.CongestionState;
+        info.Retransmits = (byte)Math.Min(c.ConsecutiveTimeouts, byte.MaxValue);
+        info.Unacked = (uint)c.SegmentsInFlight;
+        info.Sacked = (uint)c.SackedSegmentCount;
+        info.Lost = (uint)c.LostSegmentCount;
+        info.Retrans = (uint)c.RetransmittedSegmentCount;
+        info.Reordering = (uint)c.ReorderingDegree;
         info.Rtt = (uint)c.SmoothedRttMicroseconds;
-        info.SndCwnd = (uint)(c.CongestionWindow / mss);
-        info.SndSsthresh = int.MaxValue;
+        info.SndCwnd = (uint)c.CongestionWindowSegments;
+        info.SndSsthresh = (uint)c.SlowStartThresholdSegments;
         info.SndWnd = (uint)c.SendWindow;
         info.RcvSpace = (uint)stack.Config.ReceiveBufferSize;
         return info;

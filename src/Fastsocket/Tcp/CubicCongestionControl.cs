@@ -20,6 +20,11 @@ public sealed class CubicCongestionControl : ICongestionControl
     /// <summary>alpha_cubic = 3 (1 - beta) / (1 + beta) (RFC 9438 section 4.3): Reno's average rate at the same loss rate.</summary>
     public const double RenoFriendlyAlpha = 3 * (1 - Beta) / (1 + Beta);
 
+    // Beta as Linux's CUBIC holds it in fixed point (717/1024 = 0.7002), so ssthresh after a loss matches its
+    // whole-segment arithmetic: 10 segments give 7, 15 give 10.
+    private const int LinuxBetaNumerator = 717;
+    private const int LinuxBetaDenominator = 1024;
+
     private int _mss;
     private FastRecoveryState _episode;
     private HyStartPlusPlus _hyStart;
@@ -77,6 +82,9 @@ public sealed class CubicCongestionControl : ICongestionControl
     /// <inheritdoc/>
     public bool InRecovery => _episode.InRecovery;
 
+    /// <inheritdoc/>
+    public bool InLossRecovery => _episode.InLoss;
+
     /// <summary>Whether cwnd is below ssthresh.</summary>
     public bool InSlowStart => Cwnd < Ssthresh;
 
@@ -116,6 +124,11 @@ public sealed class CubicCongestionControl : ICongestionControl
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// In slow start cwnd grows by every byte <paramref name="bytesAcked"/> reports (Linux's tcp_slow_start: by the
+    /// segments the ACK newly covers, up to ssthresh, the rest counted in congestion avoidance). RFC 5681's limit of one
+    /// SMSS per ACK, or RFC 3465's L, is the connection's to apply before the call (<see cref="TcpConfig.SlowStartGrowthLimit"/>).
+    /// </remarks>
     public AckResult OnAck(SeqNumber ack, int bytesAcked, int flightSizeBefore, SeqNumber highestSent,
         long nowMicroseconds = 0, long rttSampleMicroseconds = 0, long smoothedRttMicroseconds = 0)
     {
@@ -123,7 +136,10 @@ public sealed class CubicCongestionControl : ICongestionControl
         switch (_episode.OnAck(ack))
         {
             case RecoveryAckKind.FullAck:
-                Cwnd = FastRecoveryState.WindowAfterFullAck(Ssthresh, flightSizeBefore, bytesAcked, _mss);
+                // With PRR the episode ends at ssthresh (RFC 9937 section 4, as Linux); without, RFC 6582's option (1).
+                Cwnd = _episode.RateReduction
+                    ? Math.Max(Ssthresh, _mss)
+                    : FastRecoveryState.WindowAfterFullAck(Ssthresh, flightSizeBefore, bytesAcked, _mss);
                 return AckResult.None;
             case RecoveryAckKind.PartialAck:
                 Cwnd = FastRecoveryState.WindowAfterPartialAck(Cwnd, bytesAcked, _mss);
@@ -136,14 +152,25 @@ public sealed class CubicCongestionControl : ICongestionControl
 
         if (Cwnd < Ssthresh)
         {
-            // Slow start as Reno (RFC 5681, byte counting with L = 1 SMSS), its exit by HyStart++.
-            int growth = _hyStart.OnAck(ack, highestSent, rttSampleMicroseconds, Math.Min(bytesAcked, _mss), out bool enterAvoidance);
-            Cwnd = FastRecoveryState.Grow(Cwnd, growth);
-            if (enterAvoidance)
+            // Slow start, its exit by HyStart++.
+            int growth = _hyStart.OnAck(ack, highestSent, rttSampleMicroseconds, bytesAcked, out bool enterAvoidance);
+            int room = Ssthresh - Cwnd;
+            if (growth < room || enterAvoidance)
             {
-                Ssthresh = Cwnd;
+                Cwnd = FastRecoveryState.Grow(Cwnd, Math.Min(growth, room));
+                if (enterAvoidance)
+                {
+                    Ssthresh = Cwnd;
+                }
+                return AckResult.None;
             }
-            return AckResult.None;
+            // This ACK takes cwnd to ssthresh: what it covered beyond that counts in congestion avoidance.
+            Cwnd = Ssthresh;
+            bytesAcked -= Math.Min(room, bytesAcked);
+            if (bytesAcked == 0)
+            {
+                return AckResult.None;
+            }
         }
 
         GrowInAvoidance(bytesAcked, nowMicroseconds, smoothedRttMicroseconds > 0 ? smoothedRttMicroseconds : rttSampleMicroseconds);
@@ -212,7 +239,7 @@ public sealed class CubicCongestionControl : ICongestionControl
                 Cwnd = FastRecoveryState.Grow(Cwnd, _mss);
                 return DupAckResult.None;
             case DuplicateAckKind.StartEpisode:
-                OnCongestionEvent(flightSize);
+                OnCongestionEvent(flightSize, fromWindow: false);
                 _episode.EnterRecovery(highestSent);
                 // RFC 5681 section 3.2 step 3 (RFC 9438 section 4.6 leaves recovery to the standard): inflate by
                 // the three segments that left the network.
@@ -223,10 +250,23 @@ public sealed class CubicCongestionControl : ICongestionControl
         }
     }
 
-    /// <summary>RFC 9438 section 4.8: ssthresh as on any loss, cwnd one segment, and the next epoch starts with K = 0.</summary>
+    /// <summary>
+    /// RFC 9438 section 4.8: ssthresh as on any loss, cwnd one segment, and the next epoch starts with K = 0. As Linux's
+    /// tcp_enter_loss, ssthresh comes from cwnd and is cut only once per episode: a timeout during fast recovery keeps
+    /// the recovery's ssthresh, and a repeated timeout with no ACK of new data since the last keeps the first one's (RFC
+    /// 5681 section 3.1 holds it constant too), where a second cut from a window of one segment would leave it at its floor.
+    /// </summary>
     public void OnRetransmitTimeout(int flightSize, SeqNumber highestSent)
     {
-        OnCongestionEvent(flightSize);
+        if (!_episode.InRecovery && !(_episode.InLoss && !_episode.ProgressSinceTimeout))
+        {
+            OnCongestionEvent(flightSize, fromWindow: true);
+        }
+        else
+        {
+            _epochStarted = false;
+            _hyStart.Stop();
+        }
         Cwnd = _mss;
         // "W_max is set to the congestion window size at the beginning of the current congestion avoidance
         // stage" and K = 0: forget the loss's W_max, so the next epoch takes cwnd as W_max.
@@ -245,15 +285,22 @@ public sealed class CubicCongestionControl : ICongestionControl
         _epochStarted = false;
     }
 
-    /// <summary>RFC 9438 sections 4.6 and 4.7: multiplicative decrease and fast convergence.</summary>
-    private void OnCongestionEvent(int flightSize)
+    /// <summary>
+    /// RFC 9438 sections 4.6 and 4.7: multiplicative decrease and fast convergence. With <paramref name="fromWindow"/>
+    /// ssthresh is beta times cwnd in whole segments (Linux's cubictcp_recalc_ssthresh, beta = 717/1024), which RFC
+    /// 9438 4.6 allows where cwnd cannot grow while the sender is application-limited (the connection's cwnd-limited
+    /// test); otherwise beta times the flight size, the RFC's own formula.
+    /// </summary>
+    private void OnCongestionEvent(int flightSize, bool fromWindow)
     {
         double cwnd = (double)Cwnd / _mss;
         // Fast convergence: a flow that lost below its last W_max is probably yielding to a new flow, so it
         // releases more bandwidth by aiming lower.
         _wMax = cwnd < _wMax ? cwnd * (1 + Beta) / 2 : cwnd;
         _cwndPrior = cwnd;
-        Ssthresh = Math.Max((int)(flightSize * Beta), 2 * _mss);
+        Ssthresh = fromWindow
+            ? Math.Max((int)((long)Cwnd * LinuxBetaNumerator / LinuxBetaDenominator / _mss) * _mss, 2 * _mss)
+            : Math.Max((int)(flightSize * Beta), 2 * _mss);
         _epochStarted = false;
         _hyStart.Stop();
     }
@@ -261,9 +308,8 @@ public sealed class CubicCongestionControl : ICongestionControl
     /// <inheritdoc/>
     public void OnLossDetected(int flightSize, SeqNumber highestSent)
     {
-        OnCongestionEvent(flightSize);
-        _episode.EnterRecovery(highestSent);
-        _episode.DuplicateAcks = 0;
+        OnCongestionEvent(flightSize, fromWindow: true);
+        _episode.EnterRateReduction(highestSent);
         Cwnd = Math.Max(Math.Min(Cwnd, Ssthresh), _mss);
     }
 
@@ -273,8 +319,7 @@ public sealed class CubicCongestionControl : ICongestionControl
     /// <inheritdoc/>
     public void UndoReduction(int cwnd, int ssthresh)
     {
-        _episode.InRecovery = false;
-        _episode.PartialAcks = 0;
+        _episode.OnUndo();
         Cwnd = Math.Max(cwnd, _mss);
         Ssthresh = Math.Max(ssthresh, 2 * _mss);
         // The epoch restarts from the restored window, as Linux's cubic undo keeps the window it is given back.

@@ -31,6 +31,21 @@ internal struct FastRecoveryState
     /// <summary>Partial ACKs seen in the current recovery.</summary>
     public int PartialAcks;
 
+    /// <summary>
+    /// The current episode's window is set by Proportional Rate Reduction (a SACK connection's recovery), so the
+    /// full ACK that ends it leaves cwnd at ssthresh (RFC 9937 section 4, Linux's tcp_end_cwnd_reduction).
+    /// </summary>
+    public bool RateReduction;
+
+    /// <summary>
+    /// A retransmission timeout's episode is under way (Linux's TCP_CA_Loss): from the timeout until SND.UNA reaches
+    /// the SND.MAX of that moment.
+    /// </summary>
+    public bool InLoss;
+
+    /// <summary>An ACK of new data has come since the last retransmission timeout (Linux's icsk_retransmits back at 0).</summary>
+    public bool ProgressSinceTimeout;
+
     /// <summary>Forgets every episode (a new connection).</summary>
     public void Reset() => this = default;
 
@@ -65,6 +80,25 @@ internal struct FastRecoveryState
         Recover = highestSent;
         HasRecover = true;
         InRecovery = true;
+        InLoss = false;
+        RateReduction = false;
+        PartialAcks = 0;
+    }
+
+    /// <summary>Enters a recovery whose window Proportional Rate Reduction sets (RFC 6675 with RFC 9937).</summary>
+    public void EnterRateReduction(SeqNumber highestSent)
+    {
+        EnterRecovery(highestSent);
+        RateReduction = true;
+        DuplicateAcks = 0;
+    }
+
+    /// <summary>A reduction proved spurious and was undone: no episode is under way any more.</summary>
+    public void OnUndo()
+    {
+        InRecovery = false;
+        InLoss = false;
+        RateReduction = false;
         PartialAcks = 0;
     }
 
@@ -75,6 +109,9 @@ internal struct FastRecoveryState
     public void OnTimeout(SeqNumber highestSent)
     {
         InRecovery = false;
+        InLoss = true;
+        ProgressSinceTimeout = false;
+        RateReduction = false;
         PartialAcks = 0;
         DuplicateAcks = 0;
         Recover = highestSent;
@@ -88,6 +125,11 @@ internal struct FastRecoveryState
     public RecoveryAckKind OnAck(SeqNumber ack)
     {
         DuplicateAcks = 0;
+        ProgressSinceTimeout = true;
+        if (InLoss && ack >= Recover)
+        {
+            InLoss = false;
+        }
         if (!InRecovery)
         {
             return RecoveryAckKind.NotInRecovery;

@@ -16,12 +16,21 @@ public interface ICongestionControl
     /// <summary>Whether a fast recovery episode is under way.</summary>
     bool InRecovery { get; }
 
+    /// <summary>
+    /// Whether a retransmission timeout's episode is under way: from the timeout until everything sent before it is
+    /// acknowledged (Linux's TCP_CA_Loss state).
+    /// </summary>
+    bool InLossRecovery { get; }
+
     /// <summary>Returns to the state of a new connection with the given sender MSS (pooled connections reuse the object).</summary>
     void Reset(int mss);
 
     /// <summary>An ACK that advanced SND.UNA to <paramref name="ack"/> by <paramref name="bytesAcked"/> bytes of data.</summary>
     /// <param name="ack">The new SND.UNA.</param>
-    /// <param name="bytesAcked">Bytes of data newly acknowledged.</param>
+    /// <param name="bytesAcked">
+    /// Bytes of data newly acknowledged that count for growth: in slow start cwnd grows by all of them (as Linux), so
+    /// a connection that follows RFC 5681's one SMSS per ACK passes at most that; 0 when the sender was not limited by cwnd.
+    /// </param>
     /// <param name="flightSizeBefore">Bytes outstanding before this ACK.</param>
     /// <param name="highestSent">SND.MAX; also marks the end of the current round for delay-based slow-start exit.</param>
     /// <param name="nowMicroseconds">The connection's clock: CUBIC's window is a function of the time since its epoch began.</param>
@@ -48,7 +57,7 @@ public interface ICongestionControl
     /// </summary>
     void OnLossDetected(int flightSize, SeqNumber highestSent);
 
-    /// <summary>During recovery: the window Proportional Rate Reduction (RFC 6937) allows, in bytes.</summary>
+    /// <summary>During recovery: the window Proportional Rate Reduction (RFC 9937, which obsoletes RFC 6937) allows, in bytes.</summary>
     void SetRecoveryWindow(int cwnd);
 
     /// <summary>

@@ -51,6 +51,9 @@ public sealed class NewRenoCongestionControl : ICongestionControl
     /// <inheritdoc/>
     public bool InRecovery => _episode.InRecovery;
 
+    /// <inheritdoc/>
+    public bool InLossRecovery => _episode.InLoss;
+
     /// <summary>
     /// RFC 6582's "recover", stored as SND.MAX (one past the highest sequence number sent) when the last
     /// loss episode (fast retransmit or timeout) began. Meaningful once <see cref="HasRecover"/> is true.
@@ -93,7 +96,10 @@ public sealed class NewRenoCongestionControl : ICongestionControl
         {
             case RecoveryAckKind.FullAck:
                 _bytesAckedInAvoidance = 0;
-                Cwnd = FastRecoveryState.WindowAfterFullAck(Ssthresh, flightSizeBefore, bytesAcked, _mss);
+                // With PRR the episode ends at ssthresh (RFC 9937 section 4); without, RFC 6582's option (1).
+                Cwnd = _episode.RateReduction
+                    ? Math.Max(Ssthresh, _mss)
+                    : FastRecoveryState.WindowAfterFullAck(Ssthresh, flightSizeBefore, bytesAcked, _mss);
                 return AckResult.None;
             case RecoveryAckKind.PartialAck:
                 Cwnd = FastRecoveryState.WindowAfterPartialAck(Cwnd, bytesAcked, _mss);
@@ -102,11 +108,14 @@ public sealed class NewRenoCongestionControl : ICongestionControl
 
         if (Cwnd < Ssthresh)
         {
-            // RFC 5681 section 3.1, with RFC 3465 byte counting and L = 1 SMSS: stretch ACKs after ACK loss
-            // do not make slow start more aggressive than one SMSS per ACK.
-            Cwnd = FastRecoveryState.Grow(Cwnd, Math.Min(bytesAcked, _mss));
+            // RFC 5681 section 3.1 with RFC 3465 byte counting: grow by what the ACK covers, up to ssthresh; the
+            // connection applies the limit L per ACK where its profile asks (TcpConfig.SlowStartGrowthLimit: Linux
+            // has none, RFC 5681 one SMSS). What reaches past ssthresh counts in congestion avoidance.
+            int room = Ssthresh - Cwnd;
+            Cwnd = FastRecoveryState.Grow(Cwnd, Math.Min(bytesAcked, room));
+            bytesAcked -= Math.Min(bytesAcked, room);
         }
-        else
+        if (bytesAcked > 0)
         {
             // Congestion avoidance by byte counting (RFC 5681 section 3.1 eq. 3 alternative / RFC 3465):
             // one SMSS once a full cwnd of data has been acknowledged, i.e. about one SMSS per RTT.
@@ -170,8 +179,7 @@ public sealed class NewRenoCongestionControl : ICongestionControl
     public void OnLossDetected(int flightSize, SeqNumber highestSent)
     {
         Ssthresh = Math.Max(flightSize / 2, 2 * _mss);
-        _episode.EnterRecovery(highestSent);
-        _episode.DuplicateAcks = 0;
+        _episode.EnterRateReduction(highestSent);
         Cwnd = Math.Max(Math.Min(Cwnd, Ssthresh), _mss);
     }
 
@@ -181,8 +189,7 @@ public sealed class NewRenoCongestionControl : ICongestionControl
     /// <inheritdoc/>
     public void UndoReduction(int cwnd, int ssthresh)
     {
-        _episode.InRecovery = false;
-        _episode.PartialAcks = 0;
+        _episode.OnUndo();
         Cwnd = Math.Max(cwnd, _mss);
         Ssthresh = Math.Max(ssthresh, 2 * _mss);
     }

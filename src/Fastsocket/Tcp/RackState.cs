@@ -29,6 +29,12 @@ internal struct RackState
     /// <summary>The path reordered a segment (RACK.reordering_seen): the window stays open even with many SACKed.</summary>
     public bool ReorderingSeen;
 
+    /// <summary>
+    /// The farthest a segment has been delivered out of order, in bytes: RACK.fack then, less the segment's start
+    /// (Linux's reordering metric; divided by the MSS it is tcp_info's reordering degree).
+    /// </summary>
+    public int ReorderingDistance;
+
     /// <summary>Multiplier of the reordering window, raised by DSACKs that show spurious retransmissions (RFC 8985 6.2 step 4).</summary>
     public int WindowSteps;
 
@@ -87,6 +93,7 @@ internal struct RackState
         if (!segment.EverRetransmitted && HasDelivery && segment.End < Fack)
         {
             ReorderingSeen = true;
+            ReorderingDistance = Math.Max(ReorderingDistance, Fack - segment.Start);
         }
         if (!HasDelivery || segment.End > Fack)
         {
@@ -96,11 +103,14 @@ internal struct RackState
         {
             MinRtt = Math.Max(rtt, 1);
         }
+        // RACK.rtt comes from every delivery that passes the test above, in the order an ACK reports them (SACK blocks,
+        // then the cumulative ACK, each in sequence order), as Linux's tcp_rack_advance takes it; only the newest
+        // transmit time is kept as RACK.xmit_ts.
+        Rtt = Math.Max(rtt, 0);
         if (!HasDelivery || segment.SentAt > XmitTs || (segment.SentAt == XmitTs && segment.End > EndSeq))
         {
             XmitTs = segment.SentAt;
             EndSeq = segment.End;
-            Rtt = Math.Max(rtt, 0);
             HasDelivery = true;
         }
     }

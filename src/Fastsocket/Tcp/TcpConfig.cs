@@ -124,6 +124,14 @@ public sealed class TcpConfig
     /// </summary>
     public int MinSegmentsPerChunk { get; set; } = 2;
 
+    /// <summary>
+    /// The most cwnd grows per ACK in slow start, in segments (RFC 3465's L); 0 for no limit. The default 0 is Linux's
+    /// tcp_slow_start, which grows cwnd by every segment an ACK newly acknowledges, so a receiver that ACKs every
+    /// second segment still doubles cwnd each round trip; <see cref="TcpProfile.Rfc"/> sets 1, RFC 5681 section 3.1's
+    /// "at most SMSS bytes for each ACK".
+    /// </summary>
+    public int SlowStartGrowthLimit { get; set; }
+
     /// <summary>A copy that can be changed without touching this one.</summary>
     public TcpConfig Clone() => (TcpConfig)MemberwiseClone();
 }

@@ -445,11 +445,7 @@ public sealed partial class TcpConnection
             _sent.AckTo(ack, ref _rack, _host.NowMicroseconds);
             _probeRearm = true;
         }
-        // An application-limited sender does not grow cwnd (RFC 7661's spirit, as Linux's tcp_is_cwnd_limited): it
-        // grows only when the flight filled cwnd, or in slow start while cwnd is under twice the flight.
-        bool cwndLimited = _congestion.InRecovery || flightBefore + PayloadPerSegment > _congestion.Cwnd
-            || (_congestion.Cwnd < _congestion.Ssthresh && _congestion.Cwnd < 2 * flightBefore);
-        AckResult result = _congestion.OnAck(ack, cwndLimited ? Math.Max(dataAcked, 0) : 0, flightBefore, _snd.Max,
+        AckResult result = _congestion.OnAck(ack, CountAckedForGrowth(ack - acked, dataAcked, flightBefore), flightBefore, _snd.Max,
             _host.NowMicroseconds, rttSample, _rto.SmoothedRtt);
         if (!_congestion.InRecovery)
         {

@@ -92,9 +92,9 @@ public sealed partial class TcpConnection
         int usable = _snd.Wnd - inFlight;
         if (!ignoreCongestionWindow)
         {
-            // With SACK the congestion window limits RFC 6675's pipe, which leaves out what is SACKed or lost.
-            long congestionUsed = _sack ? _sent.Pipe(_snd.Una, _snd.Max) : inFlight;
-            usable = (int)Math.Min(usable, _congestion.Cwnd - congestionUsed);
+            // With SACK the congestion window limits RFC 6675's pipe, which leaves out what is SACKed or lost; without,
+            // the flight less limited transmit's allowance.
+            usable = (int)Math.Min(usable, _congestion.Cwnd - CongestionWindowUsed(inFlight));
         }
         if (unsent > 0)
         {

@@ -397,6 +397,7 @@ public sealed partial class TcpConnection : TimerEntry
         _cubic.HyStartEnabled = _config.HyStart;
         SelectCongestionControl(_config.CongestionControl);
         _congestion.Reset(_sendMss);
+        ResetCongestionTracking();
         _finRequested = false;
         _finSeq = default;
         _peerFinPending = false;

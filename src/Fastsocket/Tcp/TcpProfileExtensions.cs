@@ -6,6 +6,9 @@ public static class TcpProfileExtensions
     /// <summary>RFC 6298 2.4: "if it is less than 1 second, then the RTO SHOULD be rounded up to 1 second".</summary>
     private const long RfcMinRtoMicroseconds = 1_000_000;
 
+    /// <summary>RFC 5681 3.1: slow start grows cwnd by "at most SMSS bytes for each ACK".</summary>
+    private const int RfcSlowStartGrowthLimit = 1;
+
     /// <summary>RFC 9293 3.4.2 takes MSL to be 2 minutes; TIME-WAIT lasts twice that (3.6.1).</summary>
     private const long RfcTimeWaitMicroseconds = 2 * 120_000_000L;
 
@@ -31,12 +34,14 @@ public static class TcpProfileExtensions
                 config.TimeWaitMicroseconds = defaults.TimeWaitMicroseconds;
                 config.CongestionControl = defaults.CongestionControl;
                 config.HyStart = defaults.HyStart;
+                config.SlowStartGrowthLimit = defaults.SlowStartGrowthLimit;
                 break;
             case TcpProfile.Rfc:
                 config.MinRtoMicroseconds = RfcMinRtoMicroseconds;
                 config.TimeWaitMicroseconds = RfcTimeWaitMicroseconds;
                 config.CongestionControl = CongestionControlAlgorithm.NewReno;
                 config.HyStart = false;
+                config.SlowStartGrowthLimit = RfcSlowStartGrowthLimit;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown TCP profile");

@@ -288,16 +288,19 @@ public class CubicCongestionControlTests
         flow.Ack(100_000);
         Assert.True(flow.Cc.EpochStarted);
 
+        // As Linux's tcp_enter_loss: beta of cwnd (717/1024, whole segments), not of the flight.
+        int cwnd = flow.Cc.Cwnd;
         int flight = flow.Max - flow.Una;
         flow.Cc.OnRetransmitTimeout(flight, flow.Max);
         Assert.Equal(Mss, flow.Cc.Cwnd);
-        Assert.Equal((int)(flight * 0.7), flow.Cc.Ssthresh);
+        Assert.Equal((int)((long)cwnd * 717 / 1024 / Mss) * Mss, flow.Cc.Ssthresh);
         Assert.Equal(0.0, flow.Cc.WMax);
         Assert.False(flow.Cc.EpochStarted);
         Assert.False(flow.Cc.InRecovery);
+        Assert.True(flow.Cc.InLossRecovery);
 
-        // Slow start back to ssthresh, then the first avoidance ACK starts an epoch with W_max = cwnd, K = 0
-        // (RFC 9438 section 4.8), and W_est from that window.
+        // Slow start back to ssthresh (a whole number of segments, reached exactly), then the first avoidance ACK
+        // starts an epoch with W_max = cwnd, K = 0 (RFC 9438 section 4.8), and W_est from that window.
         while (flow.Cc.InSlowStart)
         {
             flow.Ack(100_000);
@@ -308,6 +311,37 @@ public class CubicCongestionControlTests
         Assert.True(flow.Cc.EpochStarted);
         Assert.Equal(atStart, flow.Cc.WMax, 9);
         Assert.Equal(0.0, flow.Cc.K);
+    }
+
+    [Fact]
+    public void Timeout_CutsSsthreshOncePerEpisode()
+    {
+        var flow = new Flow();
+        flow.GrowTo(40);
+        int flight = flow.Max - flow.Una;
+        flow.Cc.OnRetransmitTimeout(flight, flow.Max);
+        int ssthresh = flow.Cc.Ssthresh;
+        Assert.Equal(28 * Mss, ssthresh);
+
+        // A second timeout with nothing acknowledged since: ssthresh stays (a cut from cwnd = 1 would floor it).
+        flow.Cc.OnRetransmitTimeout(flight, flow.Max);
+        Assert.Equal(ssthresh, flow.Cc.Ssthresh);
+        Assert.Equal(Mss, flow.Cc.Cwnd);
+
+        // After an ACK of new data a further timeout is a new episode: beta of the cwnd then.
+        flow.Ack(0);
+        Assert.Equal(2 * Mss, flow.Cc.Cwnd);
+        flow.Cc.OnRetransmitTimeout(flow.Max - flow.Una, flow.Max);
+        Assert.Equal(2 * Mss, flow.Cc.Ssthresh);
+
+        // A timeout during fast recovery keeps the recovery's ssthresh.
+        var recovering = new Flow();
+        recovering.GrowTo(40);
+        recovering.Cc.OnLossDetected(recovering.Max - recovering.Una, recovering.Max);
+        int recoverySsthresh = recovering.Cc.Ssthresh;
+        recovering.Cc.OnRetransmitTimeout(recovering.Max - recovering.Una, recovering.Max);
+        Assert.Equal(recoverySsthresh, recovering.Cc.Ssthresh);
+        Assert.Equal(Mss, recovering.Cc.Cwnd);
     }
 
     [Fact]

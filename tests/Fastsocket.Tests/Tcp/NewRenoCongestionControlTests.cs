@@ -22,16 +22,42 @@ public class NewRenoCongestionControlTests
     }
 
     [Fact]
-    public void SlowStart_GrowsByAtMostOneMssPerAck()
+    public void SlowStart_GrowsByEverythingTheAckCovers()
     {
+        // As Linux's tcp_slow_start: a stretch ACK of two segments grows cwnd by two (RFC 5681's one-SMSS limit is
+        // the connection's to apply, under TcpProfile.Rfc).
         var cc = new NewRenoCongestionControl(Mss);
         var una = new SeqNumber(1);
         Assert.Equal(AckResult.None, cc.OnAck(una + Mss, Mss, 10 * Mss, una + 10 * Mss));
         Assert.Equal(11 * Mss, cc.Cwnd);
         Assert.Equal(AckResult.None, cc.OnAck(una + 3 * Mss, 2 * Mss, 9 * Mss, una + 10 * Mss)); // stretch ACK
-        Assert.Equal(12 * Mss, cc.Cwnd);
+        Assert.Equal(13 * Mss, cc.Cwnd);
         cc.OnAck(una + 3 * Mss + 100, 100, 7 * Mss, una + 10 * Mss);
-        Assert.Equal(12 * Mss + 100, cc.Cwnd);
+        Assert.Equal(13 * Mss + 100, cc.Cwnd);
+    }
+
+    [Fact]
+    public void SlowStart_StopsAtSsthreshAndCountsTheRestInCongestionAvoidance()
+    {
+        var cc = new NewRenoCongestionControl(Mss);
+        var una = new SeqNumber(5000);
+        cc.OnRetransmitTimeout(20 * Mss, una + 20 * Mss); // ssthresh 10 MSS, cwnd 1 MSS
+        for (int i = 0; i < 8; i++)
+        {
+            cc.OnAck(una + Mss, Mss, cc.Cwnd, una + 20 * Mss);
+        }
+        Assert.Equal(9 * Mss, cc.Cwnd);
+        // Four segments in one ACK: one takes cwnd to ssthresh, three count towards the next MSS of avoidance.
+        cc.OnAck(una + 4 * Mss, 4 * Mss, cc.Cwnd, una + 20 * Mss);
+        Assert.Equal(10 * Mss, cc.Cwnd);
+        Assert.False(cc.InSlowStart);
+        for (int i = 0; i < 6; i++)
+        {
+            cc.OnAck(una + Mss, Mss, cc.Cwnd, una + 20 * Mss);
+            Assert.Equal(10 * Mss, cc.Cwnd);
+        }
+        cc.OnAck(una + Mss, Mss, cc.Cwnd, una + 20 * Mss);
+        Assert.Equal(11 * Mss, cc.Cwnd);
     }
 
     [Fact]
