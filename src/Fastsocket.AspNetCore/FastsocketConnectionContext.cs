@@ -40,7 +40,9 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly CancellationTokenSource _closed = new();
-    private readonly TaskCompletionSource _receiveDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed only from FireConnectionClosed's thread-pool item, never on the engine core, so DisposeAsync may go
+    // on in that same item: asynchronous continuations would cost one more thread-pool hop per connection.
+    private readonly TaskCompletionSource _receiveDone = new();
     private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
     private IDictionary<object, object?>? _items;
