@@ -22,15 +22,16 @@ internal sealed class ConnectionFeatures : IFeatureCollection
         typeof(IMemoryPoolFeature),
     ];
 
-    private readonly FastsocketConnectionContext _connection;
+    private readonly object _owner;
     private KeyValuePair<Type, object?>[]? _set;
     private int _setCount;
     private int _replacedOwn;
     private int _revision;
 
-    public ConnectionFeatures(FastsocketConnectionContext connection)
+    /// <param name="owner">What implements the six features: the connection context.</param>
+    public ConnectionFeatures(object owner)
     {
-        _connection = connection;
+        _owner = owner;
     }
 
     public bool IsReadOnly => false;
@@ -45,7 +46,7 @@ internal sealed class ConnectionFeatures : IFeatureCollection
             int own = Array.IndexOf(OwnTypes, key);
             if (own >= 0 && (_replacedOwn & (1 << own)) == 0)
             {
-                return _connection;
+                return _owner;
             }
             for (int i = 0; i < _setCount; i++)
             {
@@ -92,7 +93,7 @@ internal sealed class ConnectionFeatures : IFeatureCollection
         {
             if ((_replacedOwn & (1 << i)) == 0)
             {
-                yield return new KeyValuePair<Type, object>(OwnTypes[i], _connection);
+                yield return new KeyValuePair<Type, object>(OwnTypes[i], _owner);
             }
         }
         for (int i = 0; i < _setCount; i++)
