@@ -197,7 +197,15 @@ public sealed class FastsocketConnectionListener : IConnectionListener
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         _accepted.Writer.TryComplete();
-        await Task.WhenAll(_acceptLoops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_acceptLoops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host stopped waiting (Kestrel's Dispose unbinds with a token already cancelled): the loops were
+            // told to stop above and end by themselves; failing here would only make disposing the host throw.
+        }
         FastsocketTransportLog.ListenerUnbound(_logger, EndPoint);
     }
 
