@@ -30,6 +30,9 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
     // Large enough for a full-size TCP segment plus headers of the next; Kestrel's socket transport reads 4 KiB too.
     private const int MinimumReadSize = 4096;
 
+    // How long DisposeAsync waits, after our FIN, for the peer's before it releases the socket under the receive loop.
+    private static readonly TimeSpan PeerFinGrace = TimeSpan.FromSeconds(1);
+
     private static long s_lastId;
 
     private readonly FastSocket _socket;
@@ -37,38 +40,32 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly CancellationTokenSource _closed = new();
-    private readonly TaskCompletionSource _receiveDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed only from FireConnectionClosed's thread-pool item, never on the engine core, so DisposeAsync may go
+    // on in that same item: asynchronous continuations would cost one more thread-pool hop per connection.
+    private readonly TaskCompletionSource _receiveDone = new();
     private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _stateLock = new();
     private readonly ILogger _logger;
     private IDictionary<object, object?>? _items;
     private string? _connectionId;
     private Exception? _shutdownReason;
     private bool _socketDisposed;
-    private bool _aborted;
+    private bool _finSent;
+    private bool _receiveEnded;
+    private volatile bool _aborted;
     private int _closedFired;
 
-    internal FastsocketConnectionContext(FastSocket socket, MemoryPool<byte> memoryPool, FastsocketTransportOptions options, ILogger logger)
+    internal FastsocketConnectionContext(FastSocket socket, ConnectionPipeOptions pipeOptions, ILogger logger)
     {
         _socket = socket;
         _logger = logger;
-        _core = socket.Stack.Core(socket.CoreId);
-        MemoryPool = memoryPool;
+        _core = pipeOptions.Core;
+        MemoryPool = pipeOptions.MemoryPool;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
-        var transportScheduler = new EngineCoreScheduler(_core);
-        // The app reads input and writes output from the thread pool; the transport's continuations go to the core.
-        _input = new Pipe(new PipeOptions(memoryPool, readerScheduler: PipeScheduler.ThreadPool, writerScheduler: transportScheduler,
-            pauseWriterThreshold: options.MaxReadBufferSize, resumeWriterThreshold: options.MaxReadBufferSize / 2, useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(memoryPool, readerScheduler: transportScheduler, writerScheduler: PipeScheduler.ThreadPool,
-            pauseWriterThreshold: options.MaxWriteBufferSize, resumeWriterThreshold: options.MaxWriteBufferSize / 2, useSynchronizationContext: false));
+        _input = new Pipe(pipeOptions.Input);
+        _output = new Pipe(pipeOptions.Output);
         Transport = new DuplexPipe(_input.Reader, _output.Writer);
-        Features.Set<IConnectionIdFeature>(this);
-        Features.Set<IConnectionTransportFeature>(this);
-        Features.Set<IConnectionItemsFeature>(this);
-        Features.Set<IConnectionLifetimeFeature>(this);
-        Features.Set<IConnectionEndPointFeature>(this);
-        Features.Set<IMemoryPoolFeature>(this);
+        Features = new ConnectionFeatures(this);
     }
 
     /// <inheritdoc/>
@@ -80,7 +77,8 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
     }
 
     /// <inheritdoc/>
-    public override IFeatureCollection Features { get; } = new FeatureCollection();
+    /// <remarks>The context's own features (id, transport, items, lifetime, end points, memory pool) without a dictionary; others may be added.</remarks>
+    public override IFeatureCollection Features { get; }
 
     /// <inheritdoc/>
     /// <remarks>A concurrent dictionary made on first read: the app's threads may use it at the same time.</remarks>
@@ -124,26 +122,38 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
     /// <summary>Drops the connection with a RST, as Kestrel asks on protocol errors and timeouts.</summary>
     public override void Abort(ConnectionAbortedException abortReason)
     {
-        lock (_stateLock)
-        {
-            _shutdownReason ??= abortReason;
-            _aborted = true;
-        }
+        // The reason is published before the flag, so whoever sees the flag sees the reason.
+        Interlocked.CompareExchange(ref _shutdownReason, abortReason, null);
+        _aborted = true;
         // Ends the send loop now even if Kestrel never completes the output pipe.
         _output.Reader.CancelPendingRead();
         _core.Execute(() => CloseSocket(reset: true));
     }
 
     /// <summary>
-    /// Graceful close: completes the app's ends of the pipes, which lets the send loop flush what is left, send FIN
-    /// and release the socket; returns when both loops have finished.
+    /// Graceful close: completes the app's ends of the pipes, which lets the send loop flush what is left and send FIN;
+    /// the socket is released when the peer's FIN ends the receive loop, or after a second without it. Returns when
+    /// both loops have finished.
     /// </summary>
     public override async ValueTask DisposeAsync()
     {
         _input.Reader.Complete();
         _output.Writer.Complete();
         await _sendDone.Task.ConfigureAwait(false);
-        await _receiveDone.Task.ConfigureAwait(false);
+        if (!_receiveDone.Task.IsCompleted)
+        {
+            try
+            {
+                // Our FIN is out; the peer's normally follows within a round trip and ends the receive loop.
+                await _receiveDone.Task.WaitAsync(PeerFinGrace).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A peer that keeps its side open (an idle client that does not read) must not hold the connection.
+                _core.Execute(static s => ((FastsocketConnectionContext)s!).CloseSocket(reset: false), this);
+                await _receiveDone.Task.ConfigureAwait(false);
+            }
+        }
         _closed.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
@@ -199,15 +209,18 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
         }
         if (error is not null)
         {
-            lock (_stateLock)
-            {
-                _shutdownReason ??= error;
-            }
+            Interlocked.CompareExchange(ref _shutdownReason, error, null);
             // The connection is dead both ways: stop the send loop instead of waiting for Kestrel to notice.
             _output.Reader.CancelPendingRead();
         }
-        Exception? reason = _aborted ? _shutdownReason : error;
+        Exception? reason = _aborted ? Volatile.Read(ref _shutdownReason) : error;
         await writer.CompleteAsync(reason).ConfigureAwait(true);
+        _receiveEnded = true;
+        if (_finSent)
+        {
+            // The send loop sent our FIN and left the socket to this loop: both directions are finished now.
+            CloseSocket(reset: false);
+        }
         FireConnectionClosed();
     }
 
@@ -255,12 +268,11 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
                 error = e;
             }
         }
-        Exception? reason;
-        lock (_stateLock)
+        if (error is not null)
         {
-            _shutdownReason ??= error;
-            reason = _shutdownReason;
+            Interlocked.CompareExchange(ref _shutdownReason, error, null);
         }
+        Exception? reason = Volatile.Read(ref _shutdownReason);
         // Kestrel's next write fails with the reason the connection ended, if it ended badly.
         await reader.CompleteAsync(reason).ConfigureAwait(true);
         // After the last byte: FIN (or RST when aborted), then release the socket, which also ends the receive loop.
@@ -269,11 +281,35 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
         {
             FastsocketTransportLog.ConnectionWriteFin(_logger, this, "The application completed the connection's output.");
         }
-        CloseSocket(reset);
+        if (reset || _receiveEnded || _socketDisposed)
+        {
+            CloseSocket(reset);
+        }
+        else
+        {
+            // FIN now, but keep the socket until the peer's FIN ends the receive loop, which then releases it:
+            // disposing it under a pending receive fails that receive with an exception, several microseconds of CPU
+            // on every connection the server closes first (HTTP's Connection: close). DisposeAsync bounds the wait.
+            SendFin();
+        }
         _sendDone.TrySetResult();
     }
 
-    /// <summary>On the socket's core: FIN then close, or RST. Idempotent.</summary>
+    /// <summary>On the socket's core: our FIN after the last byte, keeping the socket for the receive loop.</summary>
+    private void SendFin()
+    {
+        _finSent = true;
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the peer or by the stack: the receive loop ends and releases the socket.
+        }
+    }
+
+    /// <summary>On the socket's core: FIN (unless sent already) then close, or RST. Idempotent.</summary>
     private void CloseSocket(bool reset)
     {
         if (_socketDisposed)
@@ -287,7 +323,7 @@ public sealed class FastsocketConnectionContext : ConnectionContext,
             {
                 _socket.LingerState = new LingerOption(true, 0);
             }
-            else
+            else if (!_finSent)
             {
                 _socket.Shutdown(SocketShutdown.Send);
             }

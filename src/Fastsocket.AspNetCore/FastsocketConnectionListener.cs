@@ -20,7 +20,9 @@ public sealed class FastsocketConnectionListener : IConnectionListener
     private readonly FastsocketNetwork _network;
     private readonly FastsocketTransportOptions _options;
     private readonly MemoryPool<byte> _memoryPool;
+    private readonly bool _ownsMemoryPool;
     private readonly ILogger _logger;
+    private ConnectionPipeOptions[] _pipeOptions = [];
     private readonly Channel<FastsocketConnectionContext> _accepted =
         Channel.CreateUnbounded<FastsocketConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
@@ -28,11 +30,12 @@ public sealed class FastsocketConnectionListener : IConnectionListener
     private FastSocket? _listener;
     private int _unbound;
 
-    internal FastsocketConnectionListener(FastsocketNetwork network, EndPoint endPoint, MemoryPool<byte> memoryPool, ILogger logger)
+    internal FastsocketConnectionListener(FastsocketNetwork network, EndPoint endPoint, MemoryPool<byte> memoryPool, bool ownsMemoryPool, ILogger logger)
     {
         _network = network;
         _options = network.Options;
         _memoryPool = memoryPool;
+        _ownsMemoryPool = ownsMemoryPool;
         _logger = logger;
         EndPoint = endPoint;
     }
@@ -70,6 +73,8 @@ public sealed class FastsocketConnectionListener : IConnectionListener
         {
             FastsocketTransportLog.ListenerInMemory(_logger, EndPoint, _network.ServerAddress, requested);
         }
+        // Every connection of a core has the same pipe settings: made once here, not twice per connection.
+        _pipeOptions = stack.Cores.Select(core => new ConnectionPipeOptions(core, _memoryPool, _options)).ToArray();
         foreach (EngineCore core in stack.Cores)
         {
             var started = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -144,7 +149,7 @@ public sealed class FastsocketConnectionListener : IConnectionListener
                 }
                 return;
             }
-            var connection = new FastsocketConnectionContext(socket, _memoryPool, _options, _logger);
+            var connection = new FastsocketConnectionContext(socket, _pipeOptions[socket.CoreId], _logger);
             if (!_accepted.Writer.TryWrite(connection))
             {
                 // Unbound meanwhile: nobody will serve it.
@@ -192,7 +197,15 @@ public sealed class FastsocketConnectionListener : IConnectionListener
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         _accepted.Writer.TryComplete();
-        await Task.WhenAll(_acceptLoops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_acceptLoops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host stopped waiting (Kestrel's Dispose unbinds with a token already cancelled): the loops were
+            // told to stop above and end by themselves; failing here would only make disposing the host throw.
+        }
         FastsocketTransportLog.ListenerUnbound(_logger, EndPoint);
     }
 
@@ -208,5 +221,10 @@ public sealed class FastsocketConnectionListener : IConnectionListener
             await connection.DisposeAsync().ConfigureAwait(false);
         }
         _stop.Dispose();
+        if (_ownsMemoryPool)
+        {
+            // Blocks that live connections still hold are released to the collector when they return them.
+            _memoryPool.Dispose();
+        }
     }
 }

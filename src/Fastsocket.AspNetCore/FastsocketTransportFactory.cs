@@ -14,6 +14,7 @@ public sealed class FastsocketTransportFactory : IConnectionListenerFactory, ICo
 {
     private readonly FastsocketNetwork _network;
     private readonly ILogger _logger;
+    private readonly IMemoryPoolFactory<byte>? _memoryPoolFactory;
 
     /// <summary>A transport that logs nothing.</summary>
     public FastsocketTransportFactory(FastsocketNetwork network)
@@ -26,11 +27,22 @@ public sealed class FastsocketTransportFactory : IConnectionListenerFactory, ICo
     /// endpoint it binds and where that endpoint is reachable, and per-connection events at Debug.
     /// </summary>
     public FastsocketTransportFactory(FastsocketNetwork network, ILoggerFactory loggerFactory)
+        : this(network, loggerFactory, null)
+    {
+    }
+
+    /// <summary>
+    /// The same, with the connections' pipes renting their buffers from a pool <paramref name="memoryPoolFactory"/> makes
+    /// for each endpoint (the pinned-block pool Kestrel registers, which its socket transport uses too); null rents from
+    /// <see cref="MemoryPool{T}.Shared"/>, which wraps every rented array in a new object.
+    /// </summary>
+    public FastsocketTransportFactory(FastsocketNetwork network, ILoggerFactory loggerFactory, IMemoryPoolFactory<byte>? memoryPoolFactory)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _network = network;
         _logger = loggerFactory.CreateLogger(FastsocketTransportLog.CategoryName);
+        _memoryPoolFactory = memoryPoolFactory;
         FastsocketStack stack = network.ServerStack;
         FastsocketTransportLog.TransportStarted(_logger, stack.Name, stack.Design.ToString().ToLowerInvariant(), stack.CoreCount, network.ServerAddress,
             DescribeNetwork(network));
@@ -43,7 +55,9 @@ public sealed class FastsocketTransportFactory : IConnectionListenerFactory, ICo
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var listener = new FastsocketConnectionListener(_network, endpoint, MemoryPool<byte>.Shared, _logger);
+        // One pool per endpoint, as Kestrel's socket transport has; the listener disposes the pool it was given to own.
+        MemoryPool<byte>? owned = _memoryPoolFactory?.Create(new MemoryPoolOptions { Owner = "fastsocket" });
+        var listener = new FastsocketConnectionListener(_network, endpoint, owned ?? MemoryPool<byte>.Shared, ownsMemoryPool: owned is not null, _logger);
         listener.Bind();
         return new ValueTask<IConnectionListener>(listener);
     }

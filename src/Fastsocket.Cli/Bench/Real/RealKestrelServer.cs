@@ -17,6 +17,7 @@ namespace Fastsocket.Cli.Bench.Real;
 /// page, no server header, no logging. With FASTSOCKET_DEVICE set it runs on Fastsocket.NET's transport (the
 /// FASTSOCKET_* variables say the device, addresses and cores, engine threads pinned); otherwise on Kestrel's socket
 /// transport with one I/O queue per FASTSOCKET_CORES. It stops on SIGTERM, or after FASTSOCKET_REAL_LIFETIME seconds.
+/// With FASTSOCKET_REAL_STATS=1 it also reports what it allocates (<see cref="RealAllocationSampler"/>).
 /// </summary>
 internal static class RealKestrelServer
 {
@@ -76,6 +77,9 @@ internal static class RealKestrelServer
         });
 
         using var stop = new StopSignal(lifetime);
+        using RealAllocationSampler? sampler = Environment.GetEnvironmentVariable(RealAllocationSampler.Variable) == "1"
+            ? new RealAllocationSampler(stdout)
+            : null;
         await app.StartAsync(stop.Token).ConfigureAwait(false);
         stdout.WriteLine($"{ReadyMarker}: {url} on {(string.IsNullOrEmpty(device) ? "kernel sockets" : $"Fastsocket.NET over {device}")}, {cores} core(s)");
         stdout.Flush();
