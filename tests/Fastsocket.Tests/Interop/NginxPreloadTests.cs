@@ -105,13 +105,7 @@ public sealed partial class NginxPreloadTests
             Directory.CreateDirectory(Path.Combine(site, "html"));
             Directory.CreateDirectory(Path.Combine(site, "logs"));
             File.WriteAllText(Path.Combine(site, "html", "index.html"), Page);
-            // A private copy of the shared publish: the packetdrill runs beside this test may republish it meanwhile.
-            string native = Path.Combine(site, "native");
-            Directory.CreateDirectory(native);
-            File.Copy(PacketdrillFixture.SharedLibrary, Path.Combine(native, "libfastsocket.so"));
-            string build = Path.Combine(PacketdrillEnvironment.RepositoryRoot, "src", "Fastsocket.Native", "preload", "build.sh");
-            NetworkNamespace.Run("bash", [build, native], TimeSpan.FromSeconds(60)).EnsureSuccess();
-            string preload = Path.Combine(native, "libfastsocket-preload.so");
+            string preload = PreloadSetup.BuildInterposer(site);
             File.WriteAllText(Path.Combine(site, "nginx.conf"), $$"""
                 master_process off;
                 daemon off;
@@ -125,16 +119,9 @@ public sealed partial class NginxPreloadTests
                 }
                 """);
 
-            using var ns = new NetworkNamespace();
-            ns.Exec("ip", "tuntap", "add", "dev", ns.TunName, "mode", "tun", "multi_queue").EnsureSuccess();
-            ns.Exec("ip", "addr", "add", $"{Prefix}.1/24", "dev", ns.TunName).EnsureSuccess();
-            ns.Exec("ip", "link", "set", "dev", ns.TunName, "up").EnsureSuccess();
-            BackgroundProcess server = ns.Start("env",
-                $"LD_PRELOAD={preload}",
-                $"FASTSOCKET_TUN={ns.TunName}",
-                $"FASTSOCKET_ADDRESS={Prefix}.2/24",
-                $"FASTSOCKET_ENGINE={engine}",
-                "nginx", "-c", Path.Combine(site, "nginx.conf"), "-p", site);
+            using NetworkNamespace ns = PreloadSetup.CreateNamespace(Prefix);
+            BackgroundProcess server = ns.Start("env", PreloadSetup.Preloaded(preload, ns, Prefix, engine,
+                "nginx", "-c", Path.Combine(site, "nginx.conf"), "-p", site));
 
             CommandResult? first = null;
             var watch = Stopwatch.StartNew();
