@@ -29,7 +29,7 @@ internal sealed class NativeStack : IDisposable
 
     /// <summary>Most closed connections <see cref="TrackClosed"/> remembers (beyond that an exit waits for none of the rest).</summary>
     private const int MaxTrackedClosed = 4096;
-    private readonly List<TcpConnection> _closed = [];
+    private readonly List<(TcpConnection Connection, int Generation)> _closed = [];
 
     /// <summary>A stack over <paramref name="engine"/>, whose clock is <paramref name="clock"/>.</summary>
     public NativeStack(NetworkEngine engine, IClock clock)
@@ -147,12 +147,19 @@ internal sealed class NativeStack : IDisposable
     /// </summary>
     public void TrackClosed(TcpConnection connection)
     {
+        if (!TracksClosedConnections)
+        {
+            return;
+        }
         _ = ClosedConnectionsSettled();
         if (_closed.Count < MaxTrackedClosed)
         {
-            _closed.Add(connection);
+            _closed.Add((connection, connection.Generation));
         }
     }
+
+    /// <summary>Whether <see cref="TrackClosed"/> remembers anything: only for a host whose process will exit with the stack.</summary>
+    public bool TracksClosedConnections { get; set; }
 
     /// <summary>
     /// Whether every connection the program closed has had its data and FIN acknowledged (FIN-WAIT-2, TIME-WAIT or
@@ -160,7 +167,9 @@ internal sealed class NativeStack : IDisposable
     /// </summary>
     public bool ClosedConnectionsSettled()
     {
-        _closed.RemoveAll(static c => c.State is TcpState.FinWait2 or TcpState.TimeWait or TcpState.Closed);
+        // A pooled connection object reused for another connection (a new generation) is done with the closed one.
+        _closed.RemoveAll(static c => c.Connection.Generation != c.Generation ||
+            c.Connection.State is TcpState.FinWait2 or TcpState.TimeWait or TcpState.Closed);
         return _closed.Count == 0;
     }
 

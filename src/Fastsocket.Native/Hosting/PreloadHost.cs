@@ -52,7 +52,7 @@ internal sealed class PreloadHost
             Clock = MonotonicClock.Instance,
             Tcp = new TcpConfig { NoDelay = true },
         });
-        var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance), engineThread);
+        var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance) { TracksClosedConnections = true }, engineThread);
         if (engineThread)
         {
             device.AttachDoorbell(0, host._doorbell);
