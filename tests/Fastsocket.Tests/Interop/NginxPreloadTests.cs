@@ -30,7 +30,12 @@ public sealed partial class NginxPreloadTests
     /// sees whole connections. curl, then ab and wrk without a failed request, then a clean stop on SIGTERM.
     /// </summary>
     [NginxPreloadFact("nginx", "curl", "ab", "wrk", "gcc", "ss")]
-    public async Task NginxWithAMasterAndTwoWorkersUnderPreloadServesCurlAbAndWrkOverTunWithoutFailures()
+    public Task NginxWithAMasterAndTwoWorkersUnderPreloadServesCurlAbAndWrkOverTunWithoutFailures() => ServeWithWorkersAsync("thread");
+
+    [NginxPreloadFact("nginx", "curl", "ab", "wrk", "gcc", "ss")]
+    public Task NginxWithAMasterAndTwoWorkersRunningTheEngineInsideEpollWaitServesCurlAbAndWrkWithoutFailures() => ServeWithWorkersAsync("inline");
+
+    private static async Task ServeWithWorkersAsync(string engine)
     {
         const string prefix = "198.18.26";
         const string url = "http://" + prefix + ".2:8080/";
@@ -59,7 +64,7 @@ public sealed partial class NginxPreloadTests
                 """);
 
             using NetworkNamespace ns = PreloadSetup.CreateNamespace(prefix);
-            BackgroundProcess server = ns.Start("env", PreloadSetup.Preloaded(preload, ns, prefix, "thread",
+            BackgroundProcess server = ns.Start("env", PreloadSetup.Preloaded(preload, ns, prefix, engine,
                 "nginx", "-c", Path.Combine(site, "nginx.conf"), "-p", site));
 
             // One queue per worker, none in the master.
