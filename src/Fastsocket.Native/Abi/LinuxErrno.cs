@@ -10,6 +10,7 @@ internal static class LinuxErrno
     public const int EAGAIN = 11;
     public const int ENOMEM = 12;
     public const int EFAULT = 14;
+    public const int EBUSY = 16;
     public const int EEXIST = 17;
     public const int EINVAL = 22;
     public const int EMFILE = 24;

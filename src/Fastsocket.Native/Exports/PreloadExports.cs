@@ -57,6 +57,23 @@ internal static unsafe class PreloadExports
         }
     }
 
+    /// <summary>
+    /// void fastsocket_preload_exit(int max_ms): at process exit, closes the sockets still open and waits until what
+    /// the program wrote has been acknowledged, at most max_ms (<see cref="PreloadHost.Exit"/>).
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "fastsocket_preload_exit")]
+    public static void Exit(int maxMilliseconds)
+    {
+        try
+        {
+            _host?.Exit(maxMilliseconds);
+        }
+        catch (Exception e)
+        {
+            NativeLog.Write($"exit drain failed: {e}");
+        }
+    }
+
     /// <summary>void fastsocket_preload_run(void): the engine loop; returns only if no stack was started.</summary>
     [UnmanagedCallersOnly(EntryPoint = "fastsocket_preload_run")]
     public static void Run()

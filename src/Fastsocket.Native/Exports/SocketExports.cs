@@ -44,6 +44,43 @@ internal static unsafe class SocketExports
         }
     }
 
+    /// <summary>
+    /// int fastsocket_socket_at(int fd, int domain, int type, int protocol): socket(2), but the socket takes descriptor
+    /// fd (a placeholder the caller holds, replaced as by dup3); returns fd. How an interposer turns a socket it
+    /// answered before the stack ran (in a parent that then forked, say) into one of the stack's.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "fastsocket_socket_at")]
+    public static int SocketAt(int fd, int domain, int type, int protocol)
+    {
+        try
+        {
+            NativeStack? s = NativeRuntime.Current;
+            return s is null ? NativeCall.ToInt(-LinuxErrno.ENOSYS) : NativeCall.ToInt(SocketCalls.SocketAt(s, fd, domain, type, protocol));
+        }
+        catch (Exception e)
+        {
+            return NativeCall.FailedInt(e, "socket_at");
+        }
+    }
+
+    /// <summary>
+    /// int fastsocket_dup_alias(int fd, int alias): alias, a kernel duplicate of fd that the caller made (dup, dup2,
+    /// dup3, F_DUPFD), becomes another descriptor of fd's socket; returns alias.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "fastsocket_dup_alias")]
+    public static int DupAlias(int fd, int alias)
+    {
+        try
+        {
+            NativeStack? s = NativeRuntime.Current;
+            return s is null ? NativeCall.ToInt(-LinuxErrno.ENOSYS) : NativeCall.ToInt(SocketCalls.Alias(s, fd, alias));
+        }
+        catch (Exception e)
+        {
+            return NativeCall.FailedInt(e, "dup_alias");
+        }
+    }
+
     /// <summary>bind(2) on the stack's sockets.</summary>
     [UnmanagedCallersOnly(EntryPoint = "fastsocket_bind")]
     public static int Bind(int fd, byte* address, uint length)

@@ -27,6 +27,10 @@ internal sealed class NativeStack : IDisposable
     private long _lastDriven = Environment.TickCount64;
     private int _wokenSinceAsked;
 
+    /// <summary>Most closed connections <see cref="TrackClosed"/> remembers (beyond that an exit waits for none of the rest).</summary>
+    private const int MaxTrackedClosed = 4096;
+    private readonly List<(TcpConnection Connection, int Generation)> _closed = [];
+
     /// <summary>A stack over <paramref name="engine"/>, whose clock is <paramref name="clock"/>.</summary>
     public NativeStack(NetworkEngine engine, IClock clock)
     {
@@ -134,6 +138,39 @@ internal sealed class NativeStack : IDisposable
             Monitor.Wait(Gate, 1);
         }
         _pendingWakeups = 0;
+    }
+
+    /// <summary>
+    /// Remembers a connection the program closed while its data or FIN may still be unacknowledged, so that a process
+    /// about to exit can wait for it (<see cref="ClosedConnectionsSettled"/>): the kernel keeps sending after close and
+    /// exit, a stack inside the process cannot. Caller holds the gate.
+    /// </summary>
+    public void TrackClosed(TcpConnection connection)
+    {
+        if (!TracksClosedConnections)
+        {
+            return;
+        }
+        _ = ClosedConnectionsSettled();
+        if (_closed.Count < MaxTrackedClosed)
+        {
+            _closed.Add((connection, connection.Generation));
+        }
+    }
+
+    /// <summary>Whether <see cref="TrackClosed"/> remembers anything: only for a host whose process will exit with the stack.</summary>
+    public bool TracksClosedConnections { get; set; }
+
+    /// <summary>
+    /// Whether every connection the program closed has had its data and FIN acknowledged (FIN-WAIT-2, TIME-WAIT or
+    /// closed); forgets those that have. Caller holds the gate.
+    /// </summary>
+    public bool ClosedConnectionsSettled()
+    {
+        // A pooled connection object reused for another connection (a new generation) is done with the closed one.
+        _closed.RemoveAll(static c => c.Connection.Generation != c.Generation ||
+            c.Connection.State is TcpState.FinWait2 or TcpState.TimeWait or TcpState.Closed);
+        return _closed.Count == 0;
     }
 
     /// <summary>Closes every descriptor still open and frees the table.</summary>

@@ -22,10 +22,13 @@ internal sealed class PreloadHost
     private readonly TunDevice _device;
     private readonly Doorbell _doorbell = new();
 
-    private PreloadHost(TunDevice device, NativeStack stack)
+    private readonly bool _engineThread;
+
+    private PreloadHost(TunDevice device, NativeStack stack, bool engineThread)
     {
         _device = device;
         Stack = stack;
+        _engineThread = engineThread;
     }
 
     /// <summary>The stack the process's sockets run on.</summary>
@@ -49,7 +52,7 @@ internal sealed class PreloadHost
             Clock = MonotonicClock.Instance,
             Tcp = new TcpConfig { NoDelay = true },
         });
-        var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance));
+        var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance) { TracksClosedConnections = true }, engineThread);
         if (engineThread)
         {
             device.AttachDoorbell(0, host._doorbell);
@@ -71,6 +74,39 @@ internal sealed class PreloadHost
         }
         long waitMicroseconds = next - Stack.Now;
         return waitMicroseconds <= 0 ? 0 : (int)Math.Min(maxMilliseconds, (waitMicroseconds + 999) / 1000);
+    }
+
+    /// <summary>
+    /// What the kernel does for a process at exit, as far as a stack inside it can: closes every socket still open,
+    /// then keeps the engine going (itself in inline mode, else the engine thread does) until every connection the
+    /// program closed has had its data and FIN acknowledged, at most <paramref name="maxMilliseconds"/>. Without this
+    /// the last bytes a program wrote just before it exits (socat's, say) would die with the process.
+    /// </summary>
+    public void Exit(int maxMilliseconds)
+    {
+        long end = Environment.TickCount64 + maxMilliseconds;
+        lock (Stack.Gate)
+        {
+            foreach ((int fd, object _) in Stack.Sockets.Snapshot())
+            {
+                _ = Sockets.SocketCalls.CloseLocked(Stack, fd);
+            }
+        }
+        while (Environment.TickCount64 < end)
+        {
+            lock (Stack.Gate)
+            {
+                if (!_engineThread)
+                {
+                    Stack.Pump();
+                }
+                if (Stack.ClosedConnectionsSettled())
+                {
+                    return;
+                }
+            }
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>

@@ -28,6 +28,13 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "read")]
     internal static partial nint Read(int fd, void* buffer, nuint count);
 
+    /// <summary>dup3(2).</summary>
+    [LibraryImport("libc", EntryPoint = "dup3")]
+    internal static partial int Dup3(int oldFd, int newFd, int flags);
+
+    /// <summary>O_CLOEXEC, for dup3.</summary>
+    internal const int O_CLOEXEC = 0x80000;
+
     /// <summary>EFD_NONBLOCK | EFD_CLOEXEC.</summary>
     internal const int EventFdFlags = 0x800 | 0x80000;
 

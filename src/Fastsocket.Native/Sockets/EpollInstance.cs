@@ -31,21 +31,21 @@ internal sealed unsafe class EpollInstance
     /// <summary>The instance's descriptor.</summary>
     public int Fd { get; }
 
-    /// <summary>EPOLL_CTL_ADD.</summary>
-    public long Add(NativeSocket socket, uint events, ulong data)
+    /// <summary>EPOLL_CTL_ADD of <paramref name="socket"/> under descriptor <paramref name="fd"/> (a socket may have several, after dup).</summary>
+    public long Add(int fd, NativeSocket socket, uint events, ulong data)
     {
-        if (_interests.ContainsKey(socket.Fd))
+        if (_interests.ContainsKey(fd))
         {
             return -EEXIST;
         }
-        _interests.Add(socket.Fd, new Interest { Socket = socket, Events = events, Data = data });
+        _interests.Add(fd, new Interest { Socket = socket, Events = events, Data = data });
         return 0;
     }
 
-    /// <summary>EPOLL_CTL_MOD.</summary>
-    public long Modify(NativeSocket socket, uint events, ulong data)
+    /// <summary>EPOLL_CTL_MOD of descriptor <paramref name="fd"/>.</summary>
+    public long Modify(int fd, uint events, ulong data)
     {
-        if (!_interests.TryGetValue(socket.Fd, out Interest? interest))
+        if (!_interests.TryGetValue(fd, out Interest? interest))
         {
             return -ENOENT;
         }

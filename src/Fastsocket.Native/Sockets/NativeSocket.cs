@@ -27,8 +27,11 @@ internal sealed class NativeSocket : ITcpConnectionHandler, IListenerHandler
         Fd = fd;
     }
 
-    /// <summary>The descriptor.</summary>
-    public int Fd { get; }
+    /// <summary>The descriptor whose eventfd the socket signals (another of its descriptors once this one is closed).</summary>
+    public int Fd { get; set; }
+
+    /// <summary>The socket's descriptors besides <see cref="Fd"/>: kernel duplicates of its eventfd (dup, dup2, F_DUPFD).</summary>
+    public List<int> OtherDescriptors { get; } = [];
 
     /// <summary>Where the socket is in its life.</summary>
     public SocketPhase Phase { get; set; }

@@ -48,6 +48,71 @@ internal static unsafe class SocketCalls
         }
     }
 
+    /// <summary>
+    /// socket(2) on a descriptor the caller already holds (<paramref name="fd"/>, which must not be ours): a fresh
+    /// eventfd replaces it under the same number, as dup3 does. An interposer that answered socket() before the stack
+    /// ran (or before fork) with a placeholder descriptor makes it a socket this way, so the program keeps its number.
+    /// </summary>
+    public static long SocketAt(NativeStack stack, int fd, int domain, int type, int protocol)
+    {
+        if (fd < 0 || fd >= SocketTable.Capacity)
+        {
+            return -EBADF;
+        }
+        lock (stack.Gate)
+        {
+            if (stack.Sockets.Contains(fd))
+            {
+                return -EBUSY;
+            }
+            long created = Socket(stack, domain, type, protocol);
+            if (created < 0)
+            {
+                return created;
+            }
+            int fresh = (int)created;
+            NativeSocket socket = stack.Sockets.FindSocket(fresh)!;
+            if (Libc.Dup3(fresh, fd, Libc.O_CLOEXEC) < 0)
+            {
+                int error = *Libc.ErrnoLocation();
+                _ = CloseLocked(stack, fresh);
+                return -error;
+            }
+            stack.Sockets.Remove(fresh);
+            _ = Libc.Close(fresh);
+            socket.Fd = fd;
+            _ = stack.Sockets.TryAdd(fd, socket);
+            return fd;
+        }
+    }
+
+    /// <summary>
+    /// Registers <paramref name="alias"/>, a kernel duplicate of <paramref name="fd"/>'s eventfd (dup, dup2, dup3,
+    /// F_DUPFD made by the interposer), as another descriptor of the same socket, as dup(2) does for a kernel socket.
+    /// </summary>
+    public static long Alias(NativeStack stack, int fd, int alias)
+    {
+        if (alias < 0 || alias >= SocketTable.Capacity)
+        {
+            return -EBADF;
+        }
+        lock (stack.Gate)
+        {
+            NativeSocket? socket = stack.Sockets.FindSocket(fd);
+            if (socket is null)
+            {
+                return NotOurs(stack, fd);
+            }
+            if (stack.Sockets.Contains(alias))
+            {
+                return -EBUSY;
+            }
+            _ = stack.Sockets.TryAdd(alias, socket);
+            socket.OtherDescriptors.Add(alias);
+            return alias;
+        }
+    }
+
     private static NativeSocket? NewSocket(NativeStack stack, out int error)
     {
         int fd = Libc.EventFd(0, Libc.EventFdFlags);
@@ -619,6 +684,18 @@ internal static unsafe class SocketCalls
         {
             return -EBADF;
         }
+        if (socket.OtherDescriptors.Count > 0)
+        {
+            // One of several descriptors of the socket (after dup): only this number goes, as on Linux.
+            ForgetDescriptor(stack, fd);
+            if (!socket.OtherDescriptors.Remove(fd))
+            {
+                socket.Fd = socket.OtherDescriptors[^1];
+                socket.OtherDescriptors.RemoveAt(socket.OtherDescriptors.Count - 1);
+            }
+            _ = Libc.Close(fd);
+            return 0;
+        }
         if (socket.Listener is not null)
         {
             stack.Engine.CloseListener(socket.Listener);
@@ -633,17 +710,23 @@ internal static unsafe class SocketCalls
                 c.Abort();
             }
             c.Close();
+            stack.TrackClosed(c);
             socket.Connection = null;
         }
         stack.Pump();
+        ForgetDescriptor(stack, fd);
+        _ = Libc.Close(fd);
+        stack.NotifyChanged();
+        return 0;
+    }
+
+    private static void ForgetDescriptor(NativeStack stack, int fd)
+    {
         stack.Sockets.Remove(fd);
         foreach (EpollInstance epoll in stack.Sockets.EpollInstances)
         {
             epoll.Forget(fd);
         }
-        _ = Libc.Close(fd);
-        stack.NotifyChanged();
-        return 0;
     }
 
     /// <summary>shutdown(2).</summary>
@@ -917,8 +1000,8 @@ internal static unsafe class SocketCalls
             }
             return op switch
             {
-                EPOLL_CTL_ADD => epoll.Add(socket, ev->Events, ev->Data),
-                EPOLL_CTL_MOD => epoll.Modify(socket, ev->Events, ev->Data),
+                EPOLL_CTL_ADD => epoll.Add(fd, socket, ev->Events, ev->Data),
+                EPOLL_CTL_MOD => epoll.Modify(fd, ev->Events, ev->Data),
                 EPOLL_CTL_DEL => epoll.Remove(fd),
                 _ => -EINVAL,
             };

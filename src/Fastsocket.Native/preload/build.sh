@@ -6,6 +6,7 @@ set -euo pipefail
 out=${1:?usage: build.sh OUT-folder-with-libfastsocket.so}
 here=$(cd "$(dirname "$0")" && pwd)
 [[ -f $out/libfastsocket.so ]] || { echo "no $out/libfastsocket.so: publish src/Fastsocket.Native first" >&2; exit 1; }
-gcc -O2 -Wall -Wextra -Werror -fPIC -shared -o "$out/libfastsocket-preload.so" "$here/fastsocket-preload.c" \
+gcc -O2 -Wall -Wextra -Werror -fPIC -shared -o "$out/libfastsocket-preload.so" \
+    "$here/fastsocket-preload.c" "$here/preload-deferred.c" "$here/preload-wait.c" \
     -L"$out" -lfastsocket -Wl,-rpath,'$ORIGIN' -ldl -lpthread
 echo "$out/libfastsocket-preload.so"

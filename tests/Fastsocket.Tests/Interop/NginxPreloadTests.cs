@@ -23,6 +23,84 @@ public sealed partial class NginxPreloadTests
     [NginxPreloadFact("nginx", "curl", "ab", "gcc", "ss")]
     public Task NginxUnderPreloadWithTheEngineInsideEpollWaitServesCurlAndAbOverTunWithoutFailures() => ServeAsync("inline");
 
+    /// <summary>
+    /// nginx as it usually runs: a master that opens the listener and forks two workers. The master never starts a
+    /// stack (its socket waits as a placeholder); each worker starts its own on first use, with its own queue of the
+    /// TUN device, and serves the inherited listener; the kernel hashes each flow to one queue, so each worker's stack
+    /// sees whole connections. curl, then ab and wrk without a failed request, then a clean stop on SIGTERM.
+    /// </summary>
+    [NginxPreloadFact("nginx", "curl", "ab", "wrk", "gcc", "ss")]
+    public Task NginxWithAMasterAndTwoWorkersUnderPreloadServesCurlAbAndWrkOverTunWithoutFailures() => ServeWithWorkersAsync("thread");
+
+    [NginxPreloadFact("nginx", "curl", "ab", "wrk", "gcc", "ss")]
+    public Task NginxWithAMasterAndTwoWorkersRunningTheEngineInsideEpollWaitServesCurlAbAndWrkWithoutFailures() => ServeWithWorkersAsync("inline");
+
+    private static async Task ServeWithWorkersAsync(string engine)
+    {
+        const string prefix = "198.18.26";
+        const string url = "http://" + prefix + ".2:8080/";
+        string site = Directory.CreateTempSubdirectory("nginx-workers-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(site, "html"));
+            Directory.CreateDirectory(Path.Combine(site, "logs"));
+            File.WriteAllText(Path.Combine(site, "html", "index.html"), Page);
+            string preload = PreloadSetup.BuildInterposer(site);
+            // user root: each worker opens its own queue of the TUN device, which needs /dev/net/tun (root-only here)
+            // and the device's owner or CAP_NET_ADMIN; nginx's default worker user has neither.
+            File.WriteAllText(Path.Combine(site, "nginx.conf"), $$"""
+                user root;
+                master_process on;
+                worker_processes 2;
+                daemon off;
+                error_log {{site}}/logs/error.log warn;
+                pid {{site}}/nginx.pid;
+                events { worker_connections 1024; }
+                http {
+                    access_log off;
+                    sendfile on;
+                    server { listen {{prefix}}.2:8080; root {{site}}/html; }
+                }
+                """);
+
+            using NetworkNamespace ns = PreloadSetup.CreateNamespace(prefix);
+            BackgroundProcess server = ns.Start("env", PreloadSetup.Preloaded(preload, ns, prefix, engine,
+                "nginx", "-c", Path.Combine(site, "nginx.conf"), "-p", site));
+
+            // One queue per worker, none in the master.
+            bool attached = await PreloadSetup.WaitForQueuesAsync(() => PreloadSetup.WithDescendants(server.Id), 2, ReadyLimit);
+            Assert.True(attached, $"the workers did not start their stacks (exited: {server.HasExited})\nnginx stderr:\n{server.Error}\nerror.log:\n{ReadLog(site)}");
+
+            CommandResult curl = ns.ExecWithin(TimeSpan.FromSeconds(10), "curl", "-sS", "-m", "5", "--retry", "3", url);
+            Assert.True(curl.ExitCode == 0, $"curl: {curl}\nerror.log:\n{ReadLog(site)}");
+            Assert.Equal(Page, curl.Output);
+
+            CommandResult listening = ns.Exec("ss", "-Hltn");
+            Assert.DoesNotContain(":8080", listening.Output, StringComparison.Ordinal);
+
+            CommandResult ab = ns.ExecWithin(TimeSpan.FromSeconds(60), "ab", "-q", "-n", "2000", "-c", "16", "-s", "10", url);
+            Assert.True(ab.ExitCode == 0, $"ab: {ab}\nerror.log:\n{ReadLog(site)}");
+            Assert.Equal("2000", CompleteRequests().Match(ab.Output).Groups[1].Value);
+            Assert.Equal("0", FailedRequests().Match(ab.Output).Groups[1].Value);
+            Assert.DoesNotMatch(NonSuccess(), ab.Output);
+
+            CommandResult wrk = ns.ExecWithin(TimeSpan.FromSeconds(30), "wrk", "-t1", "-c16", "-d2s", url);
+            Assert.True(wrk.ExitCode == 0, $"wrk: {wrk}");
+            Assert.Matches(WrkRequests(), wrk.Output);
+            Assert.DoesNotContain("Socket errors", wrk.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Non-2xx", wrk.Output, StringComparison.Ordinal);
+
+            Assert.False(server.HasExited, $"nginx exited during the load: {server.Error}");
+            // SIGTERM to the master: it stops the workers, each drains its stack, and the master exits cleanly.
+            CommandResult stopped = await server.StopAsync(TimeSpan.FromSeconds(15));
+            Assert.True(stopped.ExitCode == 0, $"nginx did not stop cleanly on SIGTERM: {stopped}\nerror.log:\n{ReadLog(site)}");
+        }
+        finally
+        {
+            Directory.Delete(site, recursive: true);
+        }
+    }
+
     /// <summary>nginx under the interposer with FASTSOCKET_ENGINE=<paramref name="engine"/>, then curl and ab.</summary>
     private static async Task ServeAsync(string engine)
     {
@@ -32,13 +110,7 @@ public sealed partial class NginxPreloadTests
             Directory.CreateDirectory(Path.Combine(site, "html"));
             Directory.CreateDirectory(Path.Combine(site, "logs"));
             File.WriteAllText(Path.Combine(site, "html", "index.html"), Page);
-            // A private copy of the shared publish: the packetdrill runs beside this test may republish it meanwhile.
-            string native = Path.Combine(site, "native");
-            Directory.CreateDirectory(native);
-            File.Copy(PacketdrillFixture.SharedLibrary, Path.Combine(native, "libfastsocket.so"));
-            string build = Path.Combine(PacketdrillEnvironment.RepositoryRoot, "src", "Fastsocket.Native", "preload", "build.sh");
-            NetworkNamespace.Run("bash", [build, native], TimeSpan.FromSeconds(60)).EnsureSuccess();
-            string preload = Path.Combine(native, "libfastsocket-preload.so");
+            string preload = PreloadSetup.BuildInterposer(site);
             File.WriteAllText(Path.Combine(site, "nginx.conf"), $$"""
                 master_process off;
                 daemon off;
@@ -52,16 +124,9 @@ public sealed partial class NginxPreloadTests
                 }
                 """);
 
-            using var ns = new NetworkNamespace();
-            ns.Exec("ip", "tuntap", "add", "dev", ns.TunName, "mode", "tun", "multi_queue").EnsureSuccess();
-            ns.Exec("ip", "addr", "add", $"{Prefix}.1/24", "dev", ns.TunName).EnsureSuccess();
-            ns.Exec("ip", "link", "set", "dev", ns.TunName, "up").EnsureSuccess();
-            BackgroundProcess server = ns.Start("env",
-                $"LD_PRELOAD={preload}",
-                $"FASTSOCKET_TUN={ns.TunName}",
-                $"FASTSOCKET_ADDRESS={Prefix}.2/24",
-                $"FASTSOCKET_ENGINE={engine}",
-                "nginx", "-c", Path.Combine(site, "nginx.conf"), "-p", site);
+            using NetworkNamespace ns = PreloadSetup.CreateNamespace(Prefix);
+            BackgroundProcess server = ns.Start("env", PreloadSetup.Preloaded(preload, ns, Prefix, engine,
+                "nginx", "-c", Path.Combine(site, "nginx.conf"), "-p", site));
 
             CommandResult? first = null;
             var watch = Stopwatch.StartNew();
@@ -109,6 +174,9 @@ public sealed partial class NginxPreloadTests
 
     [GeneratedRegex(@"Failed requests:\s+(\d+)")]
     private static partial Regex FailedRequests();
+
+    [GeneratedRegex(@"\d+ requests in")]
+    private static partial Regex WrkRequests();
 
     [GeneratedRegex(@"Non-2xx responses:\s+[1-9]")]
     private static partial Regex NonSuccess();
