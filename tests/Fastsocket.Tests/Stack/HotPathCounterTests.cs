@@ -197,12 +197,12 @@ public class HotPathCounterTests
             _finished = finished;
             foreach (EngineCore core in _stack.Cores)
             {
-                var handler = new ClientCore(this);
+                var handler = new RequestAndReadClient(Port, Request, OnFinished);
                 core.Post(_ =>
                 {
-                    for (int i = 0; i < _inFlightPerCore; i++)
+                    for (int i = 0; i < _inFlightPerCore && TryTake(); i++)
                     {
-                        handler.Start();
+                        handler.Connect();
                     }
                 }, null);
             }
@@ -210,63 +210,17 @@ public class HotPathCounterTests
             _finished = null;
         }
 
-        private sealed class ClientCore(ClientApp app) : ITcpConnectionHandler
+        /// <summary>Takes one connection from the budget; false when the budget is spent.</summary>
+        private bool TryTake() => Interlocked.Decrement(ref _remaining) >= 0;
+
+        private bool OnFinished(bool error)
         {
-            private readonly byte[] _buffer = new byte[1024];
-
-            public void Start()
+            if (error)
             {
-                if (Interlocked.Decrement(ref app._remaining) < 0)
-                {
-                    return;
-                }
-                NetworkEngine engine = EngineCore.Current!.Engine;
-                engine.Connect(StackPair.ServerAddress, Port, this);
+                Interlocked.Increment(ref _errors);
             }
-
-            public void OnConnected(TcpConnection connection, SocketError error)
-            {
-                if (error != SocketError.Success)
-                {
-                    Finish(error: true);
-                    return;
-                }
-                connection.Write(Request);
-            }
-
-            public void OnReadable(TcpConnection connection)
-            {
-                while (connection.Read(_buffer) > 0)
-                {
-                }
-                if (connection.ReceiveCompleted)
-                {
-                    connection.Close();
-                    Finish(error: false);
-                }
-            }
-
-            public void OnWritable(TcpConnection connection)
-            {
-            }
-
-            public void OnClosed(TcpConnection connection, SocketError error)
-            {
-                if (error != SocketError.Success)
-                {
-                    Finish(error: true);
-                }
-            }
-
-            private void Finish(bool error)
-            {
-                if (error)
-                {
-                    Interlocked.Increment(ref app._errors);
-                }
-                app._finished?.Signal();
-                Start();
-            }
+            _finished?.Signal();
+            return TryTake();
         }
     }
 }

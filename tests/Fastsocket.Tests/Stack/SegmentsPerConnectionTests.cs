@@ -67,73 +67,23 @@ public class SegmentsPerConnectionTests
         long serverBefore = pair.Server.TotalStatistics().PacketsOut;
         long clientBefore = pair.Client.TotalStatistics().PacketsOut;
         using var finished = new CountdownEvent(Connections);
-        var client = new OneAtATimeClient(finished);
-        pair.Client.Cores[0].Post(_ => client.Start(), null);
-        Assert.True(finished.Wait(TimeSpan.FromSeconds(60)), $"{finished.CurrentCount} connections did not finish");
-        Assert.Equal(0, client.Errors);
-        // The server's last packet (the ACK of the client's FIN) may still be on its way when the client is done.
-        Assert.True(SpinWait.SpinUntil(() => pair.Server.ConnectionCount == 0, TimeSpan.FromSeconds(30)));
-        return (pair.Server.TotalStatistics().PacketsOut - serverBefore, pair.Client.TotalStatistics().PacketsOut - clientBefore);
-    }
-
-    /// <summary>One connection at a time: connect, send the request, read to the end, close, start the next.</summary>
-    private sealed class OneAtATimeClient(CountdownEvent finished) : ITcpConnectionHandler
-    {
-        private readonly byte[] _buffer = new byte[1024];
-        private int _started;
-
-        public int Errors { get; private set; }
-
-        public void Start()
-        {
-            if (_started++ < Connections)
-            {
-                EngineCore.Current!.Engine.Connect(StackPair.ServerAddress, Port, this);
-            }
-        }
-
-        public void OnConnected(TcpConnection connection, SocketError error)
-        {
-            if (error != SocketError.Success)
-            {
-                Finish(error: true);
-                return;
-            }
-            connection.Write(Request);
-        }
-
-        public void OnReadable(TcpConnection connection)
-        {
-            while (connection.Read(_buffer) > 0)
-            {
-            }
-            if (connection.ReceiveCompleted)
-            {
-                connection.Close();
-                Finish(error: false);
-            }
-        }
-
-        public void OnWritable(TcpConnection connection)
-        {
-        }
-
-        public void OnClosed(TcpConnection connection, SocketError error)
-        {
-            if (error != SocketError.Success)
-            {
-                Finish(error: true);
-            }
-        }
-
-        private void Finish(bool error)
+        int started = 1;
+        int errors = 0;
+        // One connection at a time: each ends before the next starts, so no two share the engine's turns.
+        var client = new RequestAndReadClient(Port, Request, error =>
         {
             if (error)
             {
-                Errors++;
+                errors++;
             }
             finished.Signal();
-            Start();
-        }
+            return started++ < Connections;
+        });
+        pair.Client.Cores[0].Post(_ => client.Connect(), null);
+        Assert.True(finished.Wait(TimeSpan.FromSeconds(60)), $"{finished.CurrentCount} connections did not finish");
+        Assert.Equal(0, Volatile.Read(ref errors));
+        // The server's last packet (the ACK of the client's FIN) may still be on its way when the client is done.
+        Assert.True(SpinWait.SpinUntil(() => pair.Server.ConnectionCount == 0, TimeSpan.FromSeconds(30)));
+        return (pair.Server.TotalStatistics().PacketsOut - serverBefore, pair.Client.TotalStatistics().PacketsOut - clientBefore);
     }
 }
