@@ -113,8 +113,11 @@ public class DesignLockCountTests
     /// <summary>Two stacks of the given mechanisms on the in-memory network, 2 cores each; the server answers on every core.</summary>
     private sealed class Pair : IDisposable
     {
-        private readonly SerialClient? _clientApp;
+        private readonly RequestAndReadClient? _clientApp;
         private long _served;
+        private long _clientErrors;
+        private int _remaining;
+        private ManualResetEventSlim? _done;
 
         public Pair(StackMechanisms server, StackMechanisms client, bool listen = true)
         {
@@ -144,7 +147,7 @@ public class DesignLockCountTests
             if (listen)
             {
                 OpenServerOnEveryCore();
-                _clientApp = new SerialClient();
+                _clientApp = new RequestAndReadClient(Port, Request, OnClientFinished);
             }
         }
 
@@ -154,17 +157,33 @@ public class DesignLockCountTests
 
         public long Served => Interlocked.Read(ref _served);
 
-        public long ClientErrors => _clientApp?.Errors ?? 0;
+        public long ClientErrors => Interlocked.Read(ref _clientErrors);
 
         /// <summary>Runs <paramref name="count"/> connections one after another from client core 0, then waits until both stacks let go of them.</summary>
         public void RunSerialConnections(int count)
         {
             using var done = new ManualResetEventSlim();
-            _clientApp!.Begin(count, done);
-            Client.Core(0).Post(_ => _clientApp.Start(), null);
-            Assert.True(done.Wait(Limit), $"{_clientApp.Remaining} connections left");
+            _remaining = count;
+            _done = done;
+            Client.Core(0).Post(_ => _clientApp!.Connect(), null);
+            Assert.True(done.Wait(Limit), $"{Volatile.Read(ref _remaining)} connections left");
             // The server closes first and holds TIME-WAIT; its connections leave the table when the client's FIN is acknowledged.
             Assert.True(SpinWait.SpinUntil(() => Server.ConnectionCount == 0 && Client.ConnectionCount == 0, Limit));
+        }
+
+        /// <summary>One connection at a time on client core 0: the next opens when the last has finished.</summary>
+        private bool OnClientFinished(bool error)
+        {
+            if (error)
+            {
+                Interlocked.Increment(ref _clientErrors);
+            }
+            if (Interlocked.Decrement(ref _remaining) > 0)
+            {
+                return true;
+            }
+            _done!.Set();
+            return false;
         }
 
         private void OpenServerOnEveryCore()
@@ -191,77 +210,6 @@ public class DesignLockCountTests
         }
 
         /// <summary>Accepts, reads the request, answers and closes first, on whichever core hears of the connection.</summary>
-    }
-
-    /// <summary>One connection at a time on the client's engine thread: connect, request, read to the end, close, next.</summary>
-    private sealed class SerialClient : ITcpConnectionHandler
-    {
-        private readonly byte[] _buffer = new byte[256];
-        private int _remaining;
-        private long _errors;
-        private ManualResetEventSlim? _done;
-
-        public long Errors => Interlocked.Read(ref _errors);
-
-        public int Remaining => Volatile.Read(ref _remaining);
-
-        public void Begin(int count, ManualResetEventSlim done)
-        {
-            _remaining = count;
-            _done = done;
-        }
-
-        public void Start()
-        {
-            if (_remaining == 0)
-            {
-                _done!.Set();
-                return;
-            }
-            EngineCore.Current!.Engine.Connect(ServerAddress, Port, this);
-        }
-
-        public void OnConnected(TcpConnection connection, SocketError error)
-        {
-            if (error != SocketError.Success)
-            {
-                Interlocked.Increment(ref _errors);
-                Next();
-                return;
-            }
-            connection.Write(Request);
-        }
-
-        public void OnReadable(TcpConnection connection)
-        {
-            while (connection.Read(_buffer) > 0)
-            {
-            }
-            if (connection.ReceiveCompleted)
-            {
-                connection.Close();
-                Next();
-            }
-        }
-
-        public void OnWritable(TcpConnection connection)
-        {
-        }
-
-        public void OnClosed(TcpConnection connection, SocketError error)
-        {
-            if (error != SocketError.Success)
-            {
-                Interlocked.Increment(ref _errors);
-                Next();
-            }
-        }
-
-        private void Next()
-        {
-            Volatile.Write(ref _remaining, _remaining - 1);
-            Start();
-        }
     }
 
     private sealed class ConnectOutcome(TaskCompletionSource<SocketError> outcome) : ITcpConnectionHandler
