@@ -633,7 +633,11 @@ public sealed partial class TcpConnection
         // in flight and is SRTT + max(4 RTTVAR, min RTO); ours may be earlier (RFC 6298's formula), never later.
         long linuxRto = srtt + Math.Max(4 * _rto.RttVariance, _rto.MinRto);
         long timerDeadline = Math.Max(_retransmitDeadline, _sent[0].SentAt + linuxRto);
-        deadline = Math.Min(deadline, timerDeadline);
+        if (timerDeadline > now)
+        {
+            // A timer already overdue caps nothing (as Linux, which caps only by an RTO still in the future).
+            deadline = Math.Min(deadline, timerDeadline);
+        }
         if (_retransmitDeadline != 0 && _retransmitDeadline < deadline)
         {
             // Linux keeps one timer for both: while the probe is armed the timeout cannot fire before it. After the
