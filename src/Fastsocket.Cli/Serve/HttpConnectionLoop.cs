@@ -13,7 +13,11 @@ internal static class HttpConnectionLoop
     // Buffers kept per engine thread for the next connections. A connection's loop starts, resumes and ends on its
     // core's thread, so a plain per-thread stack needs no lock; it holds as many as were ever in use at once on that
     // core, up to this many. ArrayPool.Shared keeps too few per size for 64 connections in flight and allocated anew.
-    private const int MaxCachedBuffersPerThread = 1024;
+    // Room for the 10,000 connections of the high-concurrency run (as the engine keeps its own buffers, up to 65,536 a
+    // size): with 1,024, a second wave of 10,000 connections allocated 150 MB of buffers while it connected, and the
+    // ten GCs that promoted them (gen1 and gen2, tens of ms each) stalled the engine just as every connection's first
+    // request waited in the queue, which put those requests (1 % of a run) at the p99 and drew most of its TLPs.
+    private const int MaxCachedBuffersPerThread = 16384;
 
     [ThreadStatic]
     private static Stack<byte[]>? t_buffers;

@@ -239,10 +239,18 @@ public sealed class EngineCore : IDisposable
                 _stack.ReportUnhandled(CoreId, e);
                 work = 1;
             }
-            work += RunWork();
+            int ran = RunWork();
+            work += ran;
             if (work > 0)
             {
                 Volatile.Write(ref _turns, _turns + 1);
+                if (ran > 0)
+                {
+                    // What the application wrote during its work leaves now: stamped (RTT samples, RACK, TSval) with
+                    // the time it is written to the device, not the time the turn's reads began, so a long turn does
+                    // not count as round-trip time.
+                    Engine.RefreshClock();
+                }
                 Engine.FlushPending();
                 Engine.SendEndOfTurnAcks();
                 idle = 0;

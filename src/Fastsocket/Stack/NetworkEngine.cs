@@ -241,4 +241,7 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     }
 
     private void Refresh() => _now = _clock.NowMicroseconds;
+
+    /// <summary>Reads the clock again before output that the application's work queued, so segments carry their send time.</summary>
+    internal void RefreshClock() => Refresh();
 }

@@ -601,13 +601,20 @@ public sealed partial class TcpConnection
 
     /// <summary>
     /// Arms the tail loss probe (RFC 8985 7.2): two SRTTs after the last transmission or ACK, plus the worst delayed
-    /// ACK when one segment is in flight, and never later than the retransmission timer (which it then replaces).
+    /// ACK when one segment is in flight, and never later than the retransmission timer as Linux computes it (SRTT plus
+    /// the larger of 4 RTTVAR and the minimum RTO, from the oldest segment in flight), whose place the probe then takes.
     /// </summary>
+    /// <remarks>
+    /// The cap is Linux's RTO rather than RFC 6298's <c>max(SRTT + 4 RTTVAR, min RTO)</c>: when queueing inflates the
+    /// RTT (a saturated receiver whose input queue holds every request for tens of milliseconds), the RFC's RTO sits
+    /// barely above SRTT, so every exchange slower than usual drew a probe that the peer then reported as a duplicate
+    /// (DSACK); Linux, whose RTO is never less than SRTT + 200 ms, sends almost none of these.
+    /// </remarks>
     private void ScheduleLossProbe()
     {
         _probeDeadline = 0;
         if (!_sack || _probeOutstanding || _persisting || _congestion.InRecovery || _sent.LostBytes > 0 ||
-            _snd.Max == _snd.Una || !IsSynchronized || _retries > 0)
+            _snd.Max == _snd.Una || !IsSynchronized || _retries > 0 || _sent.Count == 0)
         {
             return;
         }
@@ -621,11 +628,21 @@ public sealed partial class TcpConnection
         long timeout = 2 * srtt;
         timeout += _sent.Count <= 1 ? WorstCaseDelayedAckMicroseconds : 2 * RtoEstimator.GranularityMicros;
         long deadline = now + timeout;
-        if (_retransmitDeadline != 0 && deadline > _retransmitDeadline)
+        // As Linux: the probe goes out no later than the retransmission timer would fire, in its place, so a lone lost
+        // segment costs neither the window nor the backoff a timeout would. Linux's timer runs from the oldest segment
+        // in flight and is SRTT + max(4 RTTVAR, min RTO); ours may be earlier (RFC 6298's formula), never later.
+        long linuxRto = srtt + Math.Max(4 * _rto.RttVariance, _rto.MinRto);
+        long timerDeadline = Math.Max(_retransmitDeadline, _sent[0].SentAt + linuxRto);
+        if (timerDeadline > now)
         {
-            // As Linux: the probe goes out when the retransmission timer would have fired, in its place, so a lone
-            // lost segment costs neither the window nor the backoff a timeout would.
-            deadline = _retransmitDeadline;
+            // A timer already overdue caps nothing (as Linux, which caps only by an RTO still in the future).
+            deadline = Math.Min(deadline, timerDeadline);
+        }
+        if (_retransmitDeadline != 0 && _retransmitDeadline < deadline)
+        {
+            // Linux keeps one timer for both: while the probe is armed the timeout cannot fire before it. After the
+            // probe the timeout is armed afresh (OnLossProbeTimeout).
+            _retransmitDeadline = deadline;
         }
         _probeDeadline = deadline;
     }
