@@ -289,7 +289,8 @@ public sealed partial class TcpConnection
     private bool ProcessAck(ref IncomingSegment seg)
     {
         ITcpHost host = _host;
-        if (State == TcpState.SynReceived)
+        bool handshakeAck = State == TcpState.SynReceived;
+        if (handshakeAck)
         {
             if (!(seg.Ack > _snd.Una && seg.Ack <= _snd.Max))
             {
@@ -343,6 +344,8 @@ public sealed partial class TcpConnection
         long sackedBefore = _sent.SackedBytes;
         SeqNumber unaBefore = _snd.Una;
         bool wasInRecovery = _congestion.InRecovery;
+        _pacingRateKnown |= _snd.Max > _snd.Una && !handshakeAck;
+        _rack.BeginAck();
         if (_sack && seg.Options.SackCount > 0)
         {
             newlySacked = _sent.ApplySack(seg.Options, SeqNumber.Max(_snd.Una, seg.Ack), ref _rack, host.NowMicroseconds, out dsack) > 0;

@@ -156,7 +156,7 @@ public sealed partial class TcpConnection
             {
                 _statistics.Retransmissions++;
             }
-            RecordSent(_snd.Nxt, end);
+            RecordSent(_snd.Nxt, end, push);
             _snd.Nxt = end;
             if (_snd.Nxt > _snd.Max)
             {
@@ -198,6 +198,12 @@ public sealed partial class TcpConnection
         int cwndSegments = Math.Max(cwnd / mss, 1);
         long srtt = _rto.SmoothedRtt;
         long bytes;
+        if (_passive && !_pacingRateKnown)
+        {
+            // A passive opener's first flight: Linux has no pacing rate yet, so its write goes out as one buffer
+            // (one PSH at its end, which retransmissions of its parts do not repeat).
+            return Math.Max((int)(MaxChunkBytes / mss), 1);
+        }
         if (srtt <= 0)
         {
             // Before the first RTT sample Linux's pacing rate has no divisor: as large as a chunk can be.
@@ -223,9 +229,10 @@ public sealed partial class TcpConnection
 
     /// <summary>
     /// On a SACK connection, notes [start, end) in the segment log (resent below SND.MAX, new beyond it), in PRR's
-    /// count, and for the loss probe. Call before SND.MAX moves.
+    /// count, and for the loss probe (<paramref name="push"/>: it carried PSH, which its retransmission repeats). Call
+    /// before SND.MAX moves.
     /// </summary>
-    private void RecordSent(SeqNumber start, SeqNumber end)
+    private void RecordSent(SeqNumber start, SeqNumber end, bool push = false)
     {
         if (!_sack)
         {
@@ -238,7 +245,7 @@ public sealed partial class TcpConnection
         }
         if (end > _snd.Max)
         {
-            _sent.OnSent(SeqNumber.Max(start, _snd.Max), end, now);
+            _sent.OnSent(SeqNumber.Max(start, _snd.Max), end, now, push);
             _probeRearm = true;
         }
         CountRecoverySend(end - start);
