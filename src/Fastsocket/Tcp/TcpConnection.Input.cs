@@ -519,12 +519,12 @@ public sealed partial class TcpConnection
                     // delayed ACKs.
                     _ackNow = true;
                     _quickAcks = _config.QuickAcks;
-                    if (offset > 0)
-                    {
-                        // Each out-of-order segment gets its own ACK with fresh SACK blocks (Linux sends one per
-                        // segment, or per GRO batch): one ACK per receive batch would hide how much arrived.
-                        SendControl(_snd.Nxt, TcpFlags.Ack);
-                    }
+                    // Each out-of-order segment gets its own ACK with fresh SACK blocks (Linux sends one per segment,
+                    // or per GRO batch): one ACK per receive batch would hide how much arrived. So does the segment
+                    // that fills a hole, at once and not at the end of its batch: a sender that resent the hole with
+                    // new data behind it learns from this ACK that its recovery is over (and may probe its tail
+                    // again), so the loss of the batch's one last ACK no longer leaves it waiting for its timer.
+                    SendControl(_snd.Nxt, TcpFlags.Ack);
                 }
                 else if (_quickAcks > 0 && !_interactive)
                 {

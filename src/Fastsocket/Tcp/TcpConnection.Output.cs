@@ -156,7 +156,9 @@ public sealed partial class TcpConnection
             {
                 _statistics.Retransmissions++;
             }
-            RecordSent(_snd.Nxt, end, push);
+            // A passive opener's first flight was queued by Linux before it had a pacing rate, as one buffer whose
+            // parts are resent without the PSH its chunks carried on the wire.
+            RecordSent(_snd.Nxt, end, push && (!_passive || _pacingRateKnown));
             _snd.Nxt = end;
             if (_snd.Nxt > _snd.Max)
             {
@@ -198,12 +200,6 @@ public sealed partial class TcpConnection
         int cwndSegments = Math.Max(cwnd / mss, 1);
         long srtt = _rto.SmoothedRtt;
         long bytes;
-        if (_passive && !_pacingRateKnown)
-        {
-            // A passive opener's first flight: Linux has no pacing rate yet, so its write goes out as one buffer
-            // (one PSH at its end, which retransmissions of its parts do not repeat).
-            return Math.Max((int)(MaxChunkBytes / mss), 1);
-        }
         if (srtt <= 0)
         {
             // Before the first RTT sample Linux's pacing rate has no divisor: as large as a chunk can be.

@@ -123,9 +123,11 @@ public sealed partial class TcpConnection
     // its own SACK blocks add.
     private long _sackedBytesSeen;
 
-    // Whether Linux would have a pacing rate, which sizes the chunks a burst goes out in (and so where PSH falls):
-    // a passive opener's is set by the first ACK after the handshake's (Linux measures the SYN-ACK's RTT only after
-    // that ACK's congestion step has run, so its pacing rate stays unlimited until the next ACK with data in flight).
+    // Whether Linux would have a pacing rate, which sizes the buffers it queues a write in (and so which PSH a
+    // retransmission repeats): a passive opener's is set by the first ACK after the handshake's (Linux measures the
+    // SYN-ACK's RTT only after that ACK's congestion step has run, so its pacing rate stays unlimited until the next
+    // ACK with data in flight). packetdrill's sack-shift-sacked-* and prr-ss-* scripts resend parts of such a first
+    // flight without PSH; sack-route-refresh-ip-tos.pkt resends a later flight's buffer with it.
     private bool _pacingRateKnown;
 
     /// <summary>Forgets the per-connection congestion bookkeeping kept here (a new or reused connection).</summary>
