@@ -23,6 +23,16 @@ internal struct RackState
     /// <summary>Highest end of a delivered segment (RACK.fack): a later delivery below it is reordering.</summary>
     public SeqNumber Fack;
 
+    /// <summary>
+    /// <see cref="Fack"/> as it stood before the ACK being processed (Linux's prior_fack), or SND.UNA's position when
+    /// nothing was delivered yet: only a segment below it was overtaken. What one ACK reports, in whatever order its
+    /// SACK blocks and cumulative ACK come, is one arrival and no evidence of reordering among itself.
+    /// </summary>
+    public SeqNumber PriorFack;
+
+    /// <summary>Whether <see cref="PriorFack"/> holds a delivery (a segment below it was overtaken by a delivered one).</summary>
+    public bool HasPriorFack;
+
     /// <summary>Whether a delivery has set <see cref="XmitTs"/> yet.</summary>
     public bool HasDelivery;
 
@@ -69,6 +79,13 @@ internal struct RackState
         }
     }
 
+    /// <summary>An ACK arrives: what it reports is judged for reordering against the deliveries known before it.</summary>
+    public void BeginAck()
+    {
+        PriorFack = Fack;
+        HasPriorFack = HasDelivery;
+    }
+
     /// <summary>A new connection.</summary>
     public void Reset()
     {
@@ -90,7 +107,11 @@ internal struct RackState
         {
             return;
         }
-        if (!segment.EverRetransmitted && HasDelivery && segment.End < Fack)
+        // Reordering (Linux's tcp_check_sack_reordering): a segment never retransmitted arrived after one sent later
+        // had been reported delivered by an earlier ACK. Comparing with RACK.fack as this ACK moved it would take an
+        // ACK that fills the head and SACKs beyond a hole (or lists its SACK blocks newest first) for reordering,
+        // which opens the reordering window and delays every repair after the first loss.
+        if (!segment.EverRetransmitted && HasPriorFack && segment.Start < PriorFack)
         {
             ReorderingSeen = true;
             ReorderingDistance = Math.Max(ReorderingDistance, Fack - segment.Start);

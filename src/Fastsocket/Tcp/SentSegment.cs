@@ -28,6 +28,12 @@ internal struct SentSegment
     /// <summary>It has been retransmitted at least once: an ACK of it is ambiguous (RFC 8985 6.2 step 2).</summary>
     public bool EverRetransmitted;
 
+    /// <summary>
+    /// It went out with PSH: a retransmission of it carries PSH again, as Linux's retransmission repeats the flags of
+    /// the buffer it resends.
+    /// </summary>
+    public bool Push;
+
     /// <summary>Sequence space the segment covers.</summary>
     public readonly int Length => End - Start;
 }

@@ -86,8 +86,11 @@ internal sealed class SentSegmentLog
         LostUnsentBytes = 0;
     }
 
-    /// <summary>New data [<paramref name="start"/>, <paramref name="end"/>) went out for the first time at <paramref name="now"/>.</summary>
-    public void OnSent(SeqNumber start, SeqNumber end, long now)
+    /// <summary>
+    /// New data [<paramref name="start"/>, <paramref name="end"/>) went out for the first time at <paramref name="now"/>,
+    /// with PSH when <paramref name="push"/>.
+    /// </summary>
+    public void OnSent(SeqNumber start, SeqNumber end, long now, bool push = false)
     {
         if (_count > 0)
         {
@@ -102,6 +105,7 @@ internal sealed class SentSegmentLog
                 // Full: the new bytes join the last record, as if sent with it now.
                 last.End = end;
                 last.SentAt = now;
+                last.Push = push;
                 return;
             }
         }
@@ -114,7 +118,7 @@ internal sealed class SentSegmentLog
         {
             slot -= _ring.Length;
         }
-        _ring[slot] = new SentSegment { Start = start, End = end, SentAt = now };
+        _ring[slot] = new SentSegment { Start = start, End = end, SentAt = now, Push = push };
         _count++;
     }
 
@@ -270,6 +274,20 @@ internal sealed class SentSegmentLog
                 Mark(ref s);
             }
         }
+    }
+
+    /// <summary>Whether the record that ends at <paramref name="end"/> went out with PSH (a retransmission ending there repeats it).</summary>
+    public bool PushesAt(SeqNumber end)
+    {
+        for (int i = _count - 1; i >= 0; i--)
+        {
+            ref SentSegment s = ref this[i];
+            if (s.End <= end)
+            {
+                return s.End == end && s.Push;
+            }
+        }
+        return false;
     }
 
     /// <summary>The first record deemed lost whose retransmission has not gone out (RFC 6675 NextSeg rule 1), or -1.</summary>

@@ -289,7 +289,8 @@ public sealed partial class TcpConnection
     private bool ProcessAck(ref IncomingSegment seg)
     {
         ITcpHost host = _host;
-        if (State == TcpState.SynReceived)
+        bool handshakeAck = State == TcpState.SynReceived;
+        if (handshakeAck)
         {
             if (!(seg.Ack > _snd.Una && seg.Ack <= _snd.Max))
             {
@@ -343,6 +344,8 @@ public sealed partial class TcpConnection
         long sackedBefore = _sent.SackedBytes;
         SeqNumber unaBefore = _snd.Una;
         bool wasInRecovery = _congestion.InRecovery;
+        _pacingRateKnown |= _snd.Max > _snd.Una && !handshakeAck;
+        _rack.BeginAck();
         if (_sack && seg.Options.SackCount > 0)
         {
             newlySacked = _sent.ApplySack(seg.Options, SeqNumber.Max(_snd.Una, seg.Ack), ref _rack, host.NowMicroseconds, out dsack) > 0;
@@ -516,12 +519,12 @@ public sealed partial class TcpConnection
                     // delayed ACKs.
                     _ackNow = true;
                     _quickAcks = _config.QuickAcks;
-                    if (offset > 0)
-                    {
-                        // Each out-of-order segment gets its own ACK with fresh SACK blocks (Linux sends one per
-                        // segment, or per GRO batch): one ACK per receive batch would hide how much arrived.
-                        SendControl(_snd.Nxt, TcpFlags.Ack);
-                    }
+                    // Each out-of-order segment gets its own ACK with fresh SACK blocks (Linux sends one per segment,
+                    // or per GRO batch): one ACK per receive batch would hide how much arrived. So does the segment
+                    // that fills a hole, at once and not at the end of its batch: a sender that resent the hole with
+                    // new data behind it learns from this ACK that its recovery is over (and may probe its tail
+                    // again), so the loss of the batch's one last ACK no longer leaves it waiting for its timer.
+                    SendControl(_snd.Nxt, TcpFlags.Ack);
                 }
                 else if (_quickAcks > 0 && !_interactive)
                 {

@@ -156,7 +156,9 @@ public sealed partial class TcpConnection
             {
                 _statistics.Retransmissions++;
             }
-            RecordSent(_snd.Nxt, end);
+            // A passive opener's first flight was queued by Linux before it had a pacing rate, as one buffer whose
+            // parts are resent without the PSH its chunks carried on the wire.
+            RecordSent(_snd.Nxt, end, push && (!_passive || _pacingRateKnown));
             _snd.Nxt = end;
             if (_snd.Nxt > _snd.Max)
             {
@@ -223,9 +225,10 @@ public sealed partial class TcpConnection
 
     /// <summary>
     /// On a SACK connection, notes [start, end) in the segment log (resent below SND.MAX, new beyond it), in PRR's
-    /// count, and for the loss probe. Call before SND.MAX moves.
+    /// count, and for the loss probe (<paramref name="push"/>: it carried PSH, which its retransmission repeats). Call
+    /// before SND.MAX moves.
     /// </summary>
-    private void RecordSent(SeqNumber start, SeqNumber end)
+    private void RecordSent(SeqNumber start, SeqNumber end, bool push = false)
     {
         if (!_sack)
         {
@@ -238,7 +241,7 @@ public sealed partial class TcpConnection
         }
         if (end > _snd.Max)
         {
-            _sent.OnSent(SeqNumber.Max(start, _snd.Max), end, now);
+            _sent.OnSent(SeqNumber.Max(start, _snd.Max), end, now, push);
             _probeRearm = true;
         }
         CountRecoverySend(end - start);

@@ -123,9 +123,17 @@ public sealed partial class TcpConnection
     // its own SACK blocks add.
     private long _sackedBytesSeen;
 
+    // Whether Linux would have a pacing rate, which sizes the buffers it queues a write in (and so which PSH a
+    // retransmission repeats): a passive opener's is set by the first ACK after the handshake's (Linux measures the
+    // SYN-ACK's RTT only after that ACK's congestion step has run, so its pacing rate stays unlimited until the next
+    // ACK with data in flight). packetdrill's sack-shift-sacked-* and prr-ss-* scripts resend parts of such a first
+    // flight without PSH; sack-route-refresh-ip-tos.pkt resends a later flight's buffer with it.
+    private bool _pacingRateKnown;
+
     /// <summary>Forgets the per-connection congestion bookkeeping kept here (a new or reused connection).</summary>
     private void ResetCongestionTracking()
     {
+        _pacingRateKnown = false;
         _cwndUsageTracked = false;
         _cwndUsageEnd = default;
         _maxFlightInWindow = 0;
@@ -516,7 +524,9 @@ public sealed partial class TcpConnection
             {
                 break;
             }
-            TcpFlags flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0) | (length > 0 && cursor + length == dataEnd ? TcpFlags.Psh : 0);
+            // PSH where the original had it (Linux resends a buffer with its flags), and on the last byte queued.
+            bool push = length > 0 && (cursor + length == dataEnd || _sent.PushesAt(cursor + length));
+            TcpFlags flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0) | (push ? TcpFlags.Psh : 0);
             SendSegment(cursor, flags, cursor - dataStart, length);
             _statistics.Retransmissions++;
             CountRecoverySend(length + (fin ? 1 : 0));
