@@ -125,6 +125,12 @@ public sealed class TcpConfig
     public int MinSegmentsPerChunk { get; set; } = 2;
 
     /// <summary>
+    /// Whether a connection that sent nothing for longer than an RTO, with nothing in flight, restarts from the
+    /// initial window (RFC 5681 section 4.1; Linux's net.ipv4.tcp_slow_start_after_idle, on by default).
+    /// </summary>
+    public bool SlowStartAfterIdle { get; set; } = true;
+
+    /// <summary>
     /// The most cwnd grows per ACK in slow start, in segments (RFC 3465's L); 0 for no limit. The default 0 is Linux's
     /// tcp_slow_start, which grows cwnd by every segment an ACK newly acknowledges, so a receiver that ACKs every
     /// second segment still doubles cwnd each round trip; <see cref="TcpProfile.Rfc"/> sets 1, RFC 5681 section 3.1's
