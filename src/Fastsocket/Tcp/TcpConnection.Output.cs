@@ -212,7 +212,8 @@ public sealed partial class TcpConnection
     /// Segments in the chunk that starts at SND.NXT, as Linux's tcp_write_xmit cuts them: its cwnd quota (tcp_cwnd_test:
     /// half the congestion window, so that at least two chunks are in flight, and never more than the window left)
     /// capped by the chunk size its pacing rate calls for (<see cref="AutosizeSegments"/>), and then by the data and
-    /// the peer's window (tcp_mss_split_point). A partial last segment that Nagle would hold is left out.
+    /// the peer's window (tcp_mss_split_point). A partial last segment that Nagle would hold is left out; one that
+    /// carries the FIN is not held.
     /// </summary>
     private int SegmentsInNextChunk(int mss, int inFlight, int unsent)
     {
@@ -221,7 +222,7 @@ public sealed partial class TcpConnection
         int quota = Math.Max(Math.Min(Math.Max(cwndSegments / 2, 1), cwndSegments - usedSegments), 1);
         long bytes = (long)Math.Min(quota, AutosizeSegments(mss, cwndSegments)) * mss;
         bytes = Math.Min(bytes, Math.Min(unsent, _snd.Wnd - inFlight));
-        if (bytes > mss && bytes % mss != 0 && !NoDelay)
+        if (bytes > mss && bytes % mss != 0 && !NoDelay && !(_finRequested && bytes == unsent))
         {
             bytes -= bytes % mss;
         }

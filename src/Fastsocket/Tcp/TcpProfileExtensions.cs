@@ -35,6 +35,7 @@ public static class TcpProfileExtensions
                 config.CongestionControl = defaults.CongestionControl;
                 config.HyStart = defaults.HyStart;
                 config.SlowStartGrowthLimit = defaults.SlowStartGrowthLimit;
+                config.ZeroWindowProbeSendsData = defaults.ZeroWindowProbeSendsData;
                 break;
             case TcpProfile.Rfc:
                 config.MinRtoMicroseconds = RfcMinRtoMicroseconds;
@@ -42,6 +43,7 @@ public static class TcpProfileExtensions
                 config.CongestionControl = CongestionControlAlgorithm.NewReno;
                 config.HyStart = false;
                 config.SlowStartGrowthLimit = RfcSlowStartGrowthLimit;
+                config.ZeroWindowProbeSendsData = true;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown TCP profile");
