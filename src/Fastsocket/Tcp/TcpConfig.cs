@@ -138,6 +138,13 @@ public sealed class TcpConfig
     public bool ZeroWindowProbeSendsData { get; set; }
 
     /// <summary>
+    /// Whether the minimum RTO bounds RTTVAR's term of the RTO rather than the whole RTO, as Linux computes it (SRTT +
+    /// max(4 * RTTVAR, <see cref="MinRtoMicroseconds"/>)); on by default, off in <see cref="TcpProfile.Rfc"/>, which
+    /// follows RFC 6298 2.3 and 2.4.
+    /// </summary>
+    public bool MinRtoBoundsVariance { get; set; } = true;
+
+    /// <summary>
     /// The most cwnd grows per ACK in slow start, in segments (RFC 3465's L); 0 for no limit. The default 0 is Linux's
     /// tcp_slow_start, which grows cwnd by every segment an ACK newly acknowledges, so a receiver that ACKs every
     /// second segment still doubles cwnd each round trip; <see cref="TcpProfile.Rfc"/> sets 1, RFC 5681 section 3.1's

@@ -36,6 +36,7 @@ public static class TcpProfileExtensions
                 config.HyStart = defaults.HyStart;
                 config.SlowStartGrowthLimit = defaults.SlowStartGrowthLimit;
                 config.ZeroWindowProbeSendsData = defaults.ZeroWindowProbeSendsData;
+                config.MinRtoBoundsVariance = defaults.MinRtoBoundsVariance;
                 break;
             case TcpProfile.Rfc:
                 config.MinRtoMicroseconds = RfcMinRtoMicroseconds;
@@ -44,6 +45,7 @@ public static class TcpProfileExtensions
                 config.HyStart = false;
                 config.SlowStartGrowthLimit = RfcSlowStartGrowthLimit;
                 config.ZeroWindowProbeSendsData = true;
+                config.MinRtoBoundsVariance = false;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown TCP profile");
