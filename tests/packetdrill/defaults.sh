@@ -6,7 +6,7 @@
 # The TCP sysctls the harness follows (run.sh passes sysctls=1: every socket() reads them from the namespace, so a
 # script's own sysctl lines reach the stack too) are set here as Linux's defaults.sh sets them:
 sysctl -q net.ipv4.tcp_timestamps=1 net.ipv4.tcp_sack=1 net.ipv4.tcp_window_scaling=1 net.ipv4.tcp_ecn=0 \
-    net.ipv4.tcp_min_tso_segs=2 2>/dev/null
+    net.ipv4.tcp_min_tso_segs=2 net.ipv4.tcp_slow_start_after_idle=0 2>/dev/null
 #
 # The rest reach the stack through --so_flags instead; run.sh passes them (see SO_FLAGS there):
 #   net.ipv4.tcp_rmem max 15 MB      -> rmem=15728640 (the window scale Linux derives from it: 8)

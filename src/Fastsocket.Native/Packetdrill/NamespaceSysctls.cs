@@ -3,7 +3,7 @@ using Fastsocket.Tcp;
 namespace Fastsocket.Native.Packetdrill;
 
 /// <summary>
-/// The TCP sysctls a packetdrill script may set (net.ipv4.tcp_timestamps, tcp_sack, tcp_window_scaling, tcp_ecn, tcp_min_tso_segs) as
+/// The TCP sysctls a packetdrill script may set (net.ipv4.tcp_timestamps, tcp_sack, tcp_window_scaling, tcp_ecn, tcp_min_tso_segs, tcp_slow_start_after_idle) as
 /// the script's network namespace holds them. run.sh runs every script in a namespace of its own, where its
 /// defaults.sh sets them as Linux's defaults.sh does and a script's own <c>sysctl</c> lines change them; reading them
 /// when a socket is created carries both to the stack, which keeps its knobs in <see cref="TcpConfig"/>. A value the
@@ -32,6 +32,10 @@ internal static class NamespaceSysctls
         if (Read("tcp_min_tso_segs") is int minTsoSegments && minTsoSegments > 0)
         {
             config.MinSegmentsPerChunk = minTsoSegments;
+        }
+        if (Read("tcp_slow_start_after_idle") is int slowStartAfterIdle)
+        {
+            config.SlowStartAfterIdle = slowStartAfterIdle != 0;
         }
         if (Read("tcp_ecn") is int ecn && ecn is >= 0 and <= 2)
         {

@@ -44,6 +44,13 @@ public sealed class RtoEstimator
         Reset(minRtoMicros, maxRtoMicros);
     }
 
+    /// <summary>
+    /// Whether the minimum RTO bounds the variance term rather than the sum, as Linux computes it (tcp_set_rto: SRTT +
+    /// max(4 * RTTVAR, tcp_rto_min), so 300 ms over a 100 ms path where RFC 6298 2.3 and 2.4 give 200 ms). Off, the
+    /// RFC's formula; <see cref="TcpConfig.MinRtoBoundsVariance"/> sets it per connection.
+    /// </summary>
+    public bool MinRtoBoundsVariance { get; set; }
+
     /// <summary>Returns to the state of a new connection (no sample, initial RTO), so pooled connections reuse the object.</summary>
     public void Reset(long minRtoMicros, long maxRtoMicros)
     {
@@ -157,8 +164,10 @@ public sealed class RtoEstimator
 
     private void Recompute()
     {
-        // 2.3: RTO <- SRTT + max(G, K*RTTVAR) with K = 4; 2.4/2.5: clamp to [MinRto, MaxRto].
-        long raw = HasSample ? _srtt + Math.Max(GranularityMicros, 4 * _rttvar) : _noSampleRto;
+        // 2.3: RTO <- SRTT + max(G, K*RTTVAR) with K = 4; 2.4/2.5: clamp to [MinRto, MaxRto]. Linux's variant puts
+        // the floor under the variance term instead (its rttvar is never below tcp_rto_min).
+        long variance = Math.Max(MinRtoBoundsVariance ? _minRto : GranularityMicros, 4 * _rttvar);
+        long raw = HasSample ? _srtt + variance : _noSampleRto;
         bool backedOff = BackoffCount > 0;
         _baseRto = Clamp(raw);
         if (!backedOff)

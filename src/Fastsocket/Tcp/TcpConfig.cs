@@ -125,6 +125,26 @@ public sealed class TcpConfig
     public int MinSegmentsPerChunk { get; set; } = 2;
 
     /// <summary>
+    /// Whether a connection that sent nothing for longer than an RTO, with nothing in flight, restarts from the
+    /// initial window (RFC 5681 section 4.1; Linux's net.ipv4.tcp_slow_start_after_idle, on by default).
+    /// </summary>
+    public bool SlowStartAfterIdle { get; set; } = true;
+
+    /// <summary>
+    /// Whether a zero-window probe carries one byte of new data (RFC 9293 3.8.6.1, as <see cref="TcpProfile.Rfc"/>
+    /// sets) rather than Linux's empty segment at SND.UNA - 1 (tcp_xmit_probe_skb, the default), which the peer
+    /// answers with an ACK showing its window without a byte to drop while the window stays closed.
+    /// </summary>
+    public bool ZeroWindowProbeSendsData { get; set; }
+
+    /// <summary>
+    /// Whether the minimum RTO bounds RTTVAR's term of the RTO rather than the whole RTO, as Linux computes it (SRTT +
+    /// max(4 * RTTVAR, <see cref="MinRtoMicroseconds"/>)); on by default, off in <see cref="TcpProfile.Rfc"/>, which
+    /// follows RFC 6298 2.3 and 2.4.
+    /// </summary>
+    public bool MinRtoBoundsVariance { get; set; } = true;
+
+    /// <summary>
     /// The most cwnd grows per ACK in slow start, in segments (RFC 3465's L); 0 for no limit. The default 0 is Linux's
     /// tcp_slow_start, which grows cwnd by every segment an ACK newly acknowledges, so a receiver that ACKs every
     /// second segment still doubles cwnd each round trip; <see cref="TcpProfile.Rfc"/> sets 1, RFC 5681 section 3.1's

@@ -6,6 +6,9 @@ namespace Fastsocket.Tcp;
 /// <summary>Output: data under the send and congestion windows, Nagle and silly window avoidance, the window we advertise, and segment building.</summary>
 public sealed partial class TcpConnection
 {
+    /// <summary>When new data last went out (Linux's lsndtime); 0 before the first.</summary>
+    private long _lastDataSentMicroseconds;
+
     private SeqNumber DataEnd => _snd.Una + (_send.Count + (_snd.Una == _snd.Iss ? 1 : 0));
 
     private void RequestFlush()
@@ -66,11 +69,10 @@ public sealed partial class TcpConnection
         {
             RetransmitLostSegments();
         }
-        int segmentsInBurst = 0;
+        RestartWindowAfterIdle();
         _chunkSegmentsLeft = 0;
-        while (TrySendNewSegment(ignoreCongestionWindow: false, segmentsInBurst))
+        while (TrySendNewSegment(ignoreCongestionWindow: false))
         {
-            segmentsInBurst++;
         }
         if (_sack && !_rescueSent && _congestion.InRecovery)
         {
@@ -79,10 +81,28 @@ public sealed partial class TcpConnection
     }
 
     /// <summary>
+    /// RFC 5681 4.1 (Linux's tcp_slow_start_after_idle): new data about to leave a connection with nothing in flight
+    /// that sent none for longer than an RTO restarts from min(IW, cwnd), since the window it earned no longer says
+    /// what the path takes.
+    /// </summary>
+    private void RestartWindowAfterIdle()
+    {
+        if (!_config.SlowStartAfterIdle || _lastDataSentMicroseconds == 0 || _snd.Max != _snd.Una)
+        {
+            return;
+        }
+        int dataOffset = _snd.Nxt - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0);
+        if (_send.Count - dataOffset > 0 && _host.NowMicroseconds - _lastDataSentMicroseconds > _rto.CurrentRto)
+        {
+            _congestion.OnIdleRestart();
+        }
+    }
+
+    /// <summary>
     /// Sends the next segment at SND.NXT if the windows, silly window avoidance and Nagle allow (a tail loss probe
     /// ignores the congestion window and Nagle); returns whether one went out and another may follow.
     /// </summary>
-    private bool TrySendNewSegment(bool ignoreCongestionWindow, int segmentsInBurst = 0)
+    private bool TrySendNewSegment(bool ignoreCongestionWindow)
     {
         int payloadMax = PayloadPerSegment;
         int inFlight = _snd.Nxt - _snd.Una;
@@ -119,23 +139,23 @@ public sealed partial class TcpConnection
                 return false;
             }
             bool fin = _finRequested && length == unsent;
-            // PSH as Linux places it (RFC 9293 3.9.1 leaves placement to the sender): on the segment that empties the
-            // send buffer, on the last segment of a burst of two or more the windows allow (Linux queues a write in
-            // chunks of at least two segments and the chunk it transmits whole carries PSH; a lone segment split off a
-            // chunk, as limited transmit sends, does not), and on the last segment of each chunk of a longer burst.
+            // PSH as Linux 6.x places it (RFC 9293 3.9.1 leaves placement to the sender). Linux hands its device chunks
+            // (TSO packets) and forces PSH on every chunk of two or more segments, so that the receiver's GRO flushes
+            // at each; a one-segment chunk (what a nearly full cwnd lets out, or a retransmission) carries PSH only if
+            // it ends the data written, as the last buffer of a write does. We send the segments of a chunk one by one
+            // and put PSH on the last of each chunk, which is what the device makes of Linux's TSO packet.
             int unsentAfter = unsent - length;
-            bool lastOfBurst = unsentAfter <= 0 || usable - length < Math.Min(payloadMax, unsentAfter);
             bool chunkEnds = false;
             if (!ignoreCongestionWindow)
             {
                 if (_chunkSegmentsLeft <= 0)
                 {
-                    _chunkSegmentsLeft = SegmentsPerChunk();
+                    _chunkSegmentsLeft = SegmentsInNextChunk(payloadMax, inFlight, unsent);
                     _chunkSegments = _chunkSegmentsLeft;
                 }
                 chunkEnds = --_chunkSegmentsLeft == 0 && _chunkSegments >= 2;
             }
-            bool push = unsentAfter <= 0 || (lastOfBurst && segmentsInBurst > 0) || chunkEnds;
+            bool push = unsentAfter <= 0 || chunkEnds;
             TcpFlags flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
             bool isNew = _snd.Nxt == _snd.Max;
             SendSegment(_snd.Nxt, flags, dataOffset, length);
@@ -145,6 +165,10 @@ public sealed partial class TcpConnection
                 // Data goes back in answer to data: an interactive exchange, where the ACK rides on the reply, so
                 // quick ACKs would only add packets (Linux's pingpong mode).
                 _interactive = true;
+            }
+            if (isNew)
+            {
+                _lastDataSentMicroseconds = _host.NowMicroseconds;
             }
             if (isNew && !_rttTiming && !_timestamps)
             {
@@ -187,17 +211,35 @@ public sealed partial class TcpConnection
     }
 
     /// <summary>
-    /// Segments in the next chunk of a burst, as Linux sizes the chunks it hands its device (tcp_tso_autosize and
-    /// tcp_cwnd_test): about a millisecond at the pacing rate (cwnd * MSS / SRTT, times 2 in slow start below half of
-    /// ssthresh and 1.2 after), plus 64 KB shifted right by one for each 512 µs of minimum RTT, at most 64 KB, at
-    /// least <see cref="TcpConfig.MinSegmentsPerChunk"/>, and never more than half the congestion window.
+    /// Segments in the chunk that starts at SND.NXT, as Linux's tcp_write_xmit cuts them: its cwnd quota (tcp_cwnd_test:
+    /// half the congestion window, so that at least two chunks are in flight, and never more than the window left)
+    /// capped by the chunk size its pacing rate calls for (<see cref="AutosizeSegments"/>), and then by the data and
+    /// the peer's window (tcp_mss_split_point). A partial last segment that Nagle would hold is left out; one that
+    /// carries the FIN is not held.
     /// </summary>
-    private int SegmentsPerChunk()
+    private int SegmentsInNextChunk(int mss, int inFlight, int unsent)
+    {
+        int cwndSegments = Math.Max(_congestion.Cwnd / mss, 1);
+        int usedSegments = (int)((CongestionWindowUsed(inFlight) + mss - 1) / mss);
+        int quota = Math.Max(Math.Min(Math.Max(cwndSegments / 2, 1), cwndSegments - usedSegments), 1);
+        long bytes = (long)Math.Min(quota, AutosizeSegments(mss, cwndSegments)) * mss;
+        bytes = Math.Min(bytes, Math.Min(unsent, _snd.Wnd - inFlight));
+        if (bytes > mss && bytes % mss != 0 && !NoDelay && !(_finRequested && bytes == unsent))
+        {
+            bytes -= bytes % mss;
+        }
+        return Math.Max((int)((bytes + mss - 1) / mss), 1);
+    }
+
+    /// <summary>
+    /// The segments of a full chunk, as Linux's tcp_tso_autosize sizes it: about a millisecond at the pacing rate
+    /// (tcp_update_pacing_rate: MSS * max(cwnd, packets out) / SRTT, times 2 in slow start below half of ssthresh and
+    /// 1.2 after), plus 64 KB shifted right by one for each 512 µs of minimum RTT, at most 64 KB, and at least
+    /// <see cref="TcpConfig.MinSegmentsPerChunk"/> (tcp_min_tso_segs).
+    /// </summary>
+    private int AutosizeSegments(int mss, int cwndSegments)
     {
         const long MaxChunkBytes = 65536;
-        int mss = PayloadPerSegment;
-        int cwnd = _congestion.Cwnd;
-        int cwndSegments = Math.Max(cwnd / mss, 1);
         long srtt = _rto.SmoothedRtt;
         long bytes;
         if (srtt <= 0)
@@ -207,7 +249,7 @@ public sealed partial class TcpConnection
         }
         else
         {
-            long ratio = cwnd < _congestion.Ssthresh / 2 ? 200 : 120;
+            long ratio = _congestion.Cwnd < _congestion.Ssthresh / 2 ? 200 : 120;
             int packetsOut = Math.Max((_snd.Max - _snd.Una) / mss, 0);
             long rate = (long)mss * Math.Max(cwndSegments, packetsOut) * ratio * 10_000 / srtt;
             bytes = rate >> 10;
@@ -219,8 +261,7 @@ public sealed partial class TcpConnection
             }
             bytes = Math.Min(bytes, MaxChunkBytes);
         }
-        int segments = Math.Max((int)(bytes / mss), _config.MinSegmentsPerChunk);
-        return Math.Max(Math.Min(segments, cwndSegments / 2), 1);
+        return Math.Max((int)(bytes / mss), _config.MinSegmentsPerChunk);
     }
 
     /// <summary>

@@ -205,7 +205,10 @@ public sealed partial class TcpConnection
         }
     }
 
-    /// <summary>Zero-window probe: one byte of new data beyond the closed window (RFC 9293 3.8.6.1), with backoff.</summary>
+    /// <summary>
+    /// Zero-window probe with backoff: Linux's empty segment at SND.UNA - 1, or one byte of new data beyond the closed
+    /// window (RFC 9293 3.8.6.1) with <see cref="TcpConfig.ZeroWindowProbeSendsData"/>.
+    /// </summary>
     private void OnPersistTimeout()
     {
         int dataOffset = _snd.Nxt - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0);
@@ -240,12 +243,20 @@ public sealed partial class TcpConnection
             return;
         }
         _probesUnanswered++;
-        SendSegment(_snd.Nxt, TcpFlags.Ack, dataOffset, 1);
-        if (_snd.Nxt + 1 > _snd.Max)
+        if (!_config.ZeroWindowProbeSendsData)
         {
-            // The probe byte counts as sent, so an ACK that takes it is acceptable; SND.NXT stays so that it is
-            // sent again in order once the window opens.
-            _snd.Max = _snd.Nxt + 1;
+            // Linux's probe: an old sequence number, which the peer answers with an ACK and its window.
+            SendControl(_snd.Una - 1, TcpFlags.Ack);
+        }
+        else
+        {
+            SendSegment(_snd.Nxt, TcpFlags.Ack, dataOffset, 1);
+            if (_snd.Nxt + 1 > _snd.Max)
+            {
+                // The probe byte counts as sent, so an ACK that takes it is acceptable; SND.NXT stays so that it is
+                // sent again in order once the window opens.
+                _snd.Max = _snd.Nxt + 1;
+            }
         }
         _rto.Backoff();
         _persisting = true;

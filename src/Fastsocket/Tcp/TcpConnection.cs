@@ -370,6 +370,7 @@ public sealed partial class TcpConnection : TimerEntry
         _advertisedMss = Math.Min(_config.MaxSegmentSize, host.MaxTcpSegmentLength(key.LocalAddress) - TcpHeader.MinLength);
         _sendMss = Math.Max(Math.Min(536, _advertisedMss), 1);
         _rto.Reset(_config.MinRtoMicroseconds, _config.MaxRtoMicroseconds);
+        _rto.MinRtoBoundsVariance = _config.MinRtoBoundsVariance;
         _sent.ForgetAll();
         _rack.Reset();
         _reorderDeadline = 0;

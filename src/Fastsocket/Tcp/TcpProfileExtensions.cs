@@ -35,6 +35,8 @@ public static class TcpProfileExtensions
                 config.CongestionControl = defaults.CongestionControl;
                 config.HyStart = defaults.HyStart;
                 config.SlowStartGrowthLimit = defaults.SlowStartGrowthLimit;
+                config.ZeroWindowProbeSendsData = defaults.ZeroWindowProbeSendsData;
+                config.MinRtoBoundsVariance = defaults.MinRtoBoundsVariance;
                 break;
             case TcpProfile.Rfc:
                 config.MinRtoMicroseconds = RfcMinRtoMicroseconds;
@@ -42,6 +44,8 @@ public static class TcpProfileExtensions
                 config.CongestionControl = CongestionControlAlgorithm.NewReno;
                 config.HyStart = false;
                 config.SlowStartGrowthLimit = RfcSlowStartGrowthLimit;
+                config.ZeroWindowProbeSendsData = true;
+                config.MinRtoBoundsVariance = false;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown TCP profile");

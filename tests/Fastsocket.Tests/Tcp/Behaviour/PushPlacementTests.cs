@@ -5,9 +5,10 @@ using Fastsocket.Wire;
 namespace Fastsocket.Tests.Tcp.Behaviour;
 
 /// <summary>
-/// Where PSH goes in a burst, as Linux places it (packetdrill's slow_start and nagle scripts see it): Linux hands its
-/// device chunks of about a millisecond at the pacing rate, at least tcp_min_tso_segs segments and at most half the
-/// congestion window, and the last segment of each chunk carries PSH; so does the segment that empties the buffer.
+/// Where PSH goes in a burst, as Linux 6.x places it (packetdrill's slow_start, fast_recovery and nagle scripts see
+/// it): Linux hands its device chunks of about a millisecond at the pacing rate, at least tcp_min_tso_segs segments,
+/// at most half the congestion window and at most what is left of it, and PSH goes on every chunk of two or more
+/// segments; a one-segment chunk carries it only if it empties the buffer.
 /// </summary>
 public class PushPlacementTests
 {
@@ -18,9 +19,12 @@ public class PushPlacementTests
     /// A passive connection whose handshake took 100 ms (the RTT its pacing rate starts from), then a 26-segment write;
     /// returns the segments sent at once.
     /// </summary>
-    private static List<Segment> FirstBurst(int minSegmentsPerChunk)
+    private static List<Segment> FirstBurst(int minSegmentsPerChunk) => FirstBurst(minSegmentsPerChunk, slowStartAfterIdle: true).Burst;
+
+    private static (TcpTestBench Bench, TcpConnection Connection, List<Segment> Burst) FirstBurst(int minSegmentsPerChunk, bool slowStartAfterIdle)
     {
-        var bench = new TcpTestBench(BenchDesign.Standalone, new TcpConfig { MinSegmentsPerChunk = minSegmentsPerChunk, Timestamps = false });
+        var bench = new TcpTestBench(BenchDesign.Standalone,
+            new TcpConfig { MinSegmentsPerChunk = minSegmentsPerChunk, Timestamps = false, SlowStartAfterIdle = slowStartAfterIdle });
         Segment synAck = bench.PassiveSynReceived(PeerIss, new TcpOptions { HasMss = true, Mss = Mss });
         bench.Advance(100_000);
         bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = synAck.Seq + 1 });
@@ -28,12 +32,26 @@ public class PushPlacementTests
         Assert.Equal(100_000, connection!.SmoothedRttMicroseconds);
         connection.Write(Peer.Data(26 * Mss));
         bench.Engine.FlushPending();
+        return (bench, connection, Drain(bench));
+    }
+
+    private static List<Segment> Drain(TcpTestBench bench)
+    {
         var burst = new List<Segment>();
         while (bench.Device.Sent.Count > 0)
         {
             burst.Add(bench.Expect());
         }
         return burst;
+    }
+
+    /// <summary>The peer acknowledges everything up to the end of <paramref name="last"/>, 100 ms after the last event.</summary>
+    private static List<Segment> AckAll(TcpTestBench bench, Segment last)
+    {
+        bench.Advance(100_000);
+        bench.Inject(new Segment { Flags = TcpFlags.Ack, Seq = PeerIss + 1, Ack = last.Seq + (uint)last.Payload.Length });
+        bench.Engine.FlushPending();
+        return Drain(bench);
     }
 
     private static string PushPattern(List<Segment> burst) => string.Concat(burst.Select(s => s.Has(TcpFlags.Psh) ? 'P' : '.'));
@@ -54,5 +72,48 @@ public class PushPlacementTests
         List<Segment> burst = FirstBurst(minSegmentsPerChunk: 10);
         Assert.Equal(10, burst.Count);
         Assert.Equal("....P....P", PushPattern(burst));
+    }
+
+    [Fact]
+    public void TheOneSegmentTheCongestionWindowHasLeftCarriesNoPush()
+    {
+        // Chunks of 3 (tcp_min_tso_segs=3 over a slower pacing rate) in a window of 10: 3, 3, 3, then the one segment
+        // tcp_cwnd_test still allows, sent alone and, as in prr-ss-30pkt-lost1_4.pkt, without PSH.
+        List<Segment> burst = FirstBurst(minSegmentsPerChunk: 3);
+        Assert.Equal(10, burst.Count);
+        Assert.Equal("..P..P..P.", PushPattern(burst));
+    }
+
+    [Fact]
+    public void AfterAnIdleRtoTheWindowRestartsAndChunksShrinkWithIt()
+    {
+        (TcpTestBench bench, TcpConnection connection, List<Segment> burst) = FirstBurst(minSegmentsPerChunk: 10, slowStartAfterIdle: true);
+        List<Segment> second = AckAll(bench, burst[^1]);
+        Assert.Equal(16, second.Count);
+        Assert.Empty(AckAll(bench, second[^1]));
+        Assert.Equal(36 * Mss, connection.CongestionWindow);
+
+        // Two seconds without sending, several RTOs: the next write starts again from the initial window of 10,
+        // in chunks of half of it (slow-start-after-idle.pkt).
+        bench.Advance(2_000_000);
+        connection.Write(Peer.Data(20 * Mss));
+        bench.Engine.FlushPending();
+        List<Segment> afterIdle = Drain(bench);
+        Assert.Equal(10 * Mss, connection.CongestionWindow);
+        Assert.Equal("....P....P", PushPattern(afterIdle));
+    }
+
+    [Fact]
+    public void WithoutSlowStartAfterIdleTheWindowSurvivesTheIdleTime()
+    {
+        (TcpTestBench bench, TcpConnection connection, List<Segment> burst) = FirstBurst(minSegmentsPerChunk: 10, slowStartAfterIdle: false);
+        List<Segment> second = AckAll(bench, burst[^1]);
+        AckAll(bench, second[^1]);
+        bench.Advance(2_000_000);
+        connection.Write(Peer.Data(20 * Mss));
+        bench.Engine.FlushPending();
+        List<Segment> afterIdle = Drain(bench);
+        Assert.Equal(36 * Mss, connection.CongestionWindow);
+        Assert.Equal(".........P.........P", PushPattern(afterIdle));
     }
 }

@@ -126,7 +126,7 @@ public class RetransmissionTimerTests
     [DesignData]
     public void SmallRttSamplesAreClampedToMinRto(BenchDesign design)
     {
-        var bench = new TcpTestBench(design);
+        var bench = new TcpTestBench(design, new TcpConfig { MinRtoBoundsVariance = false });
         (TcpConnection connection, _, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 1_000);
         Assert.Equal(1_000, connection.SmoothedRttMicroseconds);
         Assert.Equal(200_000, connection.RetransmissionTimeoutMicroseconds);
@@ -140,10 +140,28 @@ public class RetransmissionTimerTests
 
     [Theory]
     [DesignData]
+    public void ByDefaultMinRtoBoundsTheVarianceTermAsLinuxDoes(BenchDesign design)
+    {
+        // Linux's RTO is SRTT + max(4 * RTTVAR, tcp_rto_min): a 1 ms path waits 201 ms, not RFC 6298's clamped 200 ms
+        // (and a 100 ms path with a steady RTT 300 ms, which slow-start-after-win-update.pkt's probes time).
+        var bench = new TcpTestBench(design);
+        (TcpConnection connection, _, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 1_000);
+        Assert.Equal(1_000, connection.SmoothedRttMicroseconds);
+        Assert.Equal(201_000, connection.RetransmissionTimeoutMicroseconds);
+        bench.WriteAndFlush(connection, Peer.Data(10));
+        bench.Expect();
+        bench.Advance(200_999);
+        bench.ExpectNothing();
+        bench.Advance(1);
+        Assert.Equal(10, bench.Expect().Payload.Length);
+    }
+
+    [Theory]
+    [DesignData]
     public void ClockGranularityBoundsTheVarianceTerm(BenchDesign design)
     {
         // With a tiny MinRto the RTO is SRTT + max(G, 4*RTTVAR): identical samples shrink RTTVAR until G (1 ms) wins.
-        var config = new TcpConfig { MinRtoMicroseconds = 1 };
+        var config = new TcpConfig { MinRtoMicroseconds = 1, MinRtoBoundsVariance = false };
         var bench = new TcpTestBench(design, config);
         var model = new RttModel(1, config.MaxRtoMicroseconds);
         (TcpConnection connection, Segment syn, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 8_000);
@@ -166,7 +184,7 @@ public class RetransmissionTimerTests
     [DesignData]
     public void DataRetransmissionsBackOffExponentiallyUpToMaxRtoThenTimeOut(BenchDesign design)
     {
-        var config = new TcpConfig { MaxRtoMicroseconds = 3_000_000, MaxDataRetransmissions = 6 };
+        var config = new TcpConfig { MaxRtoMicroseconds = 3_000_000, MaxDataRetransmissions = 6, MinRtoBoundsVariance = false };
         var bench = new TcpTestBench(design, config);
         (TcpConnection connection, Segment syn, _) = bench.ActiveEstablished(Peer.Mss(), rttMicros: 1_000);
         bench.WriteAndFlush(connection, Peer.Data(100));
@@ -276,7 +294,7 @@ public class RetransmissionTimerTests
     public void TimestampsGiveRttSamplesEvenFromRetransmittedSegments(BenchDesign design)
     {
         // RFC 7323 4.1: TSecr identifies the transmission, so the retransmission ambiguity of Karn's rule is gone.
-        var bench = new TcpTestBench(design);
+        var bench = new TcpTestBench(design, new TcpConfig { MinRtoBoundsVariance = false });
         var synAckOptions = new TcpOptions { HasMss = true, Mss = 1460, HasTimestamps = true, TsVal = 1 };
         (TcpConnection connection, Segment syn) = bench.ActiveSynSent();
         synAckOptions.TsEcr = syn.Options.TsVal;

@@ -16,7 +16,7 @@ public class ZeroWindowTests
     [DesignData]
     public void ClosedWindowIsProbedWithOneByteWithBackoffAndDataFlowsWhenItOpens(BenchDesign design)
     {
-        var bench = new TcpTestBench(design);
+        var bench = new TcpTestBench(design, new TcpConfig { ZeroWindowProbeSendsData = true });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, window: 0);
         Assert.Equal(0, connection.SendWindow);
         long rto = connection.RetransmissionTimeoutMicroseconds;
@@ -59,9 +59,42 @@ public class ZeroWindowTests
 
     [Theory]
     [DesignData]
-    public void ProbeByteTakenByThePeerIsNotSentAgain(BenchDesign design)
+    public void ByDefaultTheClosedWindowIsProbedAsLinuxDoesWithAnEmptySegmentBelowSndUna(BenchDesign design)
     {
         var bench = new TcpTestBench(design);
+        (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, window: 0);
+        byte[] data = Peer.Data(3000);
+        bench.WriteAndFlush(connection, data);
+        bench.ExpectNothing();
+
+        long interval = connection.RetransmissionTimeoutMicroseconds;
+        for (int i = 0; i < 3; i++)
+        {
+            bench.Advance(interval - 1);
+            bench.ExpectNothing();
+            bench.Advance(1);
+            // slow-start-after-win-update.pkt: "> . 26000:26000(0)", an old sequence number and no data.
+            bench.Expect(Flags(TcpFlags.Ack), Seq(iss), NoPayload);
+            bench.ExpectNothing();
+            bench.Inject(PeerAck(iss + 1, 0));
+            bench.ExpectNothing();
+            interval *= 2;
+        }
+        Assert.Equal(0, bench.Engine.Statistics.FastRetransmits);
+
+        // The window opens: nothing of the data was taken, so all of it flows from the first byte.
+        bench.Inject(PeerAck(iss + 1, 65535));
+        List<Segment> sent = bench.Drain();
+        Assert.Equal(2, sent.Count);
+        Assert.Equal(iss + 1, sent[0].Seq);
+        Assert.Equal(data.AsSpan(0, 1460).ToArray(), sent[0].Payload);
+    }
+
+    [Theory]
+    [DesignData]
+    public void ProbeByteTakenByThePeerIsNotSentAgain(BenchDesign design)
+    {
+        var bench = new TcpTestBench(design, new TcpConfig { ZeroWindowProbeSendsData = true });
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, window: 0);
         byte[] data = Peer.Data(100);
         bench.WriteAndFlush(connection, data);
