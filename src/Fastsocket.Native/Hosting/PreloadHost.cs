@@ -52,6 +52,9 @@ internal sealed class PreloadHost
             Clock = MonotonicClock.Instance,
             Tcp = new TcpConfig { NoDelay = true },
         });
+        // Inline, the engine runs in the program's waits and the program works between them: ACKs that wait for its
+        // reply are sent at its next wait (Turn), not at the end of the poll that received the request.
+        engine.DeferEndOfTurnAcks = !engineThread;
         var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance) { TracksClosedConnections = true }, engineThread);
         if (engineThread)
         {
@@ -69,11 +72,32 @@ internal sealed class PreloadHost
         long next;
         lock (Stack.Gate)
         {
-            Stack.Pump();
+            Turn();
             next = Stack.Engine.NextTimerDeadline();
+            if (!_engineThread && Stack.Engine.HasEndOfTurnAcks)
+            {
+                // ACKs wait for the program's work: the caller must come back at once, not sleep on them.
+                return 0;
+            }
         }
         long waitMicroseconds = next - Stack.Now;
         return waitMicroseconds <= 0 ? 0 : (int)Math.Min(maxMilliseconds, (waitMicroseconds + 999) / 1000);
+    }
+
+    /// <summary>
+    /// Runs the engine once. Inline, a turn of the engine ends where the program's next wait begins: the quick ACK of
+    /// a request is deferred past the poll that received it (the program reads and answers only after the poll
+    /// returns), and sent here, at the next wait, only if the reply the program wrote meanwhile did not carry it; as
+    /// the engine thread sends it after the application's work of its turn. Caller holds the gate.
+    /// </summary>
+    private void Turn()
+    {
+        if (!_engineThread)
+        {
+            Stack.Engine.FlushPending();
+            Stack.Engine.SendEndOfTurnAcks();
+        }
+        Stack.Pump();
     }
 
     /// <summary>
@@ -98,7 +122,7 @@ internal sealed class PreloadHost
             {
                 if (!_engineThread)
                 {
-                    Stack.Pump();
+                    Turn();
                 }
                 if (Stack.ClosedConnectionsSettled())
                 {

@@ -157,9 +157,23 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     public int Poll(int maxPackets = DefaultBatch)
     {
         int received = PollUntilDrained(maxPackets, 1, out _);
-        SendEndOfTurnAcks();
+        if (!DeferEndOfTurnAcks)
+        {
+            SendEndOfTurnAcks();
+        }
         return received;
     }
+
+    /// <summary>
+    /// Leaves the ACKs that wait for the application's work (<see cref="SendEndOfTurnAcks"/>) to whoever ends the turn,
+    /// instead of sending them at the end of <see cref="Poll"/>: for an engine run inline in the program's own wait
+    /// (LD_PRELOAD's inline mode), where the program does its work only after the poll returns, so the turn ends at its
+    /// next wait.
+    /// </summary>
+    public bool DeferEndOfTurnAcks { get; set; }
+
+    /// <summary>Whether ACKs wait for the end of the turn (<see cref="SendEndOfTurnAcks"/>).</summary>
+    public bool HasEndOfTurnAcks => _endOfTurnAckCount > 0;
 
     /// <summary>
     /// One turn of a core's loop under load: reads the device in batches of <paramref name="batch"/> until a batch
@@ -224,7 +238,7 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     /// Ends a turn: sends the ACKs that waited for the application's work of the turn (a connection's first data,
     /// whose ACK a reply written by then has carried instead). The engine thread calls this after running posted work.
     /// </summary>
-    internal void SendEndOfTurnAcks()
+    public void SendEndOfTurnAcks()
     {
         if (_endOfTurnAckCount == 0)
         {
