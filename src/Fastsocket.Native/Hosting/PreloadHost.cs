@@ -24,6 +24,15 @@ internal sealed class PreloadHost
 
     private readonly bool _engineThread;
 
+    /// <summary>
+    /// Longest an ACK waits for the program to read and answer in inline mode (Linux's shortest delayed ACK, 40 ms, well
+    /// under any retransmission timeout of the peer).
+    /// </summary>
+    private const long MaxAckWaitMicroseconds = 40_000;
+
+    // Inline mode: when ACKs started waiting for the program (engine clock, microseconds); 0 when none wait.
+    private long _acksWaitingSince;
+
     private PreloadHost(TunDevice device, NativeStack stack, bool engineThread)
     {
         _device = device;
@@ -74,10 +83,10 @@ internal sealed class PreloadHost
         {
             Turn();
             next = Stack.Engine.NextTimerDeadline();
-            if (!_engineThread && Stack.Engine.HasEndOfTurnAcks)
+            if (_acksWaitingSince != 0)
             {
-                // ACKs wait for the program's work: the caller must come back at once, not sleep on them.
-                return 0;
+                // ACKs that wait for the program's work must not wait on an idle program past their bound.
+                next = Math.Min(next, _acksWaitingSince + MaxAckWaitMicroseconds);
             }
         }
         long waitMicroseconds = next - Stack.Now;
@@ -86,18 +95,32 @@ internal sealed class PreloadHost
 
     /// <summary>
     /// Runs the engine once. Inline, a turn of the engine ends where the program's next wait begins: the quick ACK of
-    /// a request is deferred past the poll that received it (the program reads and answers only after the poll
-    /// returns), and sent here, at the next wait, only if the reply the program wrote meanwhile did not carry it; as
-    /// the engine thread sends it after the application's work of its turn. Caller holds the gate.
+    /// a request is deferred past the poll that received it (the program accepts, reads and answers only after its
+    /// waits return), and sent at a later wait once the program has read the request, only if the reply it wrote
+    /// meanwhile did not carry it, or when it has waited <see cref="MaxAckWaitMicroseconds"/>; as the engine thread
+    /// sends it after the application's work of its turn. Caller holds the gate.
     /// </summary>
     private void Turn()
     {
-        if (!_engineThread)
+        if (_engineThread)
         {
-            Stack.Engine.FlushPending();
-            Stack.Engine.SendEndOfTurnAcks();
+            Stack.Pump();
+            return;
+        }
+        NetworkEngine engine = Stack.Engine;
+        engine.FlushPending();
+        if (_acksWaitingSince != 0 && Stack.Now - _acksWaitingSince >= MaxAckWaitMicroseconds)
+        {
+            engine.SendEndOfTurnAcks();
+        }
+        else
+        {
+            // The program accepts in one wait and reads and answers in the next: the ACK of a request it has not read
+            // yet keeps waiting (within the bound).
+            engine.SendEndOfTurnAcksOfReadConnections();
         }
         Stack.Pump();
+        _acksWaitingSince = !engine.HasEndOfTurnAcks ? 0 : _acksWaitingSince != 0 ? _acksWaitingSince : Stack.Now;
     }
 
     /// <summary>

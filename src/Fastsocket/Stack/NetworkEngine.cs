@@ -176,6 +176,32 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     public bool HasEndOfTurnAcks => _endOfTurnAckCount > 0;
 
     /// <summary>
+    /// Ends a turn for the connections whose received data the application has read: their waiting ACKs leave (a reply
+    /// written meanwhile has carried them), while those of connections with unread data (not yet accepted, or not yet
+    /// read) keep waiting for the application's work. For an engine that runs inline in the program's waits, where
+    /// accepting and answering take the program more than one wait.
+    /// </summary>
+    public void SendEndOfTurnAcksOfReadConnections()
+    {
+        int kept = 0;
+        for (int i = 0; i < _endOfTurnAckCount; i++)
+        {
+            TcpConnection c = _endOfTurnAcks[i];
+            _endOfTurnAcks[i] = null!;
+            if (c.Readable > 0)
+            {
+                _endOfTurnAcks[kept++] = c;
+            }
+            else
+            {
+                c.SendAckAwaitingReply();
+            }
+        }
+        _endOfTurnAckCount = kept;
+        _device.Flush();
+    }
+
+    /// <summary>
     /// One turn of a core's loop under load: reads the device in batches of <paramref name="batch"/> until a batch
     /// comes back short (the queue is empty) or <paramref name="maxBatches"/> batches were read, and only then runs
     /// timers and writes. Reading everything first empties the kernel's queue toward the stack as fast as packets can

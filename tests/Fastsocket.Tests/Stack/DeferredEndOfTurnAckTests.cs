@@ -44,6 +44,30 @@ public class DeferredEndOfTurnAckTests
         Assert.False(bench.Engine.HasEndOfTurnAcks);
     }
 
+    [Fact]
+    public void TheAckOfAnUnreadRequestWaitsUntilTheApplicationReadsIt()
+    {
+        (TcpTestBench bench, TcpConnection connection, uint iss) = Receive();
+
+        // Accepted but not read yet (inline, the program reads at its next wait): the ACK keeps waiting.
+        bench.Engine.SendEndOfTurnAcksOfReadConnections();
+        bench.ExpectNothing();
+        Assert.True(bench.Engine.HasEndOfTurnAcks);
+
+        // Reading opens the window far past what the SYN-ACK offered; the waiting ACK is to carry it, not a window update now.
+        Assert.Equal(Request.Length, connection.Read(new byte[100]));
+        bench.Engine.FlushPending();
+        bench.ExpectNothing();
+
+        bench.Engine.SendEndOfTurnAcksOfReadConnections();
+        Segment ack = bench.Expect();
+        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Assert.Equal(iss + 1, ack.Seq);
+        Assert.Equal(PeerIss + 1 + (uint)Request.Length, ack.Ack);
+        Assert.False(bench.Engine.HasEndOfTurnAcks);
+        bench.ExpectNothing();
+    }
+
     /// <summary>An accepted connection whose peer's request arrived in a poll of an engine that defers end-of-turn ACKs.</summary>
     private static (TcpTestBench Bench, TcpConnection Connection, uint Iss) Receive()
     {
