@@ -9,10 +9,9 @@ namespace Fastsocket.Tcp;
 /// </summary>
 public sealed partial class TcpConnection
 {
-    private readonly SendMemoryLedger _sendLedger = new();
-
-    // SO_SNDBUF counts Linux's charged bytes (TcpConfig.LinuxSendBufferAccounting) rather than payload bytes.
-    private bool _linuxSendMemory;
+    // Linux's charge of the send buffer, only while TcpConfig.LinuxSendBufferAccounting applies (null otherwise: an
+    // idle connection of the managed API carries no ledger).
+    private SendMemoryLedger? _sendLedger;
 
     /// <summary>
     /// Whether a writer blocked on the send buffer should wake, and poll report POLLOUT: with Linux's accounting,
@@ -27,7 +26,7 @@ public sealed partial class TcpConnection
             {
                 return false;
             }
-            if (_linuxSendMemory)
+            if (_sendLedger is not null)
             {
                 return _sendLedger.IsWriteable(_send.Count, TransmittedBytes, SendSizeGoal);
             }
@@ -39,19 +38,22 @@ public sealed partial class TcpConnection
     /// <summary>SO_SNDBUF as the connection applies it (<see cref="SendBufferSize"/>).</summary>
     private int SendLimit
     {
-        get => _linuxSendMemory ? _sendLedger.Limit : _send.Capacity;
+        get => _sendLedger?.Limit ?? _send.Capacity;
         set
         {
             int limit = Math.Max(value, 1);
             // Queued bytes are promised to the peer, so the ring never shrinks below them; Linux's limit may sit below
             // the queued bytes (a writer just waits longer), so the ledger takes it as it is.
             _send.Capacity = Math.Max(limit, _send.Count);
-            _sendLedger.Limit = limit;
+            if (_sendLedger is not null)
+            {
+                _sendLedger.Limit = limit;
+            }
         }
     }
 
     /// <summary>Bytes a write may queue now.</summary>
-    private int SendRoom => _linuxSendMemory ? _sendLedger.Admissible(_send.Count, TransmittedBytes, SendSizeGoal) : _send.Free;
+    private int SendRoom => _sendLedger?.Admissible(_send.Count, TransmittedBytes, SendSizeGoal) ?? _send.Free;
 
     /// <summary>Queued bytes sent at least once (SND.MAX less SND.UNA, without the SYN and the FIN).</summary>
     private int TransmittedBytes => Math.Clamp(_snd.Max - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0), 0, _send.Count);
@@ -64,7 +66,7 @@ public sealed partial class TcpConnection
     {
         ClearSendMemory();
         _send.Pool = host.BufferPool;
-        _linuxSendMemory = _config.LinuxSendBufferAccounting;
+        _sendLedger = _config.LinuxSendBufferAccounting ? _sendLedger ?? new SendMemoryLedger() : null;
         SendLimit = sendBuffer;
     }
 
@@ -72,13 +74,13 @@ public sealed partial class TcpConnection
     private void ClearSendMemory()
     {
         _send.Clear();
-        _sendLedger.Clear();
+        _sendLedger?.Clear();
     }
 
     /// <summary>Queues as much of <paramref name="data"/> as the send buffer's accounting admits; returns how much.</summary>
     private int QueueForSending(ReadOnlySpan<byte> data)
     {
-        if (!_linuxSendMemory)
+        if (_sendLedger is null)
         {
             return _send.Append(data);
         }
@@ -91,7 +93,7 @@ public sealed partial class TcpConnection
     /// <summary>An ACK covered <paramref name="count"/> queued bytes: the send buffer and its accounting let them go.</summary>
     private void ReleaseAcknowledged(int count)
     {
-        if (_linuxSendMemory)
+        if (_sendLedger is not null)
         {
             _sendLedger.RecordTransmitted(TransmittedBytes, SendSizeGoal);
             _sendLedger.Release(count);
