@@ -37,6 +37,8 @@ internal sealed class NativeStack : IDisposable
         Engine = engine;
         Clock = clock;
         Sockets = new SocketTable();
+        // SO_SNDBUF means here what it means to the C programs on top: Linux's charge of socket buffers.
+        engine.Config.LinuxSendBufferAccounting = true;
     }
 
     /// <summary>The lock around the engine, the socket table and the clock's movement.</summary>

@@ -24,6 +24,15 @@ internal sealed class PreloadHost
 
     private readonly bool _engineThread;
 
+    /// <summary>
+    /// Longest an ACK waits for the program to read and answer in inline mode (Linux's shortest delayed ACK, 40 ms, well
+    /// under any retransmission timeout of the peer).
+    /// </summary>
+    private const long MaxAckWaitMicroseconds = 40_000;
+
+    // Inline mode: when ACKs started waiting for the program (engine clock, microseconds); 0 when none wait.
+    private long _acksWaitingSince;
+
     private PreloadHost(TunDevice device, NativeStack stack, bool engineThread)
     {
         _device = device;
@@ -52,6 +61,9 @@ internal sealed class PreloadHost
             Clock = MonotonicClock.Instance,
             Tcp = new TcpConfig { NoDelay = true },
         });
+        // Inline, the engine runs in the program's waits and the program works between them: ACKs that wait for its
+        // reply are sent at its next wait (Turn), not at the end of the poll that received the request.
+        engine.DeferEndOfTurnAcks = !engineThread;
         var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance) { TracksClosedConnections = true }, engineThread);
         if (engineThread)
         {
@@ -69,11 +81,46 @@ internal sealed class PreloadHost
         long next;
         lock (Stack.Gate)
         {
-            Stack.Pump();
+            Turn();
             next = Stack.Engine.NextTimerDeadline();
+            if (_acksWaitingSince != 0)
+            {
+                // ACKs that wait for the program's work must not wait on an idle program past their bound.
+                next = Math.Min(next, _acksWaitingSince + MaxAckWaitMicroseconds);
+            }
         }
         long waitMicroseconds = next - Stack.Now;
         return waitMicroseconds <= 0 ? 0 : (int)Math.Min(maxMilliseconds, (waitMicroseconds + 999) / 1000);
+    }
+
+    /// <summary>
+    /// Runs the engine once. Inline, a turn of the engine ends where the program's next wait begins: the quick ACK of
+    /// a request is deferred past the poll that received it (the program accepts, reads and answers only after its
+    /// waits return), and sent at a later wait once the program has read the request, only if the reply it wrote
+    /// meanwhile did not carry it, or when it has waited <see cref="MaxAckWaitMicroseconds"/>; as the engine thread
+    /// sends it after the application's work of its turn. Caller holds the gate.
+    /// </summary>
+    private void Turn()
+    {
+        if (_engineThread)
+        {
+            Stack.Pump();
+            return;
+        }
+        NetworkEngine engine = Stack.Engine;
+        engine.FlushPending();
+        if (_acksWaitingSince != 0 && Stack.Now - _acksWaitingSince >= MaxAckWaitMicroseconds)
+        {
+            engine.SendEndOfTurnAcks();
+        }
+        else
+        {
+            // The program accepts in one wait and reads and answers in the next: the ACK of a request it has not read
+            // yet keeps waiting (within the bound).
+            engine.SendEndOfTurnAcksOfReadConnections();
+        }
+        Stack.Pump();
+        _acksWaitingSince = !engine.HasEndOfTurnAcks ? 0 : _acksWaitingSince != 0 ? _acksWaitingSince : Stack.Now;
     }
 
     /// <summary>
@@ -98,7 +145,7 @@ internal sealed class PreloadHost
             {
                 if (!_engineThread)
                 {
-                    Stack.Pump();
+                    Turn();
                 }
                 if (Stack.ClosedConnectionsSettled())
                 {

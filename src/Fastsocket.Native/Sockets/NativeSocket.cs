@@ -170,7 +170,7 @@ internal sealed class NativeSocket : ITcpConnectionHandler, IListenerHandler
         return (short)mask;
     }
 
-    /// <summary>Linux's sk_stream_is_writeable: free space at least half of what is queued.</summary>
+    /// <summary>Linux's sk_stream_is_writeable: the free room at least half of the charge (<see cref="TcpConnection.IsWriteable"/>).</summary>
     private bool IsWriteable()
     {
         TcpConnection? c = Connection;
@@ -183,8 +183,7 @@ internal sealed class NativeSocket : ITcpConnectionHandler, IListenerHandler
         {
             return c.State is TcpState.Closed or TcpState.TimeWait or TcpState.LastAck or TcpState.Closing;
         }
-        int free = c.Writable;
-        return free > 0 && free >= c.Unacknowledged / 2;
+        return c.IsWriteable;
     }
 
     /// <summary>Raises or clears the eventfd so the kernel's view of the descriptor follows the stack's readiness.</summary>

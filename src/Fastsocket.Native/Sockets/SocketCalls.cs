@@ -301,6 +301,10 @@ internal static unsafe class SocketCalls
                     accepted.LingerOn = socket.LingerOn;
                     accepted.LingerSeconds = socket.LingerSeconds;
                     accepted.SendBufferOption = socket.SendBufferOption;
+                    if (socket.SendBufferOption > 0)
+                    {
+                        connection.SendBufferSize = socket.SendBufferOption;
+                    }
                     accepted.MaxSegmentOption = socket.MaxSegmentOption;
                     accepted.ReceiveBufferOption = socket.ReceiveBufferOption;
                     accepted.TypeOfService = socket.TypeOfService;
@@ -391,7 +395,7 @@ internal static unsafe class SocketCalls
             try
             {
                 connection = stack.Engine.Connect(ip, port, socket, socket.LocalPort,
-                    socket.SendBufferOption / 2, socket.ReceiveBufferOption / 2, local, socket.MaxSegmentOption);
+                    socket.SendBufferOption, socket.ReceiveBufferOption / 2, local, socket.MaxSegmentOption);
             }
             catch (SocketException e)
             {
@@ -582,6 +586,10 @@ internal static unsafe class SocketCalls
             bool nonBlocking = socket.NonBlocking || (flags & MSG_DONTWAIT) != 0;
             long deadline = Deadline(stack, socket.SendTimeoutMicroseconds);
             long done = 0;
+            // Set once the buffer refused more: a writer blocked on memory goes on only when the connection is writeable
+            // again (Linux's sk_stream_write_space wakes it when the free room reaches half the charge), not at the first
+            // byte an ACK frees.
+            bool waitingForSpace = false;
             while (true)
             {
                 TcpConnection c = socket.Connection!;
@@ -593,12 +601,13 @@ internal static unsafe class SocketCalls
                 {
                     return done > 0 ? done : -EPIPE;
                 }
-                if (c.State is not (TcpState.SynSent or TcpState.SynReceived))
+                if (c.State is not (TcpState.SynSent or TcpState.SynReceived) && (!waitingForSpace || c.IsWriteable))
                 {
                     if (done >= total)
                     {
                         return done;
                     }
+                    waitingForSpace = false;
                     long n = WriteFrom(c, vectors, count, done);
                     if (n < 0)
                     {
@@ -609,11 +618,18 @@ internal static unsafe class SocketCalls
                     {
                         stack.Pump();
                         socket.AfterCall();
+                        if (done < total)
+                        {
+                            // What the transmission just sent may leave room in the last buffer (Linux pushes before it
+                            // waits and fills that room first), so try once more before sleeping.
+                            continue;
+                        }
                     }
                     if (done >= total)
                     {
                         return done;
                     }
+                    waitingForSpace = true;
                 }
                 if (nonBlocking)
                 {

@@ -17,6 +17,9 @@ internal static unsafe class SocketOptions
 
     /// <summary>Linux's SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64.</summary>
     private const int MinSendBuffer = 4608;
+
+    /// <summary>The largest SO_SNDBUF request Linux takes as it is: net.core.wmem_max's default.</summary>
+    private const int MaxSendBufferRequest = 212992;
     private const int MinReceiveBuffer = 2304;
 
     /// <summary>getsockopt with the gate held.</summary>
@@ -135,14 +138,15 @@ internal static unsafe class SocketOptions
                         }
                     });
                 case SO_SNDBUF:
-                    // Linux doubles the request (room for its bookkeeping) and reports the doubled value; on a connected
-                    // socket it applies at once. The buffer holds the requested bytes, as connect() sizes it.
+                    // Linux clamps the request to net.core.wmem_max, doubles it (room for its bookkeeping: the limit
+                    // counts socket buffers' truesize, which the stack charges the same way) and reports the doubled
+                    // value; on a connected socket it applies at once.
                     return GetInt(value, length, out int sndbuf) ?? Apply(() =>
                     {
-                        socket.SendBufferOption = Math.Max(MinSendBuffer, (int)Math.Min(2L * Math.Max(sndbuf, 0), int.MaxValue));
+                        socket.SendBufferOption = Math.Max(MinSendBuffer, 2 * Math.Clamp(sndbuf, 0, MaxSendBufferRequest));
                         if (socket.Connection is TcpConnection c)
                         {
-                            c.SendBufferSize = socket.SendBufferOption / 2;
+                            c.SendBufferSize = socket.SendBufferOption;
                         }
                     });
                 case SO_RCVBUF:

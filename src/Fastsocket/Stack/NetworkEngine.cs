@@ -157,8 +157,48 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     public int Poll(int maxPackets = DefaultBatch)
     {
         int received = PollUntilDrained(maxPackets, 1, out _);
-        SendEndOfTurnAcks();
+        if (!DeferEndOfTurnAcks)
+        {
+            SendEndOfTurnAcks();
+        }
         return received;
+    }
+
+    /// <summary>
+    /// Leaves the ACKs that wait for the application's work (<see cref="SendEndOfTurnAcks"/>) to whoever ends the turn,
+    /// instead of sending them at the end of <see cref="Poll"/>: for an engine run inline in the program's own wait
+    /// (LD_PRELOAD's inline mode), where the program does its work only after the poll returns, so the turn ends at its
+    /// next wait.
+    /// </summary>
+    public bool DeferEndOfTurnAcks { get; set; }
+
+    /// <summary>Whether ACKs wait for the end of the turn (<see cref="SendEndOfTurnAcks"/>).</summary>
+    public bool HasEndOfTurnAcks => _endOfTurnAckCount > 0;
+
+    /// <summary>
+    /// Ends a turn for the connections whose received data the application has read: their waiting ACKs leave (a reply
+    /// written meanwhile has carried them), while those of connections with unread data (not yet accepted, or not yet
+    /// read) keep waiting for the application's work. For an engine that runs inline in the program's waits, where
+    /// accepting and answering take the program more than one wait.
+    /// </summary>
+    public void SendEndOfTurnAcksOfReadConnections()
+    {
+        int kept = 0;
+        for (int i = 0; i < _endOfTurnAckCount; i++)
+        {
+            TcpConnection c = _endOfTurnAcks[i];
+            _endOfTurnAcks[i] = null!;
+            if (c.Readable > 0)
+            {
+                _endOfTurnAcks[kept++] = c;
+            }
+            else
+            {
+                c.SendAckAwaitingReply();
+            }
+        }
+        _endOfTurnAckCount = kept;
+        _device.Flush();
     }
 
     /// <summary>
@@ -224,7 +264,7 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     /// Ends a turn: sends the ACKs that waited for the application's work of the turn (a connection's first data,
     /// whose ACK a reply written by then has carried instead). The engine thread calls this after running posted work.
     /// </summary>
-    internal void SendEndOfTurnAcks()
+    public void SendEndOfTurnAcks()
     {
         if (_endOfTurnAckCount == 0)
         {

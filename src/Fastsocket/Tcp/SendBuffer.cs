@@ -53,9 +53,15 @@ public sealed class SendBuffer
     }
 
     /// <summary>Queues as much of <paramref name="data"/> as fits and returns how much that was.</summary>
-    public int Append(ReadOnlySpan<byte> data)
+    public int Append(ReadOnlySpan<byte> data) => AppendUpTo(data, Free);
+
+    /// <summary>
+    /// Queues up to <paramref name="limit"/> bytes of <paramref name="data"/>, whatever <see cref="Capacity"/> says (the
+    /// caller accounts for the memory, as Linux's send-buffer charge does), and returns how much it queued.
+    /// </summary>
+    internal int AppendUpTo(ReadOnlySpan<byte> data, int limit)
     {
-        int n = Math.Min(data.Length, Free);
+        int n = Math.Min(data.Length, Math.Max(limit, 0));
         if (n == 0)
         {
             return 0;
@@ -71,7 +77,7 @@ public sealed class SendBuffer
         data[..first].CopyTo(ring.AsSpan(tail));
         data[first..n].CopyTo(ring);
         _count += n;
-        Debug.Assert(_count <= ring.Length && _count <= _capacity, "queued bytes fit the ring and the capacity");
+        Debug.Assert(_count <= ring.Length, "queued bytes fit the ring");
         return n;
     }
 

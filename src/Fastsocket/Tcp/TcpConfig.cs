@@ -16,6 +16,14 @@ public sealed class TcpConfig
     /// <summary>Default send buffer size (SO_SNDBUF), in bytes.</summary>
     public int SendBufferSize { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Counts SO_SNDBUF as Linux does (<see cref="SendMemoryLedger"/>): against the payload plus a fixed cost per socket
+    /// buffer of up to a size goal of payload, a writer filling each buffer it starts and waking when the free room is
+    /// half the charge. Off, SO_SNDBUF is the payload bytes the buffer holds. The C ABI turns it on, because programs
+    /// and packetdrill scripts written against Linux size and wait on SO_SNDBUF that way.
+    /// </summary>
+    public bool LinuxSendBufferAccounting { get; set; }
+
     /// <summary>Default receive buffer size (SO_RCVBUF), in bytes.</summary>
     public int ReceiveBufferSize { get; set; } = 256 * 1024;
 

@@ -424,7 +424,7 @@ public sealed partial class TcpConnection
         }
         if (dataAcked > 0)
         {
-            _send.Release(Math.Min(dataAcked, _send.Count));
+            ReleaseAcknowledged(Math.Min(dataAcked, _send.Count));
         }
         long rttSample = TakeRttSample(seg, ack);
         _snd.Una = ack;

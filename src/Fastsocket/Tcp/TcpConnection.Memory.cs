@@ -2,9 +2,105 @@ using Fastsocket.Wire;
 
 namespace Fastsocket.Tcp;
 
-/// <summary>Receive memory accounting: what this connection holds is charged to its engine's <see cref="ReceiveMemoryBudget"/>.</summary>
+/// <summary>
+/// Memory accounting: what the receive buffer holds is charged to the engine's <see cref="ReceiveMemoryBudget"/>; what
+/// the send buffer may take is SO_SNDBUF in payload bytes, or, with <see cref="TcpConfig.LinuxSendBufferAccounting"/>,
+/// Linux's charge of socket buffers against it (<see cref="SendMemoryLedger"/>).
+/// </summary>
 public sealed partial class TcpConnection
 {
+    // Linux's charge of the send buffer, only while TcpConfig.LinuxSendBufferAccounting applies (null otherwise: an
+    // idle connection of the managed API carries no ledger).
+    private SendMemoryLedger? _sendLedger;
+
+    /// <summary>
+    /// Whether a writer blocked on the send buffer should wake, and poll report POLLOUT: with Linux's accounting,
+    /// sk_stream_is_writeable (the free room is at least half the charge); otherwise the free space is at least half of
+    /// what is queued, as Linux's rule reads in payload bytes.
+    /// </summary>
+    public bool IsWriteable
+    {
+        get
+        {
+            if (_finRequested)
+            {
+                return false;
+            }
+            if (_sendLedger is not null)
+            {
+                return _sendLedger.IsWriteable(_send.Count, TransmittedBytes, SendSizeGoal);
+            }
+            int free = _send.Free;
+            return free > 0 && free >= _send.Count / 2;
+        }
+    }
+
+    /// <summary>SO_SNDBUF as the connection applies it (<see cref="SendBufferSize"/>).</summary>
+    private int SendLimit
+    {
+        get => _sendLedger?.Limit ?? _send.Capacity;
+        set
+        {
+            int limit = Math.Max(value, 1);
+            // Queued bytes are promised to the peer, so the ring never shrinks below them; Linux's limit may sit below
+            // the queued bytes (a writer just waits longer), so the ledger takes it as it is.
+            _send.Capacity = Math.Max(limit, _send.Count);
+            if (_sendLedger is not null)
+            {
+                _sendLedger.Limit = limit;
+            }
+        }
+    }
+
+    /// <summary>Bytes a write may queue now.</summary>
+    private int SendRoom => _sendLedger?.Admissible(_send.Count, TransmittedBytes, SendSizeGoal) ?? _send.Free;
+
+    /// <summary>Queued bytes sent at least once (SND.MAX less SND.UNA, without the SYN and the FIN).</summary>
+    private int TransmittedBytes => Math.Clamp(_snd.Max - _snd.Una - (_snd.Una == _snd.Iss ? 1 : 0), 0, _send.Count);
+
+    /// <summary>Linux's size goal for the buffers a write fills (<see cref="SendMemoryLedger.SizeGoal"/>).</summary>
+    private int SendSizeGoal => SendMemoryLedger.SizeGoal(PayloadPerSegment, _snd.MaxWnd);
+
+    /// <summary>Empties the send buffer for a new connection and sizes it (SO_SNDBUF) from the engine's settings.</summary>
+    private void ResetSendMemory(ITcpHost host, int sendBuffer)
+    {
+        ClearSendMemory();
+        _send.Pool = host.BufferPool;
+        _sendLedger = _config.LinuxSendBufferAccounting ? _sendLedger ?? new SendMemoryLedger() : null;
+        SendLimit = sendBuffer;
+    }
+
+    /// <summary>Drops what the send buffer holds and returns its memory.</summary>
+    private void ClearSendMemory()
+    {
+        _send.Clear();
+        _sendLedger?.Clear();
+    }
+
+    /// <summary>Queues as much of <paramref name="data"/> as the send buffer's accounting admits; returns how much.</summary>
+    private int QueueForSending(ReadOnlySpan<byte> data)
+    {
+        if (_sendLedger is null)
+        {
+            return _send.Append(data);
+        }
+        int transmitted = TransmittedBytes;
+        int goal = SendSizeGoal;
+        _sendLedger.RecordTransmitted(transmitted, goal);
+        return _send.AppendUpTo(data, _sendLedger.Admissible(_send.Count, transmitted, goal));
+    }
+
+    /// <summary>An ACK covered <paramref name="count"/> queued bytes: the send buffer and its accounting let them go.</summary>
+    private void ReleaseAcknowledged(int count)
+    {
+        if (_sendLedger is not null)
+        {
+            _sendLedger.RecordTransmitted(TransmittedBytes, SendSizeGoal);
+            _sendLedger.Release(count);
+        }
+        _send.Release(count);
+    }
+
     // Bytes of this connection currently charged to the engine's budget.
     private int _receiveCharged;
 

@@ -292,7 +292,8 @@ public sealed partial class TcpConnection
     {
         // Tell the peer about reopened space once it is worth a segment or half the buffer (receiver SWS avoidance).
         int newEdgeGain = (_rcv.Nxt + ReceiveSpace) - _rcv.AdvertisedEdge;
-        if (newEdgeGain >= Math.Min(_receive.Capacity / 2, 2 * _advertisedMss))
+        // An ACK waiting for the reply (SendAckAwaitingReply) will carry the new window, on the reply or alone.
+        if (newEdgeGain >= Math.Min(_receive.Capacity / 2, 2 * _advertisedMss) && !(_ackAwaitsReply && ReceiveWindow >= _advertisedMss))
         {
             if (ReceiveWindow < _advertisedMss)
             {

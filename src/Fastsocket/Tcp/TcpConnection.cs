@@ -182,13 +182,14 @@ public sealed partial class TcpConnection : TimerEntry
     public bool PathMtuDiscovery { get; set; } = true;
 
     /// <summary>
-    /// Bytes the send buffer holds, written but unacknowledged data included (SO_SNDBUF, in payload bytes). Setting it on
-    /// an open connection resizes the buffer from now on; it never shrinks below what the buffer already holds.
+    /// Bytes the send buffer holds, written but unacknowledged data included (SO_SNDBUF, in payload bytes; with
+    /// <see cref="TcpConfig.LinuxSendBufferAccounting"/>, in Linux's charged bytes). Setting it on an open connection
+    /// resizes the buffer from now on; it never shrinks below what the buffer already holds.
     /// </summary>
     public int SendBufferSize
     {
-        get => _send.Capacity;
-        set => _send.Capacity = Math.Max(Math.Max(value, 1), _send.Count);
+        get => SendLimit;
+        set => SendLimit = value;
     }
 
     /// <summary>Disables Nagle's algorithm (TCP_NODELAY).</summary>
@@ -268,8 +269,8 @@ public sealed partial class TcpConnection : TimerEntry
     /// <summary>Bytes readable now.</summary>
     public int Readable => _receive.Readable;
 
-    /// <summary>Free space in the send buffer.</summary>
-    public int Writable => _finRequested ? 0 : _send.Free;
+    /// <summary>Bytes a <see cref="Write"/> would take now (the free space in the send buffer).</summary>
+    public int Writable => _finRequested ? 0 : SendRoom;
 
     /// <summary>Bytes written but not yet acknowledged.</summary>
     public int Unacknowledged => _send.Count;
@@ -316,8 +317,8 @@ public sealed partial class TcpConnection : TimerEntry
 
     internal int SendBufferCapacity
     {
-        get => _send.Capacity;
-        set => _send.Capacity = value;
+        get => SendLimit;
+        set => SendLimit = value;
     }
 
     internal int ReceiveBufferCapacity => _receive.Capacity;
@@ -350,9 +351,7 @@ public sealed partial class TcpConnection : TimerEntry
         _tsRecent = 0;
         _tsOffset = host.TimestampOffset(key);
         ResetIcmpState();
-        _send.Clear();
-        _send.Pool = host.BufferPool;
-        _send.Capacity = Math.Max(1, sendBuffer);
+        ResetSendMemory(host, sendBuffer);
         _receive.Clear();
         if (_receive.Capacity != receiveBuffer)
         {
@@ -529,7 +528,7 @@ public sealed partial class TcpConnection : TimerEntry
         {
             return -1;
         }
-        int n = _send.Append(data);
+        int n = QueueForSending(data);
         if (n > 0 && IsSynchronized)
         {
             RequestFlush();
@@ -680,7 +679,7 @@ public sealed partial class TcpConnection : TimerEntry
     internal void ReleaseBuffers()
     {
         UnchargeReceiveMemory();
-        _send.Clear();
+        ClearSendMemory();
         _receive.Clear();
         _sent.Clear();
     }
