@@ -65,8 +65,11 @@ public sealed class EngineCore : IDisposable
     /// <summary>The synchronization context that resumes awaits on this core.</summary>
     public CoreSynchronizationContext Context { get; }
 
-    /// <summary>Rung by packet arrival and cross-core posts to wake the idle engine.</summary>
-    public Doorbell Doorbell { get; } = new();
+    /// <summary>
+    /// Rung by packet arrival and cross-core posts to wake the idle engine. It watches descriptors, so a kernel-backed
+    /// device (TUN) lets the sleeping engine wait in poll(2) on its queue directly.
+    /// </summary>
+    public Doorbell Doorbell { get; } = new(watchesDescriptors: true);
 
     /// <summary>Whether the thread was pinned to its CPU.</summary>
     public bool Pinned { get; private set; }
