@@ -224,6 +224,9 @@ public sealed partial class NetworkEngine : IPacketReceiver, ITcpHost
     /// Ends a turn: sends the ACKs that waited for the application's work of the turn (a connection's first data,
     /// whose ACK a reply written by then has carried instead). The engine thread calls this after running posted work.
     /// </summary>
+    /// <summary>Whether connections wait for <see cref="SendEndOfTurnAcks"/> (an ACK a reply may still carry).</summary>
+    internal bool HasEndOfTurnAcks => _endOfTurnAckCount > 0;
+
     internal void SendEndOfTurnAcks()
     {
         if (_endOfTurnAckCount == 0)
