@@ -16,6 +16,14 @@ public sealed class EngineCore : IDisposable
     private const int MaxSleepMilliseconds = 1000;
 
     /// <summary>
+    /// Longest a thread-run engine holds the ACK of a connection's first data (a request) for the application's reply
+    /// to carry. An application that answers on its own threads (Kestrel's thread pool) answers a turn or more later,
+    /// and a bare ACK at the end of the turn that read the request cost one packet and one write per connection; half
+    /// a millisecond is far below any delayed-ACK limit (RFC 9293 3.8.6.3: 0.5 s; Linux waits 40 ms at least).
+    /// </summary>
+    private const long AckHoldMicroseconds = 500;
+
+    /// <summary>
     /// Batches one turn reads at most before it writes, on a device whose queue the host keeps (TUN; one batch on
     /// in-memory devices): 16 of the default 64 packets, 1,024, well inside a TUN device's
     /// default kernel queue (<see cref="Devices.Tun.TunDevice.DefaultKernelQueueLength"/>), so the queue absorbs what
@@ -34,6 +42,7 @@ public sealed class EngineCore : IDisposable
     private int _managedThreadId = -1;
     private EngineActivity _activity;
     private long _turns;
+    private long _acksHeldSince;
     private long _turnsAtReadLimit;
 
     internal EngineCore(FastsocketStack stack, int coreId, NetworkEngine engine, int batchSize)
@@ -65,8 +74,11 @@ public sealed class EngineCore : IDisposable
     /// <summary>The synchronization context that resumes awaits on this core.</summary>
     public CoreSynchronizationContext Context { get; }
 
-    /// <summary>Rung by packet arrival and cross-core posts to wake the idle engine.</summary>
-    public Doorbell Doorbell { get; } = new();
+    /// <summary>
+    /// Rung by packet arrival and cross-core posts to wake the idle engine. It watches descriptors, so a kernel-backed
+    /// device (TUN) lets the sleeping engine wait in poll(2) on its queue directly.
+    /// </summary>
+    public Doorbell Doorbell { get; } = new(watchesDescriptors: true);
 
     /// <summary>Whether the thread was pinned to its CPU.</summary>
     public bool Pinned { get; private set; }
@@ -252,7 +264,7 @@ public sealed class EngineCore : IDisposable
                     Engine.RefreshClock();
                 }
                 Engine.FlushPending();
-                Engine.SendEndOfTurnAcks();
+                HoldOrSendEndOfTurnAcks(clock, flush: false);
                 idle = 0;
                 if (_activity.IdleSince != 0)
                 {
@@ -264,12 +276,25 @@ public sealed class EngineCore : IDisposable
             {
                 SetIdle(closedMicroseconds: _activity.IdleMicroseconds, since: clock.NowMicroseconds);
             }
+            HoldOrSendEndOfTurnAcks(clock, flush: false);
             if (++idle < SpinsBeforeSleep)
             {
-                Thread.SpinWait(8);
+                // Now and then yield rather than pause: the application's own threads (Kestrel's thread pool) may
+                // share this CPU, and while the engine spins they wait for it with a reply (and the ACK it would
+                // carry). Alone on the CPU the system call returns at once; not at every turn, so that on a CPU shared
+                // with other programs an idle moment does not give the engine's time slice away each time.
+                if ((idle & 15) == 1)
+                {
+                    Thread.Yield();
+                }
+                else
+                {
+                    Thread.SpinWait(8);
+                }
                 continue;
             }
             idle = 0;
+            HoldOrSendEndOfTurnAcks(clock, flush: true);
             long next = Engine.NextTimerDeadline();
             long waitMicros = next == long.MaxValue ? MaxSleepMilliseconds * 1000L : next - Engine.NowMicroseconds;
             if (waitMicros <= 0)
@@ -281,6 +306,31 @@ public sealed class EngineCore : IDisposable
         }
         SynchronizationContext.SetSynchronizationContext(null);
         t_current = null;
+    }
+
+    /// <summary>
+    /// Engine thread only: sends the ACKs owed at the end of a turn (see <see cref="NetworkEngine.SendEndOfTurnAcks"/>)
+    /// once they have waited <see cref="AckHoldMicroseconds"/> for a reply to carry them, or at once with
+    /// <paramref name="flush"/> (the engine is about to sleep).
+    /// </summary>
+    private void HoldOrSendEndOfTurnAcks(Time.IClock clock, bool flush)
+    {
+        if (!Engine.HasEndOfTurnAcks)
+        {
+            _acksHeldSince = 0;
+            return;
+        }
+        long now = clock.NowMicroseconds;
+        if (_acksHeldSince == 0 && !flush)
+        {
+            _acksHeldSince = now;
+            return;
+        }
+        if (flush || now - _acksHeldSince >= AckHoldMicroseconds)
+        {
+            Engine.SendEndOfTurnAcks();
+            _acksHeldSince = 0;
+        }
     }
 
     /// <summary>Engine thread only: changes the idle fields under the sequence lock <see cref="IdleMicroseconds"/> reads with.</summary>

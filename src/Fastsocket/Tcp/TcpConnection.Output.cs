@@ -290,10 +290,18 @@ public sealed partial class TcpConnection
 
     private void MaybeSendWindowUpdate()
     {
-        // Tell the peer about reopened space once it is worth a segment or half the buffer (receiver SWS avoidance).
-        int newEdgeGain = (_rcv.Nxt + ReceiveSpace) - _rcv.AdvertisedEdge;
+        // Tell the peer about reopened space once it is worth a segment or half the buffer (receiver SWS avoidance),
+        // and only while the window it still has is short enough to hold it back: at most half of what we could offer
+        // now, and at most half of the 64 KiB an unscaled window (every SYN's) can announce (Linux's tcp_cleanup_rbuf
+        // rule, whose offer grows from the initial window). A peer with more room keeps sending, and the ACK of its
+        // next data carries the new edge anyway, so a bare update then is one packet and one write for nothing: a
+        // request read from a 1 MiB buffer after a SYN-ACK that announced 65,535 bytes otherwise cost one per connection.
         // An ACK waiting for the reply (SendAckAwaitingReply) will carry the new window, on the reply or alone.
-        if (newEdgeGain >= Math.Min(_receive.Capacity / 2, 2 * _advertisedMss) && !(_ackAwaitsReply && ReceiveWindow >= _advertisedMss))
+        int space = ReceiveSpace;
+        int newEdgeGain = (_rcv.Nxt + space) - _rcv.AdvertisedEdge;
+        if (newEdgeGain >= Math.Min(_receive.Capacity / 2, 2 * _advertisedMss)
+            && 2L * ReceiveWindow <= Math.Min(space, ushort.MaxValue)
+            && !(_ackAwaitsReply && ReceiveWindow >= _advertisedMss))
         {
             if (ReceiveWindow < _advertisedMss)
             {

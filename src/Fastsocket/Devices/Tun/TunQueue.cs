@@ -9,7 +9,8 @@ namespace Fastsocket.Devices.Tun;
 /// <see cref="Transmit"/> writes each packet straight away (a TUN write hands the packet to the kernel's receive
 /// path, so there is nothing to batch). An idle engine sleeps on its doorbell; a small waiter thread blocks in
 /// poll(2) on the descriptor and rings that doorbell when packets arrive, then waits until the engine has drained
-/// the queue before polling again, so it neither spins nor rings once per packet.
+/// the queue before polling again, so it neither spins nor rings once per packet. A doorbell that watches descriptors
+/// (an engine core's) needs no waiter: the engine sleeps in poll(2) on this queue's descriptor itself.
 /// </summary>
 public sealed class TunQueue : IPacketDevice, IDisposable
 {
@@ -23,6 +24,7 @@ public sealed class TunQueue : IPacketDevice, IDisposable
     private readonly ManualResetEventSlim _drained = new(false, spinCount: 0);
     private int _fd;
     private Doorbell? _doorbell;
+    private Doorbell? _watchedBy;
     private Thread? _waiter;
     private volatile bool _stopping;
     private int _waiterWantsDrain;
@@ -74,7 +76,7 @@ public sealed class TunQueue : IPacketDevice, IDisposable
     /// <summary>Packets the stack asked to send that exceed <see cref="Mtu"/>; the kernel would drop them anyway.</summary>
     public long OversizeDrops => Volatile.Read(ref _oversizeDrops);
 
-    /// <summary>Doorbell rings from the waiter thread: how often the engine had to be told that packets arrived.</summary>
+    /// <summary>Doorbell rings from the waiter thread: how often the engine had to be told that packets arrived (0 when the engine's doorbell watches the descriptor itself).</summary>
     public long Wakeups => Volatile.Read(ref _wakeups);
 
     /// <summary>Reads packets with non-blocking read(2) until the kernel has none or <paramref name="maxPackets"/> were delivered. Owning engine's thread only.</summary>
@@ -174,11 +176,19 @@ public sealed class TunQueue : IPacketDevice, IDisposable
 
     internal void AttachDoorbell(Doorbell doorbell)
     {
-        Volatile.Write(ref _doorbell, doorbell);
-        if (_waiter is not null)
+        if (_watchedBy is not null || _waiter is not null)
         {
+            Volatile.Write(ref _doorbell, doorbell);
             return;
         }
+        // A doorbell that sleeps in poll(2) itself watches our descriptor: a packet then wakes the engine directly,
+        // without a waiter thread's wake-up and ring in between.
+        if (doorbell.TryWatchDescriptor(_fd))
+        {
+            _watchedBy = doorbell;
+            return;
+        }
+        Volatile.Write(ref _doorbell, doorbell);
         _waiter = new Thread(WaitLoop)
         {
             Name = $"tun-{DeviceName}-q{Index}",
