@@ -640,7 +640,8 @@ public sealed partial class TcpConnection
         long deadline = now + timeout;
         // As Linux: the probe goes out no later than the retransmission timer would fire, in its place, so a lone lost
         // segment costs neither the window nor the backoff a timeout would. Linux's timer runs from the oldest segment
-        // in flight and is SRTT + max(4 RTTVAR, min RTO); ours may be earlier (RFC 6298's formula), never later.
+        // in flight and is SRTT + max(4 RTTVAR, min RTO); ours is the same by default and earlier under RFC 6298's formula
+        // (TcpConfig.MinRtoBoundsVariance off), never later.
         long linuxRto = srtt + Math.Max(4 * _rto.RttVariance, _rto.MinRto);
         long timerDeadline = Math.Max(_retransmitDeadline, _sent[0].SentAt + linuxRto);
         if (timerDeadline > now)

@@ -42,7 +42,8 @@ public sealed partial class TcpConnection : TimerEntry
 
     private readonly SendBuffer _send = new(1);
     private ReceiveBuffer _receive = new(1);
-    private readonly RtoEstimator _rto = new();
+    // A struct held in place: every call below mutates this field, never a copy (so the field is not readonly).
+    private RtoEstimator _rto = new();
     // SACK connections: every segment in flight with its transmit time and marks, and RACK's newest delivery.
     private readonly SentSegmentLog _sent = new();
     private RackState _rack;

@@ -22,13 +22,14 @@ public class LossProbeTimingTests
     /// replies, each acknowledged <see cref="QueuedRtt"/> later; returns the estimator fed the same samples the
     /// connection took, the next sequence number to send, and the peer's next sequence number.
     /// </summary>
-    private static (TcpTestBench Bench, TcpConnection Connection, RtoEstimator Expected, uint Next) Exchanged()
+    private static (TcpTestBench Bench, TcpConnection Connection, RtoEstimator Expected, uint Next) Exchanged(bool minRtoBoundsVariance = true)
     {
-        var bench = new TcpTestBench(BenchDesign.Standalone);
+        var bench = new TcpTestBench(BenchDesign.Standalone, new TcpConfig { MinRtoBoundsVariance = minRtoBoundsVariance });
         var syn = new TcpOptions { HasMss = true, Mss = Mss, SackPermitted = true };
         (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss, syn);
         Assert.True(connection.SackEnabled);
-        var expected = new RtoEstimator();
+        // Linux's estimator (the default), RTO = SRTT + max(4 RTTVAR, min RTO), or RFC 6298's.
+        var expected = new RtoEstimator { MinRtoBoundsVariance = minRtoBoundsVariance };
         if (connection.SmoothedRttMicroseconds > 0 || connection.RetransmissionTimeoutMicroseconds != RtoEstimator.InitialRtoMicros)
         {
             // The handshake was timed on the virtual clock, which had not moved: a sample of zero.
@@ -54,15 +55,18 @@ public class LossProbeTimingTests
 
     private static List<Segment> DataSegments(TcpTestBench bench) => bench.Drain().Where(s => s.Payload.Length > 0).ToList();
 
-    [Fact]
-    public void AReplyAcknowledgedAfterRfc6298sTimeoutButBeforeLinuxsDrawsNoProbe()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AReplyAcknowledgedAfterRfc6298sTimeoutButBeforeLinuxsDrawsNoProbe(bool minRtoBoundsVariance)
     {
-        (TcpTestBench bench, TcpConnection connection, RtoEstimator expected, uint next) = Exchanged();
+        (TcpTestBench bench, TcpConnection connection, RtoEstimator expected, uint next) = Exchanged(minRtoBoundsVariance);
         long srtt = expected.SmoothedRtt;
         long linuxRto = srtt + Math.Max(4 * expected.RttVariance, expected.MinRto);
-        // The queue-inflated RTT: SRTT near 90 ms, little variance. RFC 6298's RTO is the 200 ms floor; Linux's is
-        // SRTT + 200 ms, and the probe (2 SRTT + 200 ms with one segment in flight) is capped there.
-        Assert.Equal(expected.MinRto, connection.RetransmissionTimeoutMicroseconds);
+        // The queue-inflated RTT: SRTT near 90 ms, little variance. RFC 6298's RTO is the 200 ms floor; Linux's (the
+        // default) is SRTT + 200 ms, and the probe (2 SRTT + 200 ms with one segment in flight) is capped there. Under
+        // RFC 6298's formula the probe still waits for Linux's RTO, and holds the earlier timeout back with it.
+        Assert.Equal(minRtoBoundsVariance ? linuxRto : expected.MinRto, connection.RetransmissionTimeoutMicroseconds);
         Assert.True(linuxRto > expected.MinRto + 80_000);
         Assert.True(2 * srtt + 200_000 > linuxRto);
 
