@@ -6,13 +6,19 @@
 #
 #   bench/scripts/nginx-preload-vs-kernel.sh [OUT-FILE]
 #
+# Two loads, each a row per server: "close", the paper's short-lived connections (wrk sends `Connection: close`, so
+# every request is a new connection), and "keep-alive" (every request on one of wrk's connections). The script ends
+# with the median of the rounds per load and server, with the range.
+#
 # Environment: FASTSOCKET_NATIVE_OUT (a folder with libfastsocket.so already published; default: publish into a
-# temporary folder), ROUNDS (2), DURATION (wrk seconds per round, 3), CONNECTIONS (wrk connections, 16),
-# SERVER_CPU (0) and CLIENT_CPU (1): nginx (with the stack's engine thread) and wrk are pinned apart.
+# temporary folder), ROUNDS (3), DURATION (wrk seconds per round, 3), CONNECTIONS (wrk connections, 16),
+# LOADS ("close keep-alive"), SERVER_CPU (0) and CLIENT_CPU (1): nginx (with the stack's engine thread) and wrk
+# are pinned apart.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out_file=${1:-}
-rounds=${ROUNDS:-2}
+rounds=${ROUNDS:-3}
+loads=${LOADS:-close keep-alive}
 duration=${DURATION:-3}
 connections=${CONNECTIONS:-16}
 server_cpu=${SERVER_CPU:-0}
@@ -68,9 +74,12 @@ http {
 CONF
 }
 
-# Starts nginx (under LD_PRELOAD with FASTSOCKET_ENGINE=$2 when $2 is set), waits until it answers at $1, runs wrk, stops nginx; prints the rate.
+# Starts nginx (under LD_PRELOAD with FASTSOCKET_ENGINE=$2 when $2 is set), waits until it answers at $1, runs wrk
+# with load $4 (close or keep-alive), stops nginx; prints the rate.
 measure() {
-    local address=$1 engine=$2 label=$3
+    local address=$1 engine=$2 label=$3 load=$4
+    local -a header=()
+    [[ $load == close ]] && header=(-H 'Connection: close')
     write_config "$address"
     local -a env=(env)
     [[ -n $engine ]] && env+=(LD_PRELOAD="$preload" FASTSOCKET_TUN="$tun" FASTSOCKET_ADDRESS=198.18.0.2 FASTSOCKET_ENGINE="$engine")
@@ -82,7 +91,7 @@ measure() {
         sleep 0.1
     done
     local report
-    report=$(ip netns exec "$ns" timeout $((duration + 15)) taskset -c "$client_cpu" wrk -t1 -c"$connections" -d"${duration}s" "http://$address/" 2>&1)
+    report=$(ip netns exec "$ns" timeout $((duration + 15)) taskset -c "$client_cpu" wrk -t1 -c"$connections" -d"${duration}s" "${header[@]}" "http://$address/" 2>&1)
     kill "$server" 2> /dev/null || true
     wait "$server" 2> /dev/null || true
     rm -f "$work/nginx.pid"
@@ -98,8 +107,25 @@ measure() {
     echo "# kernel: nginx on 127.0.0.1 in the namespace; preload: the same nginx under LD_PRELOAD on 198.18.0.2 over TUN,"
     echo "#   the engine on its own thread (FASTSOCKET_ENGINE=thread) or inside nginx's epoll_wait (inline, run to completion)"
     for round in $(seq "$rounds"); do
-        measure 127.0.0.1:8080 "" "round $round kernel"
-        measure 198.18.0.2:8080 thread "round $round preload, engine thread"
-        measure 198.18.0.2:8080 inline "round $round preload, inline"
+        for load in $loads; do
+            measure 127.0.0.1:8080 "" "round $round $load, kernel" "$load"
+            measure 198.18.0.2:8080 thread "round $round $load, preload thread" "$load"
+            measure 198.18.0.2:8080 inline "round $round $load, preload inline" "$load"
+        done
     done
-} | tee ${out_file:+"$out_file"}
+} | tee "$work/rounds.txt" ${out_file:+"$out_file"}
+
+# The median of the rounds per load and server, with the range (a failed round counts as 0).
+{
+    echo "# median of $rounds rounds (range), requests/s"
+    sed -n 's/^round [0-9]* \([^,]*\), \(.*[^ ]\) \{2,\}\([0-9.]*\|failed\) req\/s.*/\1|\2|\3/p' "$work/rounds.txt" |
+        awk -F'|' '{ key = $1 ", " $2; v = ($3 == "failed") ? 0 : $3; n[key]++; vals[key, n[key]] = v; if (!(key in seen)) { seen[key] = 1; order[++k] = key } }
+            END {
+                for (i = 1; i <= k; i++) {
+                    key = order[i]; m = n[key]
+                    for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (vals[key, b] < vals[key, a]) { t = vals[key, a]; vals[key, a] = vals[key, b]; vals[key, b] = t }
+                    median = (m % 2) ? vals[key, (m + 1) / 2] : (vals[key, m / 2] + vals[key, m / 2 + 1]) / 2
+                    printf "%-36s %10.0f req/s  (%.0f-%.0f)\n", key, median, vals[key, 1], vals[key, m]
+                }
+            }'
+} | tee ${out_file:+-a "$out_file"}

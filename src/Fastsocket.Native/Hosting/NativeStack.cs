@@ -79,7 +79,41 @@ internal sealed class NativeStack : IDisposable
     public void Pump()
     {
         Debug.Assert(Monitor.IsEntered(Gate));
+        _outputDeferred = false;
         Engine.Poll();
+    }
+
+    /// <summary>
+    /// Whether what the program writes (send, write, sendfile, close, shutdown) waits for its next wait (epoll_wait,
+    /// poll, select, or a call that blocks) instead of leaving at once: run to completion, for an engine that runs inside
+    /// the program's waits (LD_PRELOAD's inline mode), whose timers and receiving wait there anyway. nginx answering a
+    /// request writes the header, sends the file and closes in three calls; sent at once that is three segments, and
+    /// the client, which closes as soon as it has the whole response, sends its FIN before ours arrives, so the client
+    /// keeps every TIME-WAIT and runs out of ports. Deferred, header, body and FIN leave together, as one segment.
+    /// </summary>
+    public bool DeferOutput { get; set; }
+
+    private bool _outputDeferred;
+
+    /// <summary>After a call that queued output: sends it now, or leaves it for the program's next wait (<see cref="DeferOutput"/>). Caller holds the gate.</summary>
+    public void PumpAfterWrite()
+    {
+        if (DeferOutput)
+        {
+            _outputDeferred = true;
+            return;
+        }
+        Pump();
+    }
+
+    /// <summary>Sends the output <see cref="PumpAfterWrite"/> left for the program's wait, which begins now. Caller holds the gate.</summary>
+    public void FlushDeferredOutput()
+    {
+        if (_outputDeferred)
+        {
+            _outputDeferred = false;
+            Engine.FlushPending();
+        }
     }
 
     /// <summary>Wakes every blocked call so that it looks at its socket again. Caller holds the gate.</summary>
@@ -98,6 +132,8 @@ internal sealed class NativeStack : IDisposable
     /// </summary>
     public void Wait(long deadlineMicroseconds)
     {
+        // A call that blocks is a wait of the program: what it wrote before must leave, or the answer it waits for never comes.
+        FlushDeferredOutput();
         if (deadlineMicroseconds <= Now)
         {
             return;

@@ -64,7 +64,10 @@ internal sealed class PreloadHost
         // Inline, the engine runs in the program's waits and the program works between them: ACKs that wait for its
         // reply are sent at its next wait (Turn), not at the end of the poll that received the request.
         engine.DeferEndOfTurnAcks = !engineThread;
-        var host = new PreloadHost(device, new NativeStack(engine, MonotonicClock.Instance) { TracksClosedConnections = true }, engineThread);
+        // What the program writes leaves at its next wait (run to completion), or with the engine thread's next turn,
+        // which comes within MaxSleepMilliseconds, for a program that blocks somewhere the stack does not see.
+        var stack = new NativeStack(engine, MonotonicClock.Instance) { TracksClosedConnections = true, DeferOutput = true };
+        var host = new PreloadHost(device, stack, engineThread);
         if (engineThread)
         {
             device.AttachDoorbell(0, host._doorbell);

@@ -616,7 +616,7 @@ internal static unsafe class SocketCalls
                     done += n;
                     if (n > 0)
                     {
-                        stack.Pump();
+                        stack.PumpAfterWrite();
                         socket.AfterCall();
                         if (done < total)
                         {
@@ -729,7 +729,7 @@ internal static unsafe class SocketCalls
             stack.TrackClosed(c);
             socket.Connection = null;
         }
-        stack.Pump();
+        stack.PumpAfterWrite();
         ForgetDescriptor(stack, fd);
         _ = Libc.Close(fd);
         stack.NotifyChanged();
@@ -781,7 +781,7 @@ internal static unsafe class SocketCalls
                 socket.WriteShut = true;
                 socket.Connection.Shutdown();
             }
-            stack.Pump();
+            stack.PumpAfterWrite();
             socket.AfterCall();
             stack.NotifyChanged();
             return 0;
@@ -936,6 +936,8 @@ internal static unsafe class SocketCalls
         }
         lock (stack.Gate)
         {
+            // The program's wait begins: what it wrote since its last one leaves now (NativeStack.DeferOutput).
+            stack.FlushDeferredOutput();
             long deadline = timeoutMicroseconds < 0 ? NoDeadline : stack.Now + timeoutMicroseconds;
             while (true)
             {
@@ -1033,6 +1035,8 @@ internal static unsafe class SocketCalls
         }
         lock (stack.Gate)
         {
+            // The program's wait begins: what it wrote since its last one leaves now (NativeStack.DeferOutput).
+            stack.FlushDeferredOutput();
             EpollInstance? epoll = stack.Sockets.FindEpoll(epfd);
             if (epoll is null)
             {

@@ -591,8 +591,7 @@ public sealed partial class TcpConnection
                     State = TcpState.Closing;
                     break;
                 case TcpState.FinWait2:
-                    // Send the ACK of the FIN now: the connection object is about to become a compact record.
-                    SendControl(_snd.Nxt, TcpFlags.Ack);
+                    // The ACK of the FIN (_ackNow) leaves from EnterTimeWait, before the object becomes a record.
                     EnterTimeWait();
                     break;
             }

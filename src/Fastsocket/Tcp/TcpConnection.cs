@@ -639,6 +639,14 @@ public sealed partial class TcpConnection : TimerEntry
 
     private void EnterTimeWait()
     {
+        // The connection becomes a compact record now, and a record sends nothing of its own: an ACK still owed (of the
+        // peer's FIN, perhaps taken earlier in this same batch, in CLOSING, before the ACK of ours) leaves now or never.
+        if (_ackNow || _ackDelayed)
+        {
+            SendControl(_snd.Nxt, TcpFlags.Ack);
+            _ackNow = false;
+            _ackDelayed = false;
+        }
         State = TcpState.TimeWait;
         _finished = true;
         _host.CancelTimer(this);

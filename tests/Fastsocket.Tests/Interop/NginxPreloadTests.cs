@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Fastsocket.Tests.Packetdrill;
 
@@ -17,10 +18,10 @@ public sealed partial class NginxPreloadTests
     private const string Page = "served by nginx on Fastsocket.NET\n";
     private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(20);
 
-    [NginxPreloadFact("nginx", "curl", "ab", "gcc", "ss")]
+    [NginxPreloadFact("nginx", "curl", "ab", "wrk", "gcc", "ss")]
     public Task NginxUnderPreloadWithAnEngineThreadServesCurlAndAbOverTunWithoutFailures() => ServeAsync("thread");
 
-    [NginxPreloadFact("nginx", "curl", "ab", "gcc", "ss")]
+    [NginxPreloadFact("nginx", "curl", "ab", "wrk", "gcc", "ss")]
     public Task NginxUnderPreloadWithTheEngineInsideEpollWaitServesCurlAndAbOverTunWithoutFailures() => ServeAsync("inline");
 
     /// <summary>
@@ -152,6 +153,23 @@ public sealed partial class NginxPreloadTests
             Assert.Equal("0", FailedRequests().Match(ab.Output).Groups[1].Value);
             Assert.DoesNotMatch(NonSuccess(), ab.Output);
 
+            // Short connections as the paper's experiment makes them: wrk closes each as soon as it has the response.
+            // nginx writes the header, sends the file and closes in three calls; they leave together at its next wait
+            // (header, body and FIN in one segment), so our FIN reaches wrk with the response and the TIME-WAIT stays
+            // on our side, as with nginx on the kernel. Sent one by one, wrk's FIN crossed ours: wrk kept every
+            // TIME-WAIT and ran out of ports within seconds, and the ACK of its FIN, owed in CLOSING, was lost when
+            // the ACK of ours arrived in the same batch, leaving its sockets in CLOSING.
+            CommandResult shortConnections = ns.ExecWithin(TimeSpan.FromSeconds(30), "wrk", "-t1", "-c16", "-d1s", "-H", "Connection: close", Url);
+            Assert.True(shortConnections.ExitCode == 0, $"wrk: {shortConnections}");
+            Assert.DoesNotContain("Socket errors", shortConnections.Output, StringComparison.Ordinal);
+            int requests = int.Parse(WrkRequestCount().Match(shortConnections.Output).Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.True(requests > 0, shortConnections.Output);
+            await Task.Delay(300);
+            int closing = ns.Exec("ss", "-Htan", "state", "closing").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            int clientTimeWait = ns.Exec("ss", "-Htan", "state", "time-wait").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.True(closing == 0, $"{closing} of wrk's sockets stuck in CLOSING after {requests} requests");
+            Assert.True(clientTimeWait * 10 < requests, $"wrk holds {clientTimeWait} TIME-WAIT sockets after {requests} requests: it closed first");
+
             Assert.False(server.HasExited, $"nginx exited during the load: {server.Error}");
             // SIGTERM reaches nginx inside the interposer's epoll_wait, which it ends with EINTR: a clean exit.
             CommandResult stopped = await server.StopAsync(TimeSpan.FromSeconds(10));
@@ -177,6 +195,9 @@ public sealed partial class NginxPreloadTests
 
     [GeneratedRegex(@"\d+ requests in")]
     private static partial Regex WrkRequests();
+
+    [GeneratedRegex(@"(\d+) requests in")]
+    private static partial Regex WrkRequestCount();
 
     [GeneratedRegex(@"Non-2xx responses:\s+[1-9]")]
     private static partial Regex NonSuccess();

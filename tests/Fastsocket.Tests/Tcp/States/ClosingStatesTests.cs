@@ -47,6 +47,28 @@ public class FinWait1Tests : SynchronizedStateTests
 
     [Theory]
     [DesignData]
+    public void SimultaneousCloseWhoseFinAndAckArriveInOneBatchStillAcksTheFin(BenchDesign design)
+    {
+        // A client that closes as soon as it has the whole response (wrk, with Connection: close) sends its FIN while
+        // ours is in flight and its ACK of ours right after: both can reach the engine in one batch. CLOSING owes the
+        // ACK of the peer's FIN; going on to TIME-WAIT in the same batch must not lose it, or the peer sits in CLOSING
+        // retransmitting its FIN (seen against nginx under LD_PRELOAD: most of wrk's ports stuck there).
+        StateSetup s = Enter(design);
+        s.Bench.Device.Deliver(TcpTestBench.FromPeer().Flags(TcpFlags.Fin | TcpFlags.Ack).Seq(N).Ack(s.SndUna).Window(65535).Build());
+        s.Bench.Device.Deliver(TcpTestBench.FromPeer().Flags(TcpFlags.Ack).Seq(N + 1).Ack(s.SndNxt).Window(65535).Build());
+        s.Bench.Engine.Poll();
+        s.Bench.ExpectAck(s.SndNxt, N + 1, s.Bench.WndAfterFin);
+        s.Bench.ExpectNothing();
+        Assert.Equal(TcpState.TimeWait, s.Connection.State);
+        Assert.Equal(1, s.Bench.Engine.TimeWaitCount);
+
+        // Should that ACK be lost, TIME-WAIT answers the retransmitted FIN (RFC 9293 3.10.7.4).
+        s.Bench.Send(TcpFlags.Fin | TcpFlags.Ack, N, s.SndNxt);
+        s.Bench.ExpectAck(s.SndNxt, N + 1, s.Bench.WndAfterFin);
+    }
+
+    [Theory]
+    [DesignData]
     public void FinThatAcksOurFinGoesStraightToTimeWait(BenchDesign design)
     {
         StateSetup s = Enter(design);
