@@ -10,24 +10,36 @@ namespace Fastsocket.Cli.Serve;
 /// </summary>
 internal static class HttpConnectionLoop
 {
-    // Buffers kept per engine thread for the next connections. A connection's loop starts, resumes and ends on its
-    // core's thread, so a plain per-thread stack needs no lock; it holds as many as were ever in use at once on that
-    // core, up to this many. ArrayPool.Shared keeps too few per size for 64 connections in flight and allocated anew.
-    // Room for the 10,000 connections of the high-concurrency run (as the engine keeps its own buffers, up to 65,536 a
-    // size): with 1,024, a second wave of 10,000 connections allocated 150 MB of buffers while it connected, and the
-    // ten GCs that promoted them (gen1 and gen2, tens of ms each) stalled the engine just as every connection's first
-    // request waited in the queue, which put those requests (1 % of a run) at the p99 and drew most of its TLPs.
+    // Buffers kept per engine thread for the next connections, one stack per size. A connection's loop starts,
+    // resumes and ends on its core's thread, so a plain per-thread stack needs no lock; it holds as many as were ever
+    // in use at once on that core, up to this many. ArrayPool.Shared keeps too few per size for 64 connections in
+    // flight and allocated anew. Room for the 10,000 connections of the high-concurrency run.
     private const int MaxCachedBuffersPerThread = 16384;
 
-    [ThreadStatic]
-    private static Stack<byte[]>? t_buffers;
+    // A connection starts with a small buffer and moves to one of HttpRequestHead.MaxHeadLength only for a head that
+    // does not fit (nginx: client_header_buffer_size 1k, then large_client_header_buffers). Each keep-alive connection
+    // holds its buffer for its life: at 16 KiB each, 10,000 connections opening at once allocated 160 MB, and the
+    // collections that promoted (copied) it stalled the engine while every connection's first request waited in its
+    // queue, which put those requests at the p99.
+    internal const int SmallBufferLength = 1024;
 
-    private static byte[] RentBuffer() =>
-        t_buffers is { Count: > 0 } buffers ? buffers.Pop() : GC.AllocateUninitializedArray<byte>(HttpRequestHead.MaxHeadLength);
+    [ThreadStatic]
+    private static Stack<byte[]>? t_smallBuffers;
+
+    [ThreadStatic]
+    private static Stack<byte[]>? t_largeBuffers;
+
+    private static byte[] RentBuffer(int length)
+    {
+        Stack<byte[]>? buffers = length == SmallBufferLength ? t_smallBuffers : t_largeBuffers;
+        return buffers is { Count: > 0 } ? buffers.Pop() : GC.AllocateUninitializedArray<byte>(length);
+    }
 
     private static void ReturnBuffer(byte[] buffer)
     {
-        Stack<byte[]> buffers = t_buffers ??= new Stack<byte[]>();
+        Stack<byte[]> buffers = buffer.Length == SmallBufferLength
+            ? t_smallBuffers ??= new Stack<byte[]>()
+            : t_largeBuffers ??= new Stack<byte[]>();
         if (buffers.Count < MaxCachedBuffersPerThread)
         {
             buffers.Push(buffer);
@@ -37,8 +49,8 @@ internal static class HttpConnectionLoop
     public static async Task RunAsync(FastSocket connection, ServeCounters counters, CancellationToken stop)
     {
         Interlocked.Increment(ref counters.Connections);
-        // Reused, not new: a fresh 16 KiB array per connection was zeroed and collected at every connection's cost.
-        byte[] buffer = RentBuffer();
+        // Reused, not new: a fresh array per connection was zeroed and collected at every connection's cost.
+        byte[] buffer = RentBuffer(SmallBufferLength);
         int received = 0;
         try
         {
@@ -47,6 +59,14 @@ internal static class HttpConnectionLoop
                 HttpParseStatus status = HttpRequestHead.TryParse(buffer.AsSpan(0, received), out HttpRequestHead head);
                 if (status == HttpParseStatus.Incomplete)
                 {
+                    if (received == buffer.Length)
+                    {
+                        // A head longer than the small buffer (TryParse refuses one that fills the large one).
+                        byte[] large = RentBuffer(HttpRequestHead.MaxHeadLength);
+                        buffer.AsSpan(0, received).CopyTo(large);
+                        ReturnBuffer(buffer);
+                        buffer = large;
+                    }
                     int n = await connection.ReceiveAsync(buffer.AsMemory(received), stop);
                     if (n == 0)
                     {
