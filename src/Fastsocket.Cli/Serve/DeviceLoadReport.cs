@@ -23,7 +23,7 @@ internal static class DeviceLoadReport
         foreach (EngineCore core in stack.Cores)
         {
             double busy = Math.Clamp(1 - core.IdleMicroseconds / elapsed, 0, 1);
-            output.WriteLine($"core {core.CoreId}: busy {busy:P1} of {elapsed / 1e6:F1} s, busy turns {core.BusyTurns}, turns at read limit {core.TurnsAtReadLimit} ({EngineCore.MaxBatchesPerTurn} batches), sleeps {core.Sleeps}");
+            output.WriteLine($"core {core.CoreId}: busy {busy:P1} of {elapsed / 1e6:F1} s, busy turns {core.BusyTurns}, turns at read limit {core.TurnsAtReadLimit} ({core.ReadBatchesPerTurn} batch(es) a turn), sleeps {core.Sleeps}");
             if (core.TurnsAtReadLimit > 0 && busy >= SaturatedBusyShare)
             {
                 saturated.Add(core.CoreId);
