@@ -59,7 +59,18 @@ public sealed class BackgroundProcess : IDisposable
             }
             if (_process.HasExited)
             {
-                return false;
+                // The process may exit before its last lines have been read from the pipe (the flooder's closing
+                // "sent" line was sometimes missed that way): let the reads reach the end of the output, then look
+                // once more. WaitForExitAsync also waits for the redirected streams.
+                using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await _process.WaitForExitAsync(drained.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return Output.Contains(marker, StringComparison.Ordinal);
             }
             await Task.Delay(50);
         }
