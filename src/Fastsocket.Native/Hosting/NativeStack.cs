@@ -85,11 +85,11 @@ internal sealed class NativeStack : IDisposable
 
     /// <summary>
     /// Whether what the program writes (send, write, sendfile, close, shutdown) waits for its next wait (epoll_wait,
-    /// poll, select, or a call that blocks) instead of leaving at once: run to completion, for an engine that runs inside
-    /// the program's waits (LD_PRELOAD's inline mode), whose timers and receiving wait there anyway. nginx answering a
-    /// request writes the header, sends the file and closes in three calls; sent at once that is three segments, and
-    /// the client, which closes as soon as it has the whole response, sends its FIN before ours arrives, so the client
-    /// keeps every TIME-WAIT and runs out of ports. Deferred, header, body and FIN leave together, as one segment.
+    /// poll, select, or a call that blocks) instead of leaving at once: run to completion. The LD_PRELOAD host sets it
+    /// in both engine modes (an engine thread also sends it on its next turn). nginx answering a request writes the
+    /// header, sends the file and closes in three calls; sent at once that is three segments, and the client, which
+    /// closes as soon as it has the whole response, sends its FIN before ours arrives, so the client keeps every
+    /// TIME-WAIT and runs out of ports. Deferred, header, body and FIN leave together, as one segment.
     /// </summary>
     public bool DeferOutput { get; set; }
 
