@@ -111,13 +111,15 @@ wrk_summary() {
 
 declare -A summary drops
 echo "high-concurrency: wrk -t1 (CPU 1) for ${duration} s; servers on CPU 0; $(nproc) CPUs, kernel $(uname -r), ulimit -n $(ulimit -n)"
-echo "fastsocket CLI: $cli"
+echo "fastsocket CLI: $cli (serve runs with DOTNET_TC_DelaySingleProcMultiplier=1: on one CPU .NET otherwise waits 1 s, not 100 ms, before optimising hot code)"
 
 # --- fastsocket serve --http over TUN, one engine on CPU 0 -------------------------------------------------------------
 for mode in keepalive close; do
     # A device of its own per load, so the first serve's device is never the one the second is routed through.
     tun=fsh-$mode
-    ip netns exec "$ns" taskset -c 0 dotnet "$cli" serve --tun "$tun" --address 198.18.44.2/24 --host-address 198.18.44.1 \
+    # On one CPU .NET waits ten times longer before it optimises hot code (see SingleCpuTiering in the CLI): without this
+    # the first seconds of each load run unoptimised code. The runtime reads it only from the environment.
+    DOTNET_TC_DelaySingleProcMultiplier=1 ip netns exec "$ns" taskset -c 0 dotnet "$cli" serve --tun "$tun" --address 198.18.44.2/24 --host-address 198.18.44.1 \
         --cores 1 --pin --http --port 80 --duration $((duration * 2 + 120)) "${queue_args[@]}" > "$work/serve-$mode.out" 2>&1 &
     serve_pid=$!
     running[$serve_pid]=1

@@ -71,7 +71,7 @@ internal sealed class BenchCommand : Command
 
     private readonly Option<double> _warmup = new("--warmup")
     {
-        Description = "Unmeasured seconds before each run's measurement.",
+        Description = $"Unmeasured seconds before each run's measurement; with --real {RealBenchOptions.DefaultWarmupSeconds} unless given, since each real server is a new process whose JIT needs that long under load to optimise its hot code.",
         DefaultValueFactory = _ => 1,
         HelpName = "seconds",
     };
@@ -221,7 +221,8 @@ internal sealed class BenchCommand : Command
     {
         if (_real.Selected(parseResult))
         {
-            return _real.Execute(parseResult, _console, parseResult.GetValue(_duration), parseResult.GetValue(_warmup),
+            double warmup = parseResult.GetResult(_warmup) is null ? RealBenchOptions.DefaultWarmupSeconds : parseResult.GetValue(_warmup);
+            return _real.Execute(parseResult, _console, parseResult.GetValue(_duration), warmup,
                 ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!, parseResult.GetValue(_concurrency),
                 parseResult.GetValue(_json), parseResult.GetValue(_out), cancellationToken);
         }

@@ -68,6 +68,10 @@ internal sealed class ServeCommand : Command
         int port = parseResult.GetResult(_port) is null ? (echo ? 7 : 80) : parseResult.GetValue(_port);
         TimeSpan? limit = parseResult.GetResult(_duration) is null ? null : TimeSpan.FromSeconds(parseResult.GetValue(_duration));
 
+        if (SingleCpuTiering.Advice(Environment.ProcessorCount, Environment.GetEnvironmentVariable) is { } advice)
+        {
+            _console.Error.WriteLine($"fastsocket: serve: {advice}");
+        }
         using var stop = new StopSignal(limit);
         if (!TunStack.TryStart(settings, "serve", out TunStack? started, out string? failure))
         {

@@ -1,12 +1,15 @@
 using System.Globalization;
 using Fastsocket.AspNetCore;
+using Fastsocket.Cli.Commands;
 
 namespace Fastsocket.Cli.Bench.Real;
 
 /// <summary>
 /// The launch of each <c>bench --real</c> server. The two TUN servers get their own /24 from 198.18.0.0/15 (the stack
 /// at .2, the kernel's side of the device at .1); the kernel servers listen on the namespace's 127.0.0.1. Each
-/// Fastsocket.NET server pins its engine threads, and all run under the same taskset CPU list (set by the caller).
+/// Fastsocket.NET server pins its engine threads, and all run under the same taskset CPU list (set by the caller). The
+/// three .NET servers get the same JIT environment (<see cref="SingleCpuTiering"/>), so that on one server CPU none of
+/// them runs unoptimised code for its first seconds.
 /// </summary>
 internal sealed class RealServerCatalog
 {
@@ -46,6 +49,7 @@ internal sealed class RealServerCatalog
         Arguments = _cli.With("serve", "--http", "--tun", "fsreal0", "--address", "198.18.40.2/24", "--host-address", "198.18.40.1",
             "--cores", Cores, "--pin", "--port", Port.ToString(CultureInfo.InvariantCulture),
             "--duration", _lifetimeSeconds.ToString(CultureInfo.InvariantCulture)),
+        Environment = SingleCpuTiering.Environment,
         ReadyMarker = "fastsocket: ready",
     };
 
@@ -57,6 +61,7 @@ internal sealed class RealServerCatalog
             [RealKestrelServer.LifetimeVariable] = _lifetimeSeconds.ToString(CultureInfo.InvariantCulture),
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_gcServer"] = "0",
+            [SingleCpuTiering.Variable] = SingleCpuTiering.Value,
         };
         string url = $"http://127.0.0.1:{Port}/";
         if (overTun)
