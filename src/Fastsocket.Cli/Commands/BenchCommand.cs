@@ -217,12 +217,18 @@ internal sealed class BenchCommand : Command
         SetAction((parseResult, cancellationToken) => Task.FromResult(Execute(parseResult, cancellationToken)));
     }
 
+    /// <summary>
+    /// The warm-up of a <c>--real</c> run: --warmup when the user gave it, else <see cref="RealBenchOptions.DefaultWarmupSeconds"/>.
+    /// The option's own default (1 s) also yields a result, marked implicit, so "not given" is that mark, not a null.
+    /// </summary>
+    internal double RealWarmupSeconds(ParseResult parseResult) =>
+        parseResult.GetResult(_warmup) is { Implicit: false } ? parseResult.GetValue(_warmup) : RealBenchOptions.DefaultWarmupSeconds;
+
     private int Execute(ParseResult parseResult, CancellationToken cancellationToken)
     {
         if (_real.Selected(parseResult))
         {
-            double warmup = parseResult.GetResult(_warmup) is null ? RealBenchOptions.DefaultWarmupSeconds : parseResult.GetValue(_warmup);
-            return _real.Execute(parseResult, _console, parseResult.GetValue(_duration), warmup,
+            return _real.Execute(parseResult, _console, parseResult.GetValue(_duration), RealWarmupSeconds(parseResult),
                 ParseCoreList(parseResult.GetValue(_serverCores) ?? "1", out _)!, parseResult.GetValue(_concurrency),
                 parseResult.GetValue(_json), parseResult.GetValue(_out), cancellationToken);
         }
