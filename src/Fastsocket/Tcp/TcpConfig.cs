@@ -160,6 +160,16 @@ public sealed class TcpConfig
     /// </summary>
     public int SlowStartGrowthLimit { get; set; }
 
+    /// <summary>
+    /// Whether a RST one below RCV.NXT resets a connection whose peer's FIN is in (CLOSE-WAIT, LAST-ACK, CLOSING), as
+    /// Linux's tcp_reset_check does; on by default, off in <see cref="TcpProfile.Rfc"/>, where RFC 5961 3.2 resets only
+    /// on an exact RCV.NXT. A peer that closes and then gets data it will not read (a client that gave up on its
+    /// request) resets with the sequence number its last ACK from us acknowledged, which its FIN has since passed; the
+    /// strict rule drops that RST and keeps the connection until our FIN draws a second one. Blind injection is no
+    /// easier: an attacker still has to hit one exact value.
+    /// </summary>
+    public bool AcceptResetBeforePeerFin { get; set; } = true;
+
     /// <summary>A copy that can be changed without touching this one.</summary>
     public TcpConfig Clone() => (TcpConfig)MemberwiseClone();
 }

@@ -197,10 +197,13 @@ public sealed partial class TcpConnection
         }
     }
 
-    /// <summary>RFC 5961 3.2: reset only on an exact RCV.NXT match; in-window RSTs get a challenge ACK; others are dropped.</summary>
+    /// <summary>
+    /// RFC 5961 3.2: reset only on an exact RCV.NXT match; in-window RSTs get a challenge ACK; others are dropped. Linux
+    /// (and the default profile) also takes RCV.NXT - 1 once the peer's FIN is in (<see cref="TcpConfig.AcceptResetBeforePeerFin"/>).
+    /// </summary>
     private void OnReset(in IncomingSegment seg, int window)
     {
-        if (seg.Seq == _rcv.Nxt)
+        if (seg.Seq == _rcv.Nxt || IsResetJustBeforePeerFin(seg.Seq))
         {
             _statistics.ConnectionsReset++;
             FastsocketEventSource.Log.ReportConnectionReset(_host.StackName, _host.CoreId, Key, State);
@@ -226,6 +229,9 @@ public sealed partial class TcpConnection
         }
         _statistics.Drops.Add(DropReason.TcpOutOfWindow);
     }
+
+    private bool IsResetJustBeforePeerFin(SeqNumber seq) =>
+        _config.AcceptResetBeforePeerFin && seq == _rcv.Nxt - 1 && State is TcpState.CloseWait or TcpState.LastAck or TcpState.Closing;
 
     /// <summary>The four-case acceptability test of RFC 9293 3.10.7.4.</summary>
     private bool IsAcceptable(in IncomingSegment seg, int window)

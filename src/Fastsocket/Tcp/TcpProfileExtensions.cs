@@ -37,6 +37,7 @@ public static class TcpProfileExtensions
                 config.SlowStartGrowthLimit = defaults.SlowStartGrowthLimit;
                 config.ZeroWindowProbeSendsData = defaults.ZeroWindowProbeSendsData;
                 config.MinRtoBoundsVariance = defaults.MinRtoBoundsVariance;
+                config.AcceptResetBeforePeerFin = defaults.AcceptResetBeforePeerFin;
                 break;
             case TcpProfile.Rfc:
                 config.MinRtoMicroseconds = RfcMinRtoMicroseconds;
@@ -46,6 +47,7 @@ public static class TcpProfileExtensions
                 config.SlowStartGrowthLimit = RfcSlowStartGrowthLimit;
                 config.ZeroWindowProbeSendsData = true;
                 config.MinRtoBoundsVariance = false;
+                config.AcceptResetBeforePeerFin = false;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown TCP profile");

@@ -170,6 +170,8 @@ public class FinWait2Tests : SynchronizedStateTests
 /// <summary>CLOSE-WAIT: the peer's FIN is in (RCV.NXT = PeerIss + 2); we may still send.</summary>
 public class CloseWaitTests : SynchronizedStateTests
 {
+    protected override bool PeerFinIsIn => true;
+
     private const uint N = TcpTestBench.PeerIss + 2;
 
     protected override StateSetup Enter(BenchDesign design)
@@ -230,6 +232,8 @@ public class CloseWaitTests : SynchronizedStateTests
 /// <summary>CLOSING: both FINs sent, ours not yet acknowledged.</summary>
 public class ClosingTests : SynchronizedStateTests
 {
+    protected override bool PeerFinIsIn => true;
+
     private const uint N = TcpTestBench.PeerIss + 2;
 
     protected override StateSetup Enter(BenchDesign design)
@@ -285,6 +289,8 @@ public class ClosingTests : SynchronizedStateTests
 /// <summary>LAST-ACK: the peer closed first, then we did; waiting for the ACK of our FIN.</summary>
 public class LastAckTests : SynchronizedStateTests
 {
+    protected override bool PeerFinIsIn => true;
+
     private const uint N = TcpTestBench.PeerIss + 2;
 
     protected override StateSetup Enter(BenchDesign design)

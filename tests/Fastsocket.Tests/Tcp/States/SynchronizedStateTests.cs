@@ -19,6 +19,9 @@ public abstract class SynchronizedStateTests
     /// <summary>A fresh bench (4096-byte window, MSS only) with one connection in the state under test.</summary>
     protected abstract StateSetup Enter(BenchDesign design);
 
+    /// <summary>Whether the state comes after the peer's FIN (CLOSE-WAIT, LAST-ACK, CLOSING).</summary>
+    protected virtual bool PeerFinIsIn => false;
+
     private static void AssertUnchanged(StateSetup s)
     {
         Assert.Equal(s.State, s.Connection.State);
@@ -87,8 +90,28 @@ public abstract class SynchronizedStateTests
     public void RstBeforeRcvNxtIsDroppedSilently(BenchDesign design)
     {
         StateSetup s = Enter(design);
-        s.Bench.Send(TcpFlags.Rst, s.RcvNxt - 1);
+        s.Bench.Send(TcpFlags.Rst, s.RcvNxt - 2);
         AssertUnchanged(s);
+    }
+
+    [Theory]
+    [DesignData]
+    public void RstOneBeforeRcvNxtResetsOnlyOnceThePeersFinIsIn(BenchDesign design)
+    {
+        // Linux's tcp_reset_check (TcpConfig.AcceptResetBeforePeerFin, on by default): after the peer's FIN, RCV.NXT - 1
+        // is the sequence number a peer that closed and then reset carries; before it, it is an old segment.
+        StateSetup s = Enter(design);
+        s.Bench.Send(TcpFlags.Rst, s.RcvNxt - 1);
+        if (PeerFinIsIn)
+        {
+            s.Bench.ExpectNothing();
+            Assert.Equal(TcpState.Closed, s.Connection.State);
+            Assert.Equal(s.ResetError, s.Bench.Handler.CloseResult);
+        }
+        else
+        {
+            AssertUnchanged(s);
+        }
     }
 
     [Theory]
