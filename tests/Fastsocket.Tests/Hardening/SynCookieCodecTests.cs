@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Fastsocket.Tcp;
 using Fastsocket.Wire;
 
@@ -257,7 +258,21 @@ public sealed class SynCookieCodecTests
         codec.TryDecode(flow, warm, new SeqNumber(1), T0, out _);
         SynCookieCodec.TryDecodeTimestampOptions(SynCookieCodec.EncodeTimestamp(5, true, 7, true), out _, out _, out _);
 
-        int accepted = 0;
+        long allocated = AllocatedByRoundTrips(codec, flow, out int accepted);
+
+        Assert.Equal(10_000, accepted);
+        Assert.Equal(0, allocated);
+    }
+
+    /// <summary>
+    /// The measured loop, compiled fully optimised from its first call: left to tiered compilation, the loop was
+    /// replaced on the stack mid-run (OSR), and once in a full-suite run 8,080 bytes were counted on this thread
+    /// while no call in the loop allocates.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static long AllocatedByRoundTrips(SynCookieCodec codec, FlowKey flow, out int accepted)
+    {
+        accepted = 0;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (uint i = 0; i < 10_000; i++)
         {
@@ -268,9 +283,6 @@ public sealed class SynCookieCodecTests
             }
             SynCookieCodec.TryDecodeTimestampOptions(SynCookieCodec.EncodeTimestamp(i, true, (byte)(i % 15), (i & 1) != 0), out _, out _, out _);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(10_000, accepted);
-        Assert.Equal(0, allocated);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }
