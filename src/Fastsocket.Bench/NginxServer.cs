@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Fastsocket.Bench.KernelEpoll;
 
 namespace Fastsocket.Bench;
 
@@ -112,7 +113,7 @@ internal sealed partial class NginxServer : IDisposable
         var affinity = new StringBuilder();
         for (int worker = 0; worker < workers; worker++)
         {
-            int cpu = worker % Environment.ProcessorCount;
+            int cpu = EpollNative.AllowedCpus[worker % EpollNative.AllowedCpus.Count];
             // nginx's masks are binary strings, lowest CPU rightmost.
             affinity.Append(' ').Append('1').Append('0', cpu);
         }

@@ -104,6 +104,35 @@ internal static unsafe partial class EpollNative
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
     public static partial int SchedSetAffinity(int pid, nuint cpuSetSize, ulong* mask);
 
+    [LibraryImport("libc", EntryPoint = "sched_getaffinity", SetLastError = true)]
+    public static partial int SchedGetAffinity(int pid, nuint cpuSetSize, ulong* mask);
+
+    /// <summary>
+    /// The CPUs this process was given (taskset, a cpuset), read the first time a bench thread is placed: core k of a
+    /// kernel baseline goes on the k-th of them, as the stack's engines do, not on CPU k, which may lie outside them.
+    /// </summary>
+    public static IReadOnlyList<int> AllowedCpus => s_allowedCpus.Value;
+
+    private static readonly Lazy<int[]> s_allowedCpus = new(ReadAllowedCpus);
+
+    private static int[] ReadAllowedCpus()
+    {
+        ulong* mask = stackalloc ulong[16];
+        new Span<ulong>(mask, 16).Clear();
+        var cpus = new List<int>();
+        if (OperatingSystem.IsLinux() && SchedGetAffinity(0, 16 * sizeof(ulong), mask) == 0)
+        {
+            for (int cpu = 0; cpu < 16 * 64; cpu++)
+            {
+                if ((mask[cpu / 64] & (1UL << (cpu % 64))) != 0)
+                {
+                    cpus.Add(cpu);
+                }
+            }
+        }
+        return cpus.Count > 0 ? cpus.ToArray() : Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount)).ToArray();
+    }
+
     /// <summary>epoll_ctl with one event built on the stack: <paramref name="events"/> and the 64-bit <paramref name="data"/>.</summary>
     public static int Control(int epfd, int op, int fd, uint events, ulong data)
     {
@@ -123,10 +152,13 @@ internal static unsafe partial class EpollNative
         return GetRLimit(RlimitNoFile, limits) == 0 && limits[0] is > 0 and < int.MaxValue ? (int)limits[0] : 65536;
     }
 
-    /// <summary>Pins the calling thread to <paramref name="cpu"/> (modulo the CPUs there are); false if the kernel refused.</summary>
+    /// <summary>
+    /// Pins the calling thread to the <paramref name="cpu"/>-th CPU of <see cref="AllowedCpus"/> (wrapping around); false
+    /// if the kernel refused.
+    /// </summary>
     public static bool PinCurrentThread(int cpu)
     {
-        cpu %= Environment.ProcessorCount;
+        cpu = AllowedCpus[cpu % AllowedCpus.Count];
         // 1024 CPUs, the size glibc's cpu_set_t has.
         ulong* mask = stackalloc ulong[16];
         new Span<ulong>(mask, 16).Clear();

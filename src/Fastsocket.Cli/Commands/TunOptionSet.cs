@@ -54,7 +54,7 @@ internal sealed class TunOptionSet
 
     public Option<bool> Pin { get; } = new("--pin")
     {
-        Description = "Pin engine thread k to CPU k.",
+        Description = "Pin engine thread k to the k-th CPU this process may use (all CPUs, or those taskset or a cpuset gave it).",
     };
 
     public void AddTo(Command command)

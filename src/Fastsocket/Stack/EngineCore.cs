@@ -231,7 +231,7 @@ public sealed class EngineCore : IDisposable
         NativeThreadId = Interop.ThreadIdentity.TryGetNativeThreadId();
         if (_stack.Options.PinThreads)
         {
-            Pinned = ThreadAffinity.TryPinCurrentThread((_stack.Options.FirstCpu + CoreId) % Environment.ProcessorCount);
+            Pinned = ThreadAffinity.TryPinCurrentThread(ThreadAffinity.CpuForSlot(_stack.AllowedCpus, _stack.Options.FirstCpu + CoreId));
         }
         SynchronizationContext.SetSynchronizationContext(Context);
         int idle = 0;

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Fastsocket.Devices;
+using Fastsocket.Interop;
 using Fastsocket.Tcp;
 using Fastsocket.Wire;
 
@@ -44,6 +45,7 @@ public sealed class FastsocketStack : IDisposable
             throw new ArgumentException(rangeProblem, nameof(options));
         }
         Options = options;
+        AllowedCpus = ThreadAffinity.AllowedCpus();
         Mechanisms = mechanisms;
         Design = StackDesigns.DesignOf(mechanisms);
         Name = options.Name;
@@ -120,6 +122,12 @@ public sealed class FastsocketStack : IDisposable
 
     /// <summary>The options the stack was built with.</summary>
     public StackOptions Options { get; }
+
+    /// <summary>
+    /// The CPUs the thread that made the stack may run on (taskset, a cpuset), read once: engine threads are pinned
+    /// among these, slot <see cref="StackOptions.FirstCpu"/> + core id, wrapping around.
+    /// </summary>
+    internal IReadOnlyList<int> AllowedCpus { get; }
 
     /// <summary>
     /// The paper design the stack is, or starts from (<see cref="StackDesigns.DesignOf"/>): an ablation, base with some

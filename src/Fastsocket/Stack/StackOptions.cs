@@ -41,10 +41,13 @@ public sealed class StackOptions
     /// <summary>The clock for timers and timestamps.</summary>
     public IClock Clock { get; init; } = MonotonicClock.Instance;
 
-    /// <summary>Pin engine thread k to CPU (FirstCpu + k) % ProcessorCount with sched_setaffinity, on Linux.</summary>
+    /// <summary>
+    /// Pin engine thread k with sched_setaffinity, on Linux, to the (FirstCpu + k)-th of the CPUs the process may run on
+    /// (taskset, a cpuset), wrapping around: with <c>taskset -c 2,3</c>, core 0 on CPU 2 and core 1 on CPU 3.
+    /// </summary>
     public bool PinThreads { get; init; } = true;
 
-    /// <summary>The CPU the first core's thread is pinned to.</summary>
+    /// <summary>Where among the allowed CPUs (counted from 0) the first core's thread is pinned; see <see cref="PinThreads"/>.</summary>
     public int FirstCpu { get; init; }
 
     /// <summary>Packets taken from the device per poll.</summary>
