@@ -65,23 +65,9 @@ internal static class ThreadAffinity
         Span<byte> mask = stackalloc byte[MaxCpus / 8];
         mask.Clear();
         mask[cpu / 8] = (byte)(1 << (cpu % 8));
-        try
+        unsafe
         {
-            unsafe
-            {
-                fixed (byte* bits = mask)
-                {
-                    return Libc.SchedSetAffinity(0, mask.Length, bits) == 0;
-                }
-            }
-        }
-        catch (DllNotFoundException)
-        {
-            return false;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return false;
+            return TryCall(&Libc.SchedSetAffinity, mask);
         }
     }
 
@@ -90,15 +76,23 @@ internal static class ThreadAffinity
     private static bool TryGetAffinity(Span<byte> mask)
     {
         mask.Clear();
+        unsafe
+        {
+            return TryCall(&Libc.SchedGetAffinity, mask);
+        }
+    }
+
+    /// <summary>
+    /// sched_setaffinity or sched_getaffinity on the calling thread with <paramref name="mask"/>; false where it failed
+    /// or libc lacks it. glibc's wrappers return 0 on success (the system calls themselves return a size for get).
+    /// </summary>
+    private static unsafe bool TryCall(delegate*<int, nint, byte*, int> affinityCall, Span<byte> mask)
+    {
         try
         {
-            unsafe
+            fixed (byte* bits = mask)
             {
-                fixed (byte* bits = mask)
-                {
-                    // glibc's wrapper returns 0 (the system call itself returns the bytes it wrote).
-                    return Libc.SchedGetAffinity(0, mask.Length, bits) == 0;
-                }
+                return affinityCall(0, mask.Length, bits) == 0;
             }
         }
         catch (DllNotFoundException)
