@@ -117,7 +117,7 @@ echo "fastsocket CLI: $cli (serve runs with DOTNET_TC_DelaySingleProcMultiplier=
 for mode in keepalive close; do
     # A device of its own per load, so the first serve's device is never the one the second is routed through.
     tun=fsh-$mode
-    # On one CPU .NET waits ten times longer before it optimises hot code (see SingleCpuTiering in the CLI): without this
+    # On one CPU .NET waits ten times longer before it optimises hot code (see src/Fastsocket/Diagnostics/SingleCpuJitTiering.cs): without this
     # the first seconds of each load run unoptimised code. The runtime reads it only from the environment.
     DOTNET_TC_DelaySingleProcMultiplier=1 ip netns exec "$ns" taskset -c 0 dotnet "$cli" serve --tun "$tun" --address 198.18.44.2/24 --host-address 198.18.44.1 \
         --cores 1 --pin --http --port 80 --duration $((duration * 2 + 120)) "${queue_args[@]}" > "$work/serve-$mode.out" 2>&1 &

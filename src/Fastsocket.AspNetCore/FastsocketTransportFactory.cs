@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using Fastsocket.Devices;
 using Fastsocket.Devices.Tun;
+using Fastsocket.Diagnostics;
 using Fastsocket.Stack;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -46,6 +47,10 @@ public sealed class FastsocketTransportFactory : IConnectionListenerFactory, ICo
         FastsocketStack stack = network.ServerStack;
         FastsocketTransportLog.TransportStarted(_logger, stack.Name, stack.Design.ToString().ToLowerInvariant(), stack.CoreCount, network.ServerAddress,
             DescribeNetwork(network));
+        if (SingleCpuJitTiering.Advice(Environment.ProcessorCount, Environment.GetEnvironmentVariable) is { } advice)
+        {
+            FastsocketTransportLog.SingleCpuJitDelay(_logger, advice);
+        }
     }
 
     /// <summary>IP endpoints only: Unix sockets and named pipes stay with Kestrel's other transports.</summary>

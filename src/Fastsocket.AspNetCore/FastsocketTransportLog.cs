@@ -41,6 +41,9 @@ internal static partial class FastsocketTransportLog
         EventName = "AcceptLoopFailed")]
     public static partial void AcceptLoopFailed(ILogger logger, int core, EndPoint endPoint, Exception exception);
 
+    [LoggerMessage(1006, LogLevel.Warning, "Fastsocket.NET transport: {Advice}", EventName = "SingleCpuJitDelay")]
+    public static partial void SingleCpuJitDelay(ILogger logger, string advice);
+
     [LoggerMessage(1005, LogLevel.Debug, @"Connection id ""{ConnectionId}"" accepted on core {Core} from {RemoteEndPoint}",
         EventName = "ConnectionAccepted", SkipEnabledCheck = true)]
     private static partial void ConnectionAcceptedCore(ILogger logger, string connectionId, int core, EndPoint? remoteEndPoint);

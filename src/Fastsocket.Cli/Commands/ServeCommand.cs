@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Fastsocket.Cli.Serve;
+using Fastsocket.Diagnostics;
 using Fastsocket.Sockets;
 using Fastsocket.Stack;
 
@@ -68,9 +69,9 @@ internal sealed class ServeCommand : Command
         int port = parseResult.GetResult(_port) is null ? (echo ? 7 : 80) : parseResult.GetValue(_port);
         TimeSpan? limit = parseResult.GetResult(_duration) is null ? null : TimeSpan.FromSeconds(parseResult.GetValue(_duration));
 
-        if (SingleCpuTiering.Advice(Environment.ProcessorCount, Environment.GetEnvironmentVariable) is { } advice)
+        if (SingleCpuJitTiering.Advice(Environment.ProcessorCount, Environment.GetEnvironmentVariable) is { } advice)
         {
-            _console.Error.WriteLine($"fastsocket: serve: {advice}");
+            _console.Error.WriteLine($"fastsocket: serve: note: {advice}");
         }
         using var stop = new StopSignal(limit);
         if (!TunStack.TryStart(settings, "serve", out TunStack? started, out string? failure))

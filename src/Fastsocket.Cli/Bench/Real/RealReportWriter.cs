@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Fastsocket.Cli.Commands;
+using Fastsocket.Diagnostics;
 using Spectre.Console;
 
 namespace Fastsocket.Cli.Bench.Real;
@@ -22,7 +22,7 @@ internal static class RealReportWriter
     public static void WriteTable(RealBenchReport report, IAnsiConsole console)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"bench --real: {report.Settings.Runs} run(s) x {report.Settings.DurationSeconds} s after {report.Settings.WarmupSeconds} s of warm-up, .NET servers with {SingleCpuTiering.Variable}={SingleCpuTiering.Value}, client {report.Client} on CPU {report.ClientCpus}, servers on CPU {report.ServerCpus}, Connection: close");
+            .Title($"bench --real: {report.Settings.Runs} run(s) x {report.Settings.DurationSeconds} s after {report.Settings.WarmupSeconds} s of warm-up, .NET servers with {SingleCpuJitTiering.Variable}={SingleCpuJitTiering.Value}, client {report.Client} on CPU {report.ClientCpus}, servers on CPU {report.ServerCpus}, Connection: close");
         table.AddColumn("design");
         table.AddColumn("device");
         table.AddColumn(new TableColumn("server cores").RightAligned());

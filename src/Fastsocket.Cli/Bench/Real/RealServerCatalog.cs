@@ -1,6 +1,6 @@
 using System.Globalization;
 using Fastsocket.AspNetCore;
-using Fastsocket.Cli.Commands;
+using Fastsocket.Diagnostics;
 
 namespace Fastsocket.Cli.Bench.Real;
 
@@ -8,13 +8,17 @@ namespace Fastsocket.Cli.Bench.Real;
 /// The launch of each <c>bench --real</c> server. The two TUN servers get their own /24 from 198.18.0.0/15 (the stack
 /// at .2, the kernel's side of the device at .1); the kernel servers listen on the namespace's 127.0.0.1. Each
 /// Fastsocket.NET server pins its engine threads, and all run under the same taskset CPU list (set by the caller). The
-/// three .NET servers get the same JIT environment (<see cref="SingleCpuTiering"/>), so that on one server CPU none of
+/// three .NET servers get the same JIT environment (<see cref="SingleCpuJitTiering"/>), so that on one server CPU none of
 /// them runs unoptimised code for its first seconds.
 /// </summary>
 internal sealed class RealServerCatalog
 {
     /// <summary>The port every server listens on.</summary>
     public const int Port = 8080;
+
+    /// <summary>What every .NET server of the bench gets in its environment: the JIT's usual delay on one CPU.</summary>
+    private static readonly IReadOnlyDictionary<string, string> DotNetServerEnvironment =
+        new Dictionary<string, string> { [SingleCpuJitTiering.Variable] = SingleCpuJitTiering.Value };
 
     private readonly RealCliInvocation _cli;
     private readonly int _serverCores;
@@ -49,7 +53,7 @@ internal sealed class RealServerCatalog
         Arguments = _cli.With("serve", "--http", "--tun", "fsreal0", "--address", "198.18.40.2/24", "--host-address", "198.18.40.1",
             "--cores", Cores, "--pin", "--port", Port.ToString(CultureInfo.InvariantCulture),
             "--duration", _lifetimeSeconds.ToString(CultureInfo.InvariantCulture)),
-        Environment = SingleCpuTiering.Environment,
+        Environment = DotNetServerEnvironment,
         ReadyMarker = "fastsocket: ready",
     };
 
@@ -61,7 +65,7 @@ internal sealed class RealServerCatalog
             [RealKestrelServer.LifetimeVariable] = _lifetimeSeconds.ToString(CultureInfo.InvariantCulture),
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_gcServer"] = "0",
-            [SingleCpuTiering.Variable] = SingleCpuTiering.Value,
+            [SingleCpuJitTiering.Variable] = SingleCpuJitTiering.Value,
         };
         string url = $"http://127.0.0.1:{Port}/";
         if (overTun)

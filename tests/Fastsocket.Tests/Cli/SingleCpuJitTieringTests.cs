@@ -1,5 +1,5 @@
 using Fastsocket.Cli.Bench.Real;
-using Fastsocket.Cli.Commands;
+using Fastsocket.Diagnostics;
 
 namespace Fastsocket.Tests.Cli;
 
@@ -8,12 +8,12 @@ namespace Fastsocket.Tests.Cli;
 /// tenfold, and <c>bench --real</c> gives every .NET server (ours and Kestrel on kernel sockets alike) the same setting,
 /// nginx none.
 /// </summary>
-public sealed class SingleCpuTieringTests
+public sealed class SingleCpuJitTieringTests
 {
     [Fact]
     public void OneCpuWithoutTheVariableGetsAdvice()
     {
-        string? advice = SingleCpuTiering.Advice(1, _ => null);
+        string? advice = SingleCpuJitTiering.Advice(1, _ => null);
 
         Assert.NotNull(advice);
         Assert.Contains("DOTNET_TC_DelaySingleProcMultiplier=1", advice, StringComparison.Ordinal);
@@ -24,7 +24,7 @@ public sealed class SingleCpuTieringTests
     [InlineData("COMPlus_TC_DelaySingleProcMultiplier")]
     public void OneCpuWithTheVariableSetGetsNone(string name)
     {
-        Assert.Null(SingleCpuTiering.Advice(1, variable => variable == name ? "1" : null));
+        Assert.Null(SingleCpuJitTiering.Advice(1, variable => variable == name ? "1" : null));
     }
 
     [Theory]
@@ -32,7 +32,7 @@ public sealed class SingleCpuTieringTests
     [InlineData(16)]
     public void SeveralCpusGetNone(int processors)
     {
-        Assert.Null(SingleCpuTiering.Advice(processors, _ => null));
+        Assert.Null(SingleCpuJitTiering.Advice(processors, _ => null));
     }
 
     [Theory]
@@ -45,7 +45,7 @@ public sealed class SingleCpuTieringTests
 
         RealServerLaunch launch = catalog.Create(design);
 
-        Assert.Equal(SingleCpuTiering.Value, launch.Environment[SingleCpuTiering.Variable]);
+        Assert.Equal(SingleCpuJitTiering.Value, launch.Environment[SingleCpuJitTiering.Variable]);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class SingleCpuTieringTests
 
         RealServerLaunch launch = catalog.Create(RealDesigns.NginxKernel);
 
-        Assert.False(launch.Environment.ContainsKey(SingleCpuTiering.Variable));
+        Assert.False(launch.Environment.ContainsKey(SingleCpuJitTiering.Variable));
         if (launch.TemporaryDirectory is { } folder)
         {
             Directory.Delete(folder, recursive: true);
