@@ -70,7 +70,7 @@ internal sealed class KernelBenchServer : IDisposable
             throw;
         }
 
-        // Core k on CPU k, as the stack's server engines (FirstCpu 0); as many workers per core as the stack server's.
+        // Core k on the k-th CPU the process may use, as the stack's server engines (FirstCpu 0); as many workers per core as the stack server's.
         int workersPerCore = StackBenchServer.WorkersPerCore(spec);
         _cores = new KernelCoreLoop[spec.ServerCores];
         _workers = new Task[spec.ServerCores * workersPerCore];

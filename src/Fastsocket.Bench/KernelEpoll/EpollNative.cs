@@ -159,6 +159,11 @@ internal static unsafe partial class EpollNative
     public static bool PinCurrentThread(int cpu)
     {
         cpu = AllowedCpus[cpu % AllowedCpus.Count];
+        if (cpu >= 16 * 64)
+        {
+            // Beyond the 1024-CPU mask below (AllowedCpus then fell back to numbering, the kernel having refused it).
+            return false;
+        }
         // 1024 CPUs, the size glibc's cpu_set_t has.
         ulong* mask = stackalloc ulong[16];
         new Span<ulong>(mask, 16).Clear();

@@ -4,14 +4,17 @@ namespace Fastsocket.Interop;
 
 /// <summary>
 /// Pins the calling thread to one CPU, where the OS lets us (Linux); elsewhere it reports that it could not. Engine
-/// threads are placed on the CPUs the process was given (taskset, a cpuset), never on CPUs outside them:
-/// sched_setaffinity would accept any online CPU, so numbering CPUs from 0 moved a server started with
-/// <c>taskset -c 2,3</c> onto CPUs 0 and 1.
+/// threads are placed on the CPUs the process was given, never on CPUs outside them: under taskset, sched_setaffinity
+/// accepts any online CPU, so numbering CPUs from 0 moved a server started with <c>taskset -c 2,3</c> onto CPUs 0 and
+/// 1 (inside a cpuset the kernel refuses such a CPU instead, and the engine ran unpinned).
 /// </summary>
 internal static class ThreadAffinity
 {
-    /// <summary>CPUs a mask can name: 1024, the size of glibc's cpu_set_t.</summary>
-    internal const int MaxCpus = 1024;
+    /// <summary>glibc's cpu_set_t: 1024 CPUs, in 64-bit words (CPU k is bit k % 64 of word k / 64).</summary>
+    internal const int DefaultMaskWords = 1024 / 64;
+
+    /// <summary>The largest mask tried when the kernel has more CPUs than a cpu_set_t holds (it answers EINVAL).</summary>
+    private const int MaxMaskWords = 1 << 16;
 
     /// <summary>
     /// The CPUs the calling thread may run on, in increasing order; where the OS cannot say (not Linux, or the call
@@ -21,13 +24,22 @@ internal static class ThreadAffinity
     {
         if (OperatingSystem.IsLinux())
         {
-            Span<byte> mask = stackalloc byte[MaxCpus / 8];
-            if (TryGetAffinity(mask))
+            // A kernel built for more CPUs than the mask holds refuses a short one: grow it until the kernel's fits.
+            for (int words = DefaultMaskWords; words <= MaxMaskWords; words *= 2)
             {
-                int[] allowed = CpusIn(mask);
-                if (allowed.Length > 0)
+                var mask = new ulong[words];
+                if (TryCall(AffinityCall.Get, mask))
                 {
-                    return allowed;
+                    int[] allowed = CpusIn(mask);
+                    if (allowed.Length > 0)
+                    {
+                        return allowed;
+                    }
+                    break;
+                }
+                if (Marshal.GetLastPInvokeError() != Einval)
+                {
+                    break;
                 }
             }
         }
@@ -42,15 +54,18 @@ internal static class ThreadAffinity
         return allowed[slot % allowed.Count];
     }
 
-    /// <summary>The CPUs whose bits are set in a cpu_set_t (bit k of byte k / 8 is CPU k).</summary>
-    public static int[] CpusIn(ReadOnlySpan<byte> mask)
+    /// <summary>The CPUs whose bits are set in a cpu_set_t of 64-bit words.</summary>
+    public static int[] CpusIn(ReadOnlySpan<ulong> mask)
     {
         var cpus = new List<int>();
-        for (int cpu = 0; cpu < mask.Length * 8; cpu++)
+        for (int word = 0; word < mask.Length; word++)
         {
-            if ((mask[cpu / 8] & (1 << (cpu % 8))) != 0)
+            for (int bit = 0; bit < 64; bit++)
             {
-                cpus.Add(cpu);
+                if ((mask[word] & (1UL << bit)) != 0)
+                {
+                    cpus.Add(word * 64 + bit);
+                }
             }
         }
         return cpus.ToArray();
@@ -58,41 +73,37 @@ internal static class ThreadAffinity
 
     public static bool TryPinCurrentThread(int cpu)
     {
-        if (!OperatingSystem.IsLinux() || cpu < 0 || cpu >= MaxCpus)
+        if (!OperatingSystem.IsLinux() || cpu < 0 || cpu / 64 >= MaxMaskWords)
         {
             return false;
         }
-        Span<byte> mask = stackalloc byte[MaxCpus / 8];
-        mask.Clear();
-        mask[cpu / 8] = (byte)(1 << (cpu % 8));
-        unsafe
-        {
-            return TryCall(&Libc.SchedSetAffinity, mask);
-        }
+        var mask = new ulong[Math.Max(DefaultMaskWords, cpu / 64 + 1)];
+        mask[cpu / 64] = 1UL << (cpu % 64);
+        return TryCall(AffinityCall.Set, mask);
     }
 
     public static int LastError => Marshal.GetLastPInvokeError();
 
-    private static bool TryGetAffinity(Span<byte> mask)
+    private const int Einval = 22;
+
+    private enum AffinityCall
     {
-        mask.Clear();
-        unsafe
-        {
-            return TryCall(&Libc.SchedGetAffinity, mask);
-        }
+        Get,
+        Set,
     }
 
     /// <summary>
-    /// sched_setaffinity or sched_getaffinity on the calling thread with <paramref name="mask"/>; false where it failed
-    /// or libc lacks it. glibc's wrappers return 0 on success (the system calls themselves return a size for get).
+    /// sched_getaffinity or sched_setaffinity on the calling thread with <paramref name="mask"/>; false where it failed
+    /// (the error stays in <see cref="LastError"/>) or libc lacks it. glibc's wrappers return 0 on success.
     /// </summary>
-    private static unsafe bool TryCall(delegate*<int, nint, byte*, int> affinityCall, Span<byte> mask)
+    private static unsafe bool TryCall(AffinityCall call, ulong[] mask)
     {
         try
         {
-            fixed (byte* bits = mask)
+            fixed (ulong* words = mask)
             {
-                return affinityCall(0, mask.Length, bits) == 0;
+                nint size = mask.Length * sizeof(ulong);
+                return (call == AffinityCall.Get ? Libc.SchedGetAffinity(0, size, words) : Libc.SchedSetAffinity(0, size, words)) == 0;
             }
         }
         catch (DllNotFoundException)

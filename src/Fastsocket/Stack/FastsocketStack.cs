@@ -44,6 +44,7 @@ public sealed class FastsocketStack : IDisposable
         {
             throw new ArgumentException(rangeProblem, nameof(options));
         }
+        ArgumentOutOfRangeException.ThrowIfNegative(options.FirstCpu, nameof(options.FirstCpu));
         Options = options;
         AllowedCpus = ThreadAffinity.AllowedCpus();
         Mechanisms = mechanisms;

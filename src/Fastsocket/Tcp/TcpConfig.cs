@@ -165,8 +165,8 @@ public sealed class TcpConfig
     /// Linux's tcp_reset_check does; on by default, off in <see cref="TcpProfile.Rfc"/>, where RFC 5961 3.2 resets only
     /// on an exact RCV.NXT. A peer that closes and then gets data it will not read (a client that gave up on its
     /// request) resets with the sequence number its last ACK from us acknowledged, which its FIN has since passed; the
-    /// strict rule drops that RST and keeps the connection until our FIN draws a second one. Blind injection is no
-    /// easier: an attacker still has to hit one exact value.
+    /// strict rule drops that RST and keeps the connection until our FIN draws a second one. A blind attacker gains one
+    /// more exact value to hit (two in 2^32 instead of one), and only after the peer's FIN.
     /// </summary>
     public bool AcceptResetBeforePeerFin { get; set; } = true;
 

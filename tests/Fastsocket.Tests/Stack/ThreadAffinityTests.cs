@@ -8,21 +8,23 @@ using Fastsocket.Wire;
 namespace Fastsocket.Tests.Stack;
 
 /// <summary>
-/// Engine threads go on the CPUs the process was given (taskset, a cpuset), never on CPUs outside them:
+/// Engine threads go on the CPUs the process was given (taskset, a cpuset), never on CPUs outside them: under taskset
 /// sched_setaffinity accepts any online CPU, so numbering from CPU 0 moved a server started with <c>taskset -c 2,3</c>
 /// onto CPUs 0 and 1.
 /// </summary>
 public sealed class ThreadAffinityTests
 {
     [Fact]
-    public void TheMaskIsReadBitByBit()
+    public void TheMaskIsReadAsCpuSetWords()
     {
-        byte[] mask = new byte[ThreadAffinity.MaxCpus / 8];
-        mask[0] = 0b0000_1100; // CPUs 2 and 3
-        mask[8] = 0b0000_0001; // CPU 64
-        mask[127] = 0b1000_0000; // CPU 1023
+        // glibc's cpu_set_t is an array of unsigned long: CPU k is bit k % 64 of word k / 64, whatever the byte order.
+        ulong[] mask = new ulong[ThreadAffinity.DefaultMaskWords * 2];
+        mask[0] = 0b1100; // CPUs 2 and 3
+        mask[1] = 1; // CPU 64
+        mask[15] = 1UL << 63; // CPU 1023
+        mask[16] = 1UL << 2; // CPU 1026, beyond a cpu_set_t: hosts with more CPUs need a longer mask
 
-        Assert.Equal([2, 3, 64, 1023], ThreadAffinity.CpusIn(mask));
+        Assert.Equal([2, 3, 64, 1023, 1026], ThreadAffinity.CpusIn(mask));
     }
 
     [Theory]
@@ -33,6 +35,22 @@ public sealed class ThreadAffinityTests
     public void SlotsWalkTheAllowedCpusAndWrap(int slot, int cpu)
     {
         Assert.Equal(cpu, ThreadAffinity.CpuForSlot([2, 3], slot));
+    }
+
+    [Fact]
+    public void ANegativeFirstCpuIsRefusedWhenTheStackIsMadeNotOnItsEngineThread()
+    {
+        var wire = new VirtualWire(MonotonicClock.Instance, new VirtualWireOptions { QueuesA = 1, QueuesB = 1 });
+
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => new FastsocketStack(new StackOptions
+        {
+            Cores = 1,
+            LocalAddress = IpAddress.FromIPv4(198, 18, 0, 2),
+            Device = wire.B,
+            FirstCpu = -1,
+        }));
+
+        Assert.Equal(nameof(StackOptions.FirstCpu), e.ParamName);
     }
 
     [LinuxFact]
