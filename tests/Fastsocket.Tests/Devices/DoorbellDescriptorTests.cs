@@ -1,5 +1,6 @@
 using Fastsocket.Devices;
 using Fastsocket.Interop;
+using Fastsocket.Tests.Support;
 
 namespace Fastsocket.Tests.Devices;
 
@@ -17,16 +18,12 @@ public sealed class DoorbellDescriptorTests
         Assert.False(doorbell.WatchesDescriptors);
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_readable_watched_descriptor_wakes_the_sleeper()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-        using var device = new EventFdDescriptor();
-        using var doorbell = new Doorbell(watchesDescriptors: true);
-        Assert.True(doorbell.TryWatchDescriptor(device.Fd));
+        using var watched = new WatchedDoorbell();
+        EventFdDescriptor device = watched.Device;
+        Doorbell doorbell = watched.Doorbell;
         Assert.True(doorbell.WatchesDescriptors);
 
         device.Raise();
@@ -35,16 +32,11 @@ public sealed class DoorbellDescriptorTests
         Assert.True(doorbell.Sleep(60_000, static () => false));
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_ring_after_the_sleeper_checked_for_work_is_not_lost()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-        using var device = new EventFdDescriptor();
-        using var doorbell = new Doorbell(watchesDescriptors: true);
-        Assert.True(doorbell.TryWatchDescriptor(device.Fd));
+        using var watched = new WatchedDoorbell();
+        Doorbell doorbell = watched.Doorbell;
 
         // The ring lands after the sleeper announced itself and found no work, just before it polls: the worst moment.
         bool woken = doorbell.Sleep(60_000, () =>
@@ -58,34 +50,45 @@ public sealed class DoorbellDescriptorTests
         Assert.False(doorbell.Sleep(1, static () => false));
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_ring_while_awake_costs_nothing_and_leaves_no_wake_up_behind()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-        using var device = new EventFdDescriptor();
-        using var doorbell = new Doorbell(watchesDescriptors: true);
-        Assert.True(doorbell.TryWatchDescriptor(device.Fd));
+        using var watched = new WatchedDoorbell();
+        Doorbell doorbell = watched.Doorbell;
 
         doorbell.Ring();
 
         Assert.False(doorbell.Sleep(1, static () => false));
     }
 
-    [Fact]
+    [LinuxFact]
     public void Work_found_after_the_announcement_skips_the_sleep()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-        using var device = new EventFdDescriptor();
-        using var doorbell = new Doorbell(watchesDescriptors: true);
-        Assert.True(doorbell.TryWatchDescriptor(device.Fd));
+        using var watched = new WatchedDoorbell();
+        Doorbell doorbell = watched.Doorbell;
 
         Assert.True(doorbell.Sleep(60_000, static () => true));
+    }
+
+    /// <summary>A doorbell that watches one <see cref="EventFdDescriptor"/>.</summary>
+    private sealed class WatchedDoorbell : IDisposable
+    {
+        public WatchedDoorbell()
+        {
+            Device = new EventFdDescriptor();
+            Doorbell = new Doorbell(watchesDescriptors: true);
+            Assert.True(Doorbell.TryWatchDescriptor(Device.Fd));
+        }
+
+        public EventFdDescriptor Device { get; }
+
+        public Doorbell Doorbell { get; }
+
+        public void Dispose()
+        {
+            Doorbell.Dispose();
+            Device.Dispose();
+        }
     }
 
     /// <summary>An eventfd standing in for a device queue's descriptor: readable once raised, until read.</summary>

@@ -19,13 +19,8 @@ public class WindowUpdateOnReadTests
     [DesignData]
     public void AReadLeavingThePeerMoreThanHalfItsWindowSendsNothing(BenchDesign design)
     {
-        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = Buffer });
-        (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
-        uint next = Receive(bench, iss, segments: 20);
         // 29,200 bytes buffered: the peer may still send 30,800, more than half of the 60,000 we could offer.
-
-        Assert.Equal(29_200, connection.Read(new byte[Buffer]));
-        bench.Engine.FlushPending();
+        (TcpTestBench bench, uint iss, uint next) = ReceiveThenReadAll(design, segments: 20, buffered: 29_200);
 
         bench.ExpectNothing();
         // The next data is acknowledged with the reopened window.
@@ -38,16 +33,22 @@ public class WindowUpdateOnReadTests
     [DesignData]
     public void AReadReopeningANearlyClosedWindowSendsAnUpdate(BenchDesign design)
     {
-        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = Buffer });
-        (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
-        uint next = Receive(bench, iss, segments: 35);
         // 51,100 bytes buffered: the peer has 8,900 left, under half of what we can offer once the read frees them.
-
-        Assert.Equal(51_100, connection.Read(new byte[Buffer]));
-        bench.Engine.FlushPending();
+        (TcpTestBench bench, _, uint next) = ReceiveThenReadAll(design, segments: 35, buffered: 51_100);
 
         bench.Expect(Flags(TcpFlags.Ack), Ack(next), Window(Buffer));
         bench.ExpectNothing();
+    }
+
+    /// <summary>A connection that received <paramref name="segments"/> full segments, then an application read of all of them.</summary>
+    private static (TcpTestBench Bench, uint Iss, uint Next) ReceiveThenReadAll(BenchDesign design, int segments, int buffered)
+    {
+        var bench = new TcpTestBench(design, new TcpConfig { ReceiveBufferSize = Buffer });
+        (TcpConnection connection, uint iss) = bench.PassiveEstablished(PeerIss);
+        uint next = Receive(bench, iss, segments);
+        Assert.Equal(buffered, connection.Read(new byte[Buffer]));
+        bench.Engine.FlushPending();
+        return (bench, iss, next);
     }
 
     private static uint Receive(TcpTestBench bench, uint iss, int segments)
