@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Fastsocket.Bench;
 using Fastsocket.Cli.Serve;
+using Fastsocket.Diagnostics;
 
 namespace Fastsocket.Cli.Commands;
 
@@ -93,6 +94,10 @@ internal sealed class LoadCommand : Command
 
         using var stop = new StopSignal();
         HttpLoadOutcome outcome;
+        if (SingleCpuJitTiering.Advice(Environment.ProcessorCount, Environment.GetEnvironmentVariable) is { } advice)
+        {
+            _console.Error.WriteLine($"fastsocket: load: note: {advice}");
+        }
         if (!TunStack.TryStart(settings, "load", out TunStack? started, out string? failure))
         {
             _console.Error.WriteLine($"fastsocket: load: {failure}");
