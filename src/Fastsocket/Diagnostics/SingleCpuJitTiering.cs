@@ -4,7 +4,7 @@ namespace Fastsocket.Diagnostics;
 /// .NET's tiered JIT waits ten times longer before it starts optimising hot methods when the process may use only one
 /// CPU (taskset, a one-CPU container): the usual 100 ms without new JIT work becomes 1 s, and every method compiled for
 /// the first time restarts the wait. A server on the stack pinned to one CPU under load therefore runs unoptimised code
-/// for seconds, or for as long as the load lasts. Measured with <c>serve --http</c> on CPU 0 over TUN (wrk on CPU 1):
+/// for seconds. Measured with <c>serve --http</c> on CPU 0 over TUN (wrk on CPU 1):
 /// keep-alive -c10000 p99 150-178 ms with the default against 77-83 ms with the multiplier at 1; short connections
 /// 41,035 conn/s against 52,319, after 5 s of warm-up. The runtime reads the multiplier only from the environment (not
 /// from runtimeconfig.json), so a host can only advise it: <c>serve</c> and the ASP.NET Core transport do.
