@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using Fastsocket.Interop;
 
 namespace Fastsocket.Bench.KernelEpoll;
 
@@ -101,37 +102,14 @@ internal static unsafe partial class EpollNative
     [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
     public static partial int GetRLimit(int resource, ulong* limits);
 
-    [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
-    public static partial int SchedSetAffinity(int pid, nuint cpuSetSize, ulong* mask);
-
-    [LibraryImport("libc", EntryPoint = "sched_getaffinity", SetLastError = true)]
-    public static partial int SchedGetAffinity(int pid, nuint cpuSetSize, ulong* mask);
-
     /// <summary>
     /// The CPUs this process was given (taskset, a cpuset), read the first time a bench thread is placed: core k of a
-    /// kernel baseline goes on the k-th of them, as the stack's engines do, not on CPU k, which may lie outside them.
+    /// kernel baseline goes on the k-th of them, as the stack's engines do (<see cref="ThreadAffinity"/>), not on CPU k,
+    /// which may lie outside them.
     /// </summary>
     public static IReadOnlyList<int> AllowedCpus => s_allowedCpus.Value;
 
-    private static readonly Lazy<int[]> s_allowedCpus = new(ReadAllowedCpus);
-
-    private static int[] ReadAllowedCpus()
-    {
-        ulong* mask = stackalloc ulong[16];
-        new Span<ulong>(mask, 16).Clear();
-        var cpus = new List<int>();
-        if (OperatingSystem.IsLinux() && SchedGetAffinity(0, 16 * sizeof(ulong), mask) == 0)
-        {
-            for (int cpu = 0; cpu < 16 * 64; cpu++)
-            {
-                if ((mask[cpu / 64] & (1UL << (cpu % 64))) != 0)
-                {
-                    cpus.Add(cpu);
-                }
-            }
-        }
-        return cpus.Count > 0 ? cpus.ToArray() : Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount)).ToArray();
-    }
+    private static readonly Lazy<int[]> s_allowedCpus = new(ThreadAffinity.AllowedCpus);
 
     /// <summary>epoll_ctl with one event built on the stack: <paramref name="events"/> and the 64-bit <paramref name="data"/>.</summary>
     public static int Control(int epfd, int op, int fd, uint events, ulong data)
@@ -156,20 +134,7 @@ internal static unsafe partial class EpollNative
     /// Pins the calling thread to the <paramref name="cpu"/>-th CPU of <see cref="AllowedCpus"/> (wrapping around); false
     /// if the kernel refused.
     /// </summary>
-    public static bool PinCurrentThread(int cpu)
-    {
-        cpu = AllowedCpus[cpu % AllowedCpus.Count];
-        if (cpu >= 16 * 64)
-        {
-            // Beyond the 1024-CPU mask below (AllowedCpus then fell back to numbering, the kernel having refused it).
-            return false;
-        }
-        // 1024 CPUs, the size glibc's cpu_set_t has.
-        ulong* mask = stackalloc ulong[16];
-        new Span<ulong>(mask, 16).Clear();
-        mask[cpu / 64] = 1UL << (cpu % 64);
-        return SchedSetAffinity(0, 16 * sizeof(ulong), mask) == 0;
-    }
+    public static bool PinCurrentThread(int cpu) => ThreadAffinity.TryPinCurrentThread(ThreadAffinity.CpuForSlot(AllowedCpus, cpu));
 
     /// <summary>An exception naming the failed <paramref name="call"/> and its errno, for set-up failures.</summary>
     public static InvalidOperationException Failure(string call) =>
